@@ -12,7 +12,7 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      setupFiles: ["./test/apply-migrations.ts"],
+      setupFiles: ["./test/setup.ts"],
       include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
     },
   };

@@ -1,5 +1,8 @@
+// The Worker's entry points, wired and nothing else.
+import { buildApp } from "./app.ts";
+
+const app = buildApp();
+
 export default {
-  async fetch() {
-    return new Response("ok");
-  },
+  fetch: app.fetch,
 } satisfies ExportedHandler<Env>;

@@ -1,0 +1,27 @@
+// Loads every catalogue in data/events/ into the local D1 and publishes it to the local KV, through the same
+// code the Worker runs. Idempotent: a second run reports nothing changed and nothing written.
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { getPlatformProxy } from "wrangler";
+import { Event } from "../src/domain/event.ts";
+import { loadEvents } from "../src/publish.ts";
+
+const dir = "data/events";
+const files = (await readdir(dir)).filter((f) => f.endsWith(".json")).sort();
+const events = await Promise.all(
+  files.map(async (f) => Event.parse(JSON.parse(await readFile(join(dir, f), "utf8")))),
+);
+
+const { env, dispose } = await getPlatformProxy<{ DB: D1Database; SITE: KVNamespace }>({
+  configPath: "wrangler.toml",
+  persist: true,
+});
+try {
+  const result = await loadEvents(env.DB, env.SITE, events, new Date());
+  console.log(
+    `seed: ${events.length} catalogue(s) from ${dir}: ${result.changed} changed in D1, ` +
+      `${result.written} KV key(s) written, ${result.deleted} deleted`,
+  );
+} finally {
+  await dispose();
+}

@@ -1,0 +1,43 @@
+// Builds the Hono app: shared middleware, the route modules, and the one error path.
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { secureHeaders } from "hono/secure-headers";
+import type { AppEnv } from "./http/env.ts";
+import { jsonError, wantsJson } from "./http/errors.ts";
+import { rejectOtherMethods } from "./http/methods.ts";
+import { renderErrorPage } from "./http/pages.tsx";
+import { apiRoutes } from "./routes/api.ts";
+import { pageRoutes } from "./routes/pages.tsx";
+
+export function buildApp() {
+  const app = new Hono<AppEnv>();
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'unsafe-inline'"],
+        imgSrc: ["'self'"],
+        formAction: ["'self'"],
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+    }),
+  );
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  rejectOtherMethods(app, ["/healthz"]);
+  app.route("/", apiRoutes);
+  app.route("/", pageRoutes);
+
+  app.notFound((c) =>
+    wantsJson(c.req.path)
+      ? jsonError(c, 404, "Nothing is at this address.")
+      : renderErrorPage(c, 404, "Nothing is at this address."),
+  );
+  app.onError((err, c) => {
+    const status = err instanceof HTTPException ? err.status : 500;
+    if (status >= 500) console.error("unhandled", c.req.method, c.req.path, err);
+    const message = status >= 500 ? "Something went wrong on our side." : err.message;
+    return wantsJson(c.req.path) ? jsonError(c, status as 500, message) : renderErrorPage(c, status as 500, message);
+  });
+  return app;
+}

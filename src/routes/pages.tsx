@@ -1,0 +1,28 @@
+// HTML pages, rendered from the KV read model; D1 is never read here.
+import { Hono } from "hono";
+import type { AppEnv } from "../http/env.ts";
+import { rejectOtherMethods } from "../http/methods.ts";
+import { renderErrorPage } from "../http/pages.tsx";
+import { getEventList, getEventPage, getSessionPage } from "../store/site.ts";
+import { EventPage, HomePage, SessionPageView } from "../views/pages.tsx";
+
+export const pageRoutes = new Hono<AppEnv>();
+
+pageRoutes.get("/", async (c) => {
+  const list = (await getEventList(c.env.SITE)) ?? { events: [] };
+  return c.html(<HomePage list={list} />);
+});
+
+pageRoutes.get("/events/:event", async (c) => {
+  const event = await getEventPage(c.env.SITE, c.req.param("event"));
+  if (!event) return renderErrorPage(c, 404, "There is no event at this address.");
+  return c.html(<EventPage event={event} />);
+});
+
+pageRoutes.get("/events/:event/sessions/:session", async (c) => {
+  const page = await getSessionPage(c.env.SITE, c.req.param("event"), c.req.param("session"));
+  if (!page) return renderErrorPage(c, 404, "There is no session at this address.");
+  return c.html(<SessionPageView page={page} />);
+});
+
+rejectOtherMethods(pageRoutes, ["/", "/events/:event", "/events/:event/sessions/:session"]);

@@ -1,0 +1,106 @@
+// D1, the system of record for the catalogue: events, sessions in page order, notes links in page order.
+// Reads parse with the domain schemas so that a drift between the tables and the code fails loudly.
+import { Event, type NoteLink, type Session } from "../domain/event.ts";
+
+type EventRow = { id: string; title: string };
+type SessionRow = {
+  id: string;
+  title: string;
+  description: string;
+  hosts: string;
+  notes_published: number;
+};
+type LinkRow = { session_id: string; url: string; kind: string; label: string | null; watchable: number };
+
+export async function listEventIds(db: D1Database): Promise<string[]> {
+  const { results } = await db.prepare("SELECT id FROM events ORDER BY id").all<{ id: string }>();
+  return results.map((r) => r.id);
+}
+
+export async function getEvent(db: D1Database, eventId: string): Promise<Event | null> {
+  const [events, sessions, links] = await db.batch([
+    db.prepare("SELECT id, title FROM events WHERE id = ?").bind(eventId),
+    db
+      .prepare(
+        "SELECT id, title, description, hosts, notes_published FROM sessions WHERE event_id = ? ORDER BY position",
+      )
+      .bind(eventId),
+    db
+      .prepare(
+        "SELECT session_id, url, kind, label, watchable FROM note_links WHERE event_id = ? ORDER BY session_id, position",
+      )
+      .bind(eventId),
+  ]);
+  const event = (events!.results as EventRow[])[0];
+  if (!event) return null;
+  const notesBySession = new Map<string, NoteLink[]>();
+  for (const l of links!.results as LinkRow[]) {
+    const list = notesBySession.get(l.session_id) ?? [];
+    list.push({
+      url: l.url,
+      kind: l.kind as NoteLink["kind"],
+      ...(l.label === null ? {} : { label: l.label }),
+      watchable: l.watchable === 1,
+    });
+    notesBySession.set(l.session_id, list);
+  }
+  return Event.parse({
+    id: event.id,
+    title: event.title,
+    sessions: (sessions!.results as SessionRow[]).map(
+      (s): Session => ({
+        id: s.id,
+        title: s.title,
+        description: s.description,
+        hosts: JSON.parse(s.hosts) as string[],
+        notesPublished: s.notes_published === 1,
+        notes: notesBySession.get(s.id) ?? [],
+      }),
+    ),
+  });
+}
+
+/**
+ * Makes D1 hold exactly `event`, atomically (one batch). Returns false, writing nothing, when it already does,
+ * so loading the same catalogue twice changes nothing.
+ */
+export async function putEvent(db: D1Database, event: Event, now: Date): Promise<boolean> {
+  const current = await getEvent(db, event.id);
+  if (current && JSON.stringify(current) === JSON.stringify(Event.parse(event))) return false;
+  const at = now.toISOString();
+  const ids = event.sessions.map((s) => s.id);
+  const statements: D1PreparedStatement[] = [
+    db
+      .prepare(
+        "INSERT INTO events (id, title, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO UPDATE SET title = ?2, updated_at = ?3",
+      )
+      .bind(event.id, event.title, at),
+    db
+      .prepare("DELETE FROM sessions WHERE event_id = ?1 AND id NOT IN (SELECT value FROM json_each(?2))")
+      .bind(event.id, JSON.stringify(ids)),
+    db.prepare("DELETE FROM note_links WHERE event_id = ?").bind(event.id),
+  ];
+  for (const [position, s] of event.sessions.entries()) {
+    statements.push(
+      db
+        .prepare(
+          `INSERT INTO sessions (event_id, id, position, title, description, hosts, notes_published, updated_at)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+           ON CONFLICT (event_id, id) DO UPDATE SET position = ?3, title = ?4, description = ?5, hosts = ?6,
+             notes_published = ?7, updated_at = ?8`,
+        )
+        .bind(event.id, s.id, position, s.title, s.description, JSON.stringify(s.hosts), s.notesPublished ? 1 : 0, at),
+    );
+    for (const [linkPosition, n] of s.notes.entries()) {
+      statements.push(
+        db
+          .prepare(
+            "INSERT INTO note_links (event_id, session_id, position, url, kind, label, watchable) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          )
+          .bind(event.id, s.id, linkPosition, n.url, n.kind, n.label ?? null, n.watchable ? 1 : 0),
+      );
+    }
+  }
+  await db.batch(statements);
+  return true;
+}

@@ -1,0 +1,77 @@
+// KV, the published read model: what every read serves. Nothing lives only here; `publish` rebuilds it
+// from D1. Keys carry a version prefix so a new layout can be written beside the old one before a switch.
+import { z } from "zod";
+import { Event, Session, Slug } from "../domain/event.ts";
+
+const V = "v1";
+
+export const siteKeys = {
+  events: () => `${V}/events`,
+  event: (eventId: string) => `${V}/events/${eventId}`,
+  sessionPrefix: (eventId: string) => `${V}/events/${eventId}/sessions/`,
+  session: (eventId: string, sessionId: string) => `${V}/events/${eventId}/sessions/${sessionId}`,
+};
+
+export const EventSummary = z
+  .object({
+    id: Slug,
+    title: z.string(),
+    sessionCount: z.number().int(),
+    notesPublishedCount: z.number().int(),
+  })
+  .meta({ id: "EventSummary" });
+export type EventSummary = z.infer<typeof EventSummary>;
+
+export const EventList = z.object({ events: z.array(EventSummary) }).meta({ id: "EventList" });
+export type EventList = z.infer<typeof EventList>;
+
+/** A session as published on its own: the session plus enough of its event to render a page. */
+export const SessionPage = Session.extend({ event: z.object({ id: Slug, title: z.string() }) }).meta({
+  id: "SessionWithEvent",
+});
+export type SessionPage = z.infer<typeof SessionPage>;
+
+async function getParsed<T>(kv: KVNamespace, key: string, schema: z.ZodType<T>): Promise<T | null> {
+  const value = await kv.get(key, "json");
+  return value === null ? null : schema.parse(value);
+}
+
+const isSlug = (id: string) => Slug.safeParse(id).success;
+
+export const getEventList = (kv: KVNamespace) => getParsed(kv, siteKeys.events(), EventList);
+
+/** Ids come from URLs: anything that is not a slug cannot name a page, so it is not looked up. */
+export const getEventPage = async (kv: KVNamespace, eventId: string) =>
+  isSlug(eventId) ? getParsed(kv, siteKeys.event(eventId), Event) : null;
+
+export const getSessionPage = async (kv: KVNamespace, eventId: string, sessionId: string) =>
+  isSlug(eventId) && isSlug(sessionId) ? getParsed(kv, siteKeys.session(eventId, sessionId), SessionPage) : null;
+
+/**
+ * Writes each value whose JSON differs from what is stored, and returns how many it wrote: KV allows one
+ * write per second per key and bills writes, while a bulk read of up to 100 keys counts as one operation.
+ */
+export async function putChanged(kv: KVNamespace, entries: [key: string, value: unknown][]): Promise<number> {
+  let written = 0;
+  for (let i = 0; i < entries.length; i += 100) {
+    const chunk = entries.slice(i, i + 100).map(([key, value]) => [key, JSON.stringify(value)] as const);
+    const stored = await kv.get(chunk.map(([key]) => key), "text");
+    for (const [key, text] of chunk) {
+      if (stored.get(key) === text) continue;
+      await kv.put(key, text);
+      written++;
+    }
+  }
+  return written;
+}
+
+export async function listKeys(kv: KVNamespace, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await kv.list({ prefix, ...(cursor ? { cursor } : {}) });
+    keys.push(...page.keys.map((k) => k.name));
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor);
+  return keys;
+}

@@ -1,0 +1,165 @@
+// The catalogue's pages: events, one event's sessions grouped by whether notes are out, one session.
+import type { Event, NoteLink, Session } from "../domain/event.ts";
+import type { EventList, SessionPage } from "../store/site.ts";
+import { Layout } from "./layout.tsx";
+
+const eventPath = (eventId: string) => `/events/${eventId}`;
+const sessionPath = (eventId: string, sessionId: string) => `/events/${eventId}/sessions/${sessionId}`;
+
+const KIND_LABELS: Record<NoteLink["kind"], string> = {
+  "mailing-list": "mailing list",
+  hackmd: "HackMD",
+  hedgedoc: "HedgeDoc",
+  cryptpad: "CryptPad",
+  etherpad: "Etherpad",
+  wiki: "wiki",
+  other: "link",
+};
+
+function NotesStatus({ session }: { session: Session }) {
+  if (!session.notesPublished) return <span class="status none">No notes yet</span>;
+  if (session.notes.length === 0) return <span class="status missing">Notes published, link missing</span>;
+  return <span class="status published">Notes published</span>;
+}
+
+function NoteLinks({ notes }: { notes: NoteLink[] }) {
+  if (notes.length === 0) return null;
+  return (
+    <ul class="links">
+      {notes.map((n) => (
+        <li>
+          <span class="kind">{KIND_LABELS[n.kind]}</span>
+          <a href={n.url} rel="nofollow noopener">
+            {n.url}
+          </a>
+          {n.label ? <span class="count"> ({n.label})</span> : null}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+const URL_PATTERN = /(https?:\/\/[^\s<>"]+[^\s<>".,;:!?)\]])/g;
+
+/** Text with its http(s) URLs as links; everything else stays text (and so is escaped). */
+function Linked({ text }: { text: string }) {
+  return <>{text.split(URL_PATTERN).map((part, i) => (i % 2 === 1 ? <a href={part}>{part}</a> : part))}</>;
+}
+
+/** Descriptions are paragraphs separated by blank lines; a paragraph of "- " lines is a list. */
+function Description({ text }: { text: string }) {
+  const paragraphs = text.split(/\n{2,}/).filter((p) => p.trim() !== "");
+  return (
+    <div class="description">
+      {paragraphs.map((p) => {
+        const lines = p.split("\n");
+        if (lines.every((l) => l.startsWith("- "))) {
+          return (
+            <ul>
+              {lines.map((l) => (
+                <li>
+                  <Linked text={l.slice(2)} />
+                </li>
+              ))}
+            </ul>
+          );
+        }
+        return (
+          <p>
+            <Linked text={p} />
+          </p>
+        );
+      })}
+    </div>
+  );
+}
+
+export function HomePage({ list }: { list: EventList }) {
+  return (
+    <Layout title="Events">
+      <h1>Design-session catalogues</h1>
+      <p class="lead">Every session, its notes, and when they change.</p>
+      <ul class="cards">
+        {list.events.map((e) => (
+          <li>
+            <h3>
+              <a href={eventPath(e.id)}>{e.title}</a>
+            </h3>
+            <span class="count">
+              {e.sessionCount} sessions · notes published for {e.notesPublishedCount}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </Layout>
+  );
+}
+
+function SessionCards({ eventId, sessions }: { eventId: string; sessions: Session[] }) {
+  return (
+    <ul class="cards">
+      {sessions.map((s) => (
+        <li>
+          <h3>
+            <a href={sessionPath(eventId, s.id)}>{s.title}</a>
+          </h3>
+          <NotesStatus session={s} />
+          <NoteLinks notes={s.notes} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function EventPage({ event }: { event: Event }) {
+  const published = event.sessions.filter((s) => s.notesPublished);
+  const pending = event.sessions.filter((s) => !s.notesPublished);
+  return (
+    <Layout title={event.title}>
+      <nav class="crumbs">
+        <a href="/">Events</a>
+      </nav>
+      <h1>{event.title}</h1>
+      <p class="lead">
+        {event.sessions.length} sessions: notes published for {published.length}, {pending.length} without notes yet.
+      </p>
+      <h2 id="published">
+        Notes published <span class="count">({published.length})</span>
+      </h2>
+      <SessionCards eventId={event.id} sessions={published} />
+      <h2 id="pending">
+        No notes yet <span class="count">({pending.length})</span>
+      </h2>
+      <SessionCards eventId={event.id} sessions={pending} />
+    </Layout>
+  );
+}
+
+export function SessionPageView({ page }: { page: SessionPage }) {
+  return (
+    <Layout title={page.title}>
+      <nav class="crumbs">
+        <a href="/">Events</a> › <a href={eventPath(page.event.id)}>{page.event.title}</a>
+      </nav>
+      <h1>{page.title}</h1>
+      <NotesStatus session={page} />
+      {page.hosts.length > 0 ? <p class="count">Hosted by {page.hosts.join(", ")}</p> : null}
+      <h2>Notes</h2>
+      {page.notes.length > 0 ? <NoteLinks notes={page.notes} /> : <p class="count">No link to notes yet.</p>}
+      <h2>About this session</h2>
+      {page.description ? <Description text={page.description} /> : <p class="count">No description.</p>}
+    </Layout>
+  );
+}
+
+export function ErrorPage({ status, message }: { status: number; message: string }) {
+  return (
+    <Layout title={`${status}`}>
+      <h1>{status === 404 ? "Not found" : `Error ${status}`}</h1>
+      <p class="lead">{message}</p>
+      <p>
+        <a href="/">Back to the events</a>
+      </p>
+    </Layout>
+  );
+}

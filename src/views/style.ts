@@ -1,0 +1,30 @@
+// The one stylesheet: small, readable, phone-first; system fonts, no scripts, dark mode by preference.
+export const STYLESHEET = `
+:root{--fg:#1d2330;--muted:#5b6475;--bg:#fbfbfd;--card:#fff;--line:#e3e6ee;--accent:#1f5fbf;--ok:#1c7c4a;--warn:#9a5b00;
+--radius:10px;color-scheme:light dark}
+@media (prefers-color-scheme:dark){:root{--fg:#e6e9f0;--muted:#9aa3b5;--bg:#12151c;--card:#1a1e27;--line:#2b3140;--accent:#7fb0ff;--ok:#5fd39a;--warn:#f0b35a}}
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
+a{color:var(--accent)}
+header.site{border-bottom:1px solid var(--line);background:var(--card)}
+header.site div{max-width:52rem;margin:0 auto;padding:.75rem 1rem;display:flex;gap:1rem;align-items:baseline}
+header.site a.brand{font-weight:700;text-decoration:none;color:var(--fg);letter-spacing:.01em}
+main{max-width:52rem;margin:0 auto;padding:1rem 1rem 3rem}
+h1{font-size:1.6rem;line-height:1.25;margin:1rem 0 .5rem}
+h2{font-size:1.2rem;margin:2rem 0 .75rem;padding-bottom:.25rem;border-bottom:1px solid var(--line)}
+h3{font-size:1.05rem;margin:0 0 .35rem}
+nav.crumbs{font-size:.9rem;color:var(--muted)}
+p.lead{color:var(--muted);margin-top:0}
+ul.cards{list-style:none;padding:0;margin:0;display:grid;gap:.75rem}
+ul.cards>li{background:var(--card);border:1px solid var(--line);border-radius:var(--radius);padding:.85rem 1rem}
+ul.links{list-style:none;padding:0;margin:.4rem 0 0;display:flex;flex-direction:column;gap:.3rem}
+ul.links a{word-break:break-all}
+.kind{display:inline-block;font-size:.75rem;font-weight:600;text-transform:uppercase;letter-spacing:.04em;
+border:1px solid var(--line);border-radius:999px;padding:0 .5rem;margin-right:.4rem;color:var(--muted);white-space:nowrap}
+.status{font-size:.85rem;font-weight:600}
+.status.published{color:var(--ok)}.status.missing,.status.none{color:var(--warn)}
+.count{color:var(--muted);font-weight:400}
+.description p,.description ul{margin:.6rem 0}
+.description a{word-break:break-all}
+footer{max-width:52rem;margin:0 auto;padding:1rem;color:var(--muted);font-size:.85rem;border-top:1px solid var(--line)}
+`;

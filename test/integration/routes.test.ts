@@ -1,0 +1,164 @@
+import { env, exports } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { Event } from "../../src/domain/event.ts";
+import { ErrorEnvelope } from "../../src/http/errors.ts";
+import { loadEvents } from "../../src/publish.ts";
+import { EventList, SessionPage } from "../../src/store/site.ts";
+import { buildTestEvent, buildTestSession } from "../fixtures/catalogue.ts";
+
+const get = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`http://sessionwire.test${path}`, init));
+
+const event = buildTestEvent({
+  sessions: [
+    ...buildTestEvent().sessions,
+    buildTestSession({
+      id: "script-alert-1-script",
+      title: `<script>alert(1)</script>`,
+      description: `<img src=x onerror=alert(1)> see https://example.org/a?b=1&c=2.`,
+      notes: [],
+    }),
+  ],
+});
+
+beforeEach(async () => {
+  await loadEvents(env.DB, env.SITE, [event], new Date("2026-11-27T00:00:00Z"));
+});
+
+describe("JSON API", () => {
+  it("lists events with counts", async () => {
+    const res = await get("/api/events");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(EventList.parse(await res.json())).toEqual({
+      events: [{ id: event.id, title: event.title, sessionCount: 4, notesPublishedCount: 3 }],
+    });
+  });
+
+  it("serves an event with its sessions in order", async () => {
+    const body = Event.parse(await (await get(`/api/events/${event.id}`)).json());
+    expect(body).toEqual(event);
+  });
+
+  it("serves one session with its notes links and event", async () => {
+    const res = await get(`/api/events/${event.id}/sessions/xen-toolstacks`);
+    expect(res.status).toBe(200);
+    const body = SessionPage.parse(await res.json());
+    expect(body.event).toEqual({ id: event.id, title: event.title });
+    expect(body.notes.map((n) => [n.url, n.kind])).toEqual([
+      ["https://lists.xenproject.org/archives/html/xen-devel/2019-07/threads.html#00789", "mailing-list"],
+      ["https://hackmd.io/0vZaSrKBT2iKWzpVMxDVvQ", "hackmd"],
+    ]);
+  });
+
+  it.each([
+    "/api/events/no-such-event",
+    `/api/events/${event.id}/sessions/no-such-session`,
+    "/api/events/no-such-event/sessions/xen-toolstacks",
+    "/api/events/NOT%20A%20SLUG",
+    `/api/events/${"x".repeat(600)}`,
+    "/api/nothing-here",
+  ])("answers 404 with the error envelope for %s", async (path) => {
+    const res = await get(path);
+    expect(res.status).toBe(404);
+    const body = ErrorEnvelope.parse(await res.json());
+    expect(body.error.code).toBe("not_found");
+  });
+
+  it("publishes an OpenAPI document generated from the schemas", async () => {
+    const doc = (await (await get("/api/openapi.json")).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, unknown> };
+    };
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      "/api/events",
+      "/api/events/{event}",
+      "/api/events/{event}/sessions/{session}",
+    ]);
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(["Event", "Session", "NoteLink", "EventList", "Error"]),
+    );
+  });
+});
+
+describe("HTML pages", () => {
+  it("lists events on the home page", async () => {
+    const res = await get("/");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await res.text();
+    expect(html).toContain(`href="/events/${event.id}"`);
+    expect(html).toContain("4 sessions");
+  });
+
+  it("groups an event's sessions by notes status and labels each link's kind", async () => {
+    const html = await (await get(`/events/${event.id}`)).text();
+    const [published, pending] = html.split('id="pending"');
+    expect(published).toContain("Notes published <span class=\"count\">(3)</span>");
+    expect(published).toContain('href="/events/test-summit-2026/sessions/xen-toolstacks"');
+    expect(published).toContain("Notes published, link missing");
+    expect(pending).toContain("No notes yet <span class=\"count\">(1)</span>");
+    expect(pending).toContain("Xen on RISC-V");
+    expect(html).toMatch(/<span class="kind">mailing list<\/span><a href="https:\/\/lists\.xenproject\.org/);
+    expect(html).toMatch(/<span class="kind">HackMD<\/span>/);
+  });
+
+  it("renders a session's description paragraphs and lists", async () => {
+    const html = await (await get(`/events/${event.id}/sessions/xen-toolstacks`)).text();
+    expect(html).toContain("<p>At the moment, we have a binary xl.</p>");
+    expect(html).toContain("<ul><li>Make a daemon</li><li>Keep the ABI</li></ul>");
+    expect(html).toContain(`<a href="/events/${event.id}">Test Summit 2026</a>`);
+  });
+
+  it("escapes untrusted titles and descriptions and links only http(s) URLs", async () => {
+    const html = await (await get(`/events/${event.id}/sessions/script-alert-1-script`)).text();
+    expect(html).not.toContain("<script>");
+    expect(html).not.toContain("<img");
+    expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(html).toContain('<a href="https://example.org/a?b=1&amp;c=2">https://example.org/a?b=1&amp;c=2</a>.');
+  });
+
+  it.each(["/events/no-such-event", `/events/${event.id}/sessions/nope`, "/nowhere", "/events/%3Cscript%3E"])(
+    "answers a readable 404 page for %s",
+    async (path) => {
+      const res = await get(path);
+      expect(res.status).toBe(404);
+      expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+      const html = await res.text();
+      expect(html).toContain("Not found");
+      expect(html).not.toContain("<script");
+    },
+  );
+});
+
+describe("methods and health", () => {
+  it.each([
+    ["POST", "/api/events"],
+    ["DELETE", `/api/events/${event.id}`],
+    ["PUT", `/api/events/${event.id}/sessions/xen-toolstacks`],
+    ["POST", "/healthz"],
+  ])("answers %s %s with 405, an Allow header and the envelope", async (method, path) => {
+    const res = await get(path, { method });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("GET, HEAD");
+    expect(ErrorEnvelope.parse(await res.json()).error.code).toBe("method_not_allowed");
+  });
+
+  it("answers 405 with a page on HTML routes", async () => {
+    const res = await get(`/events/${event.id}`, { method: "POST" });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+  });
+
+  it("answers HEAD like GET without a body", async () => {
+    const res = await get(`/events/${event.id}`, { method: "HEAD" });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("");
+  });
+
+  it("reports health", async () => {
+    const res = await get("/healthz");
+    expect(await res.json()).toEqual({ status: "ok" });
+  });
+});
