@@ -1,19 +1,45 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Tests run inside workerd with the bindings from wrangler.toml; migrations are handed to a setup file.
+// Two projects: "workers" runs unit and integration tests inside workerd with the bindings from
+// wrangler.toml; "e2e" runs in Node and drives the real `npm start` server over HTTP and in Chromium.
+// Test values for the secrets in wrangler.toml ([secrets] required); real ones come from wrangler secret.
+// The webhook key is the Standard Webhooks specification's own test-vector key.
+const TEST_SECRETS = {
+  WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+  ADMIN_TOKEN: "test-admin-token,test-admin-token-next",
+  GITHUB_WEBHOOK_SECRET: "It's a Secret to Everybody",
+  ETHERPAD_API_KEY: "test-etherpad-api-key",
+};
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   return {
-    plugins: [
-      cloudflareTest({
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
-      }),
-    ],
     test: {
-      setupFiles: ["./test/setup.ts"],
-      include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: { bindings: { TEST_MIGRATIONS: migrations, ...TEST_SECRETS } },
+            }),
+          ],
+          test: {
+            name: "workers",
+            setupFiles: ["./test/setup.ts"],
+            include: ["test/unit/**/*.test.{ts,tsx}", "test/integration/**/*.test.{ts,tsx}"],
+          },
+        },
+        {
+          test: {
+            name: "e2e",
+            environment: "node",
+            include: ["test/e2e/**/*.test.ts"],
+            testTimeout: 120_000,
+            hookTimeout: 180_000,
+          },
+        },
+      ],
     },
   };
 });

@@ -2,19 +2,20 @@
 // code the Worker runs. Idempotent: a second run reports nothing changed and nothing written.
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { getPlatformProxy } from "wrangler";
 import { Event } from "../src/domain/event.ts";
 import { loadEvents } from "../src/publish.ts";
 
+const { values } = parseArgs({ options: { "persist-to": { type: "string", default: ".wrangler/state" } } });
 const dir = "data/events";
 const files = (await readdir(dir)).filter((f) => f.endsWith(".json")).sort();
-const events = await Promise.all(
-  files.map(async (f) => Event.parse(JSON.parse(await readFile(join(dir, f), "utf8")))),
-);
+const events = await Promise.all(files.map(async (f) => Event.parse(JSON.parse(await readFile(join(dir, f), "utf8")))));
 
 const { env, dispose } = await getPlatformProxy<{ DB: D1Database; SITE: KVNamespace }>({
   configPath: "wrangler.toml",
-  persist: true,
+  // wrangler's --persist-to DIR keeps its local state under DIR/v3
+  persist: { path: join(values["persist-to"], "v3") },
 });
 try {
   const result = await loadEvents(env.DB, env.SITE, events, new Date());

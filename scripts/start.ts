@@ -1,6 +1,14 @@
 // `npm start`: migrate the local D1, load and publish data/events/, then serve on 127.0.0.1:8787.
+// `npm start -- --port 8788 --persist-to DIR` serves another port from another local state (used by e2e tests).
+// Secrets and settings come from .dev.vars when it exists, from .dev.vars.example otherwise.
 import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
 
+const { values } = parseArgs({
+  options: { port: { type: "string", default: "8787" }, "persist-to": { type: "string", default: ".wrangler/state" } },
+});
+const persist = ["--persist-to", values["persist-to"]];
 const env = {
   ...process.env,
   WRANGLER_SEND_METRICS: "false",
@@ -16,11 +24,12 @@ function run(command: string, args: string[]) {
   }
 }
 
-run("wrangler", ["d1", "migrations", "apply", "DB", "--local"]);
-run(process.execPath, ["scripts/seed.ts"]);
+run("wrangler", ["d1", "migrations", "apply", "DB", "--local", ...persist]);
+run(process.execPath, ["scripts/seed.ts", ...persist]);
 
-const port = process.env.PORT ?? "8787";
-const dev = spawn("wrangler", ["dev", "--ip", "127.0.0.1", "--port", port, ...process.argv.slice(2)], {
+const vars = existsSync(".dev.vars") ? [] : ["--env-file", ".dev.vars.example"];
+const base = ["--var", `PUBLIC_BASE_URL:http://127.0.0.1:${values.port}`];
+const dev = spawn("wrangler", ["dev", "--ip", "127.0.0.1", "--port", values.port, ...persist, ...vars, ...base], {
   stdio: "inherit",
   env,
 });

@@ -8,6 +8,7 @@ import { rejectOtherMethods } from "./http/methods.ts";
 import { renderErrorPage } from "./http/pages.tsx";
 import { apiRoutes } from "./routes/api.ts";
 import { pageRoutes } from "./routes/pages.tsx";
+import { webhookRoutes } from "./routes/webhooks.ts";
 
 export function buildApp() {
   const app = new Hono<AppEnv>();
@@ -26,6 +27,7 @@ export function buildApp() {
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   rejectOtherMethods(app, ["/healthz"]);
   app.route("/", apiRoutes);
+  app.route("/", webhookRoutes);
   app.route("/", pageRoutes);
 
   app.notFound((c) =>
@@ -34,6 +36,8 @@ export function buildApp() {
       : renderErrorPage(c, 404, "Nothing is at this address."),
   );
   app.onError((err, c) => {
+    // Middleware that built its own answer (bearer auth: the envelope plus WWW-Authenticate) keeps it.
+    if (err instanceof HTTPException && err.res) return err.getResponse();
     const status = err instanceof HTTPException ? err.status : 500;
     if (status >= 500) console.error("unhandled", c.req.method, c.req.path, err);
     const message = status >= 500 ? "Something went wrong on our side." : err.message;

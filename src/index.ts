@@ -1,8 +1,14 @@
 // The Worker's entry points, wired and nothing else.
 import { buildApp } from "./app.ts";
+import { handleScheduled } from "./cron/index.ts";
+import type { ChangesMessage } from "./queue/messages.ts";
+import { handleQueue } from "./queue/index.ts";
 
 const app = buildApp();
+type WorkerEnv = Env & { CHANGES: Queue<ChangesMessage> };
 
 export default {
   fetch: app.fetch,
-} satisfies ExportedHandler<Env>;
+  queue: (batch, env) => handleQueue(batch, env),
+  scheduled: (controller, env) => handleScheduled(controller, env),
+} satisfies ExportedHandler<WorkerEnv, unknown>;

@@ -1,8 +1,20 @@
 // Publishing: renders the read model from the system of record. The same function runs after the seed
 // load, after every admin edit and after every notes change, so KV never holds anything D1 does not.
+import type { Change } from "./domain/changes.ts";
 import type { Event } from "./domain/event.ts";
 import { getEvent, listEventIds, putEvent } from "./store/catalogue.ts";
-import { type EventSummary, listKeys, putChanged, siteKeys } from "./store/site.ts";
+import { listChanges } from "./store/changes.ts";
+import {
+  CHANGES_PAGE_SIZE,
+  type EventPage,
+  type EventSummary,
+  type SessionPage,
+  listKeys,
+  putChanged,
+  siteKeys,
+} from "./store/site.ts";
+
+const LATEST = 10;
 
 export function buildEventSummary(event: Event): EventSummary {
   return {
@@ -25,9 +37,23 @@ export async function publish(db: D1Database, kv: KVNamespace, eventIds?: string
     if (!event) continue;
     summaries.push(buildEventSummary(event));
     if (eventIds && !eventIds.includes(id)) continue;
-    const writes: [string, unknown][] = [[siteKeys.event(id), event]];
+    const changes = await listChanges(db, id);
+    const newestFirst = changes.toReversed();
+    const eventPage: EventPage = { ...event, changeCount: changes.length, latestChanges: newestFirst.slice(0, LATEST) };
+    const writes: [string, unknown][] = [[siteKeys.event(id), eventPage]];
     for (const s of event.sessions) {
-      writes.push([siteKeys.session(id, s.id), { ...s, event: { id: event.id, title: event.title } }]);
+      const latest = newestFirst.filter((c) => c.session === s.id).slice(0, LATEST);
+      const page: SessionPage = {
+        ...s,
+        event: { id: event.id, title: event.title },
+        latestChange: latest[0] ?? null,
+        latestChanges: latest,
+      };
+      writes.push([siteKeys.session(id, s.id), page]);
+    }
+    for (let p = 0; p * CHANGES_PAGE_SIZE < changes.length; p++) {
+      const page: Change[] = changes.slice(p * CHANGES_PAGE_SIZE, (p + 1) * CHANGES_PAGE_SIZE);
+      writes.push([siteKeys.changes(id, p), { changes: page }]);
     }
     result.written += await putChanged(kv, writes);
     const live = new Set(writes.map(([key]) => key));

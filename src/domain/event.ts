@@ -48,7 +48,8 @@ export const Event = z
   .superRefine((event, ctx) => {
     const seen = new Set<string>();
     for (const [i, s] of event.sessions.entries()) {
-      if (seen.has(s.id)) ctx.addIssue({ code: "custom", path: ["sessions", i, "id"], message: `duplicate session id ${s.id}` });
+      if (seen.has(s.id))
+        ctx.addIssue({ code: "custom", path: ["sessions", i, "id"], message: `duplicate session id ${s.id}` });
       seen.add(s.id);
     }
   })

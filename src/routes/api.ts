@@ -1,16 +1,22 @@
 // The JSON API, served from the KV read model; its OpenAPI document is generated from the same zod schemas.
-import { OpenAPIHono, createRoute, type Hook } from "@hono/zod-openapi";
+import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { Event } from "../domain/event.ts";
+import { Change } from "../domain/changes.ts";
 import type { AppEnv } from "../http/env.ts";
-import { ErrorEnvelope, buildIssues, jsonError } from "../http/errors.ts";
+import { ErrorEnvelope, jsonError } from "../http/errors.ts";
+import { validationHook } from "../http/validation.ts";
+import { adminRoutes } from "./admin.ts";
 import { rejectOtherMethods } from "../http/methods.ts";
-import { EventList, SessionPage, getEventList, getEventPage, getSessionPage } from "../store/site.ts";
-
-/** The one validation hook: zod failures become the 400 envelope, never zod's default body. */
-export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
-  if (!result.success) return jsonError(c, 400, "The request is not valid.", buildIssues(result.error));
-};
+import {
+  CHANGES_PAGE_SIZE,
+  EventList,
+  EventPage,
+  SessionPage,
+  getChanges,
+  getEventList,
+  getEventPage,
+  getSessionPage,
+} from "../store/site.ts";
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { "application/json": { schema } },
@@ -40,7 +46,7 @@ apiRoutes.openapi(
     path: "/api/events/{event}",
     summary: "One event with its sessions, in page order",
     request: { params: EventParams },
-    responses: { 200: json(Event, "The event"), 404: notFound },
+    responses: { 200: json(EventPage, "The event"), 404: notFound },
   }),
   async (c) => {
     const event = await getEventPage(c.env.SITE, c.req.valid("param").event);
@@ -63,6 +69,47 @@ apiRoutes.openapi(
   },
 );
 
+const ChangesList = z
+  .object({
+    changes: z.array(Change),
+    nextCursor: z.string().nullable().meta({ description: "Pass as ?cursor= for older changes; null at the end" }),
+  })
+  .meta({ id: "ChangeList" });
+
+apiRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/events/{event}/changes",
+    summary: "The event's change log, newest first",
+    request: {
+      params: EventParams,
+      query: z.object({
+        cursor: z
+          .string()
+          .regex(/^[1-9][0-9]{0,9}$/, "must be a cursor from nextCursor")
+          .optional(),
+        limit: z.coerce.number().int().min(1).max(CHANGES_PAGE_SIZE).default(20),
+      }),
+    },
+    responses: {
+      200: json(ChangesList, "A page of changes"),
+      400: json(ErrorEnvelope, "Bad cursor or limit"),
+      404: notFound,
+    },
+  }),
+  async (c) => {
+    const event = await getEventPage(c.env.SITE, c.req.valid("param").event);
+    if (!event) return jsonError(c, 404, "There is no such event.");
+    const { cursor, limit } = c.req.valid("query");
+    const changes = await getChanges(c.env.SITE, event, { ...(cursor ? { before: Number(cursor) } : {}), limit });
+    const last = changes.at(-1);
+    return c.json({ changes, nextCursor: last && last.seq > 1 ? String(last.seq) : null }, 200);
+  },
+);
+
+// Mounted here so that the admin routes are in the same OpenAPI document.
+apiRoutes.route("/", adminRoutes);
+
 apiRoutes.doc31("/api/openapi.json", {
   openapi: "3.1.0",
   info: {
@@ -76,5 +123,6 @@ rejectOtherMethods(apiRoutes, [
   "/api/events",
   "/api/events/:event",
   "/api/events/:event/sessions/:session",
+  "/api/events/:event/changes",
   "/api/openapi.json",
 ]);

@@ -4,7 +4,7 @@ import type { AppEnv } from "../http/env.ts";
 import { rejectOtherMethods } from "../http/methods.ts";
 import { renderErrorPage } from "../http/pages.tsx";
 import { getEventList, getEventPage, getSessionPage } from "../store/site.ts";
-import { EventPage, HomePage, SessionPageView } from "../views/pages.tsx";
+import { EventPageView, HomePage, SessionPageView } from "../views/pages.tsx";
 
 export const pageRoutes = new Hono<AppEnv>();
 
@@ -16,7 +16,7 @@ pageRoutes.get("/", async (c) => {
 pageRoutes.get("/events/:event", async (c) => {
   const event = await getEventPage(c.env.SITE, c.req.param("event"));
   if (!event) return renderErrorPage(c, 404, "There is no event at this address.");
-  return c.html(<EventPage event={event} />);
+  return c.html(<EventPageView event={event} />);
 });
 
 pageRoutes.get("/events/:event/sessions/:session", async (c) => {

@@ -47,16 +47,14 @@ export async function getEvent(db: D1Database, eventId: string): Promise<Event |
   return Event.parse({
     id: event.id,
     title: event.title,
-    sessions: (sessions!.results as SessionRow[]).map(
-      (s): Session => ({
-        id: s.id,
-        title: s.title,
-        description: s.description,
-        hosts: JSON.parse(s.hosts) as string[],
-        notesPublished: s.notes_published === 1,
-        notes: notesBySession.get(s.id) ?? [],
-      }),
-    ),
+    sessions: (sessions!.results as SessionRow[]).map((s): Session => ({
+      id: s.id,
+      title: s.title,
+      description: s.description,
+      hosts: JSON.parse(s.hosts) as string[],
+      notesPublished: s.notes_published === 1,
+      notes: notesBySession.get(s.id) ?? [],
+    })),
   });
 }
 
@@ -67,6 +65,12 @@ export async function getEvent(db: D1Database, eventId: string): Promise<Event |
 export async function putEvent(db: D1Database, event: Event, now: Date): Promise<boolean> {
   const current = await getEvent(db, event.id);
   if (current && JSON.stringify(current) === JSON.stringify(Event.parse(event))) return false;
+  await db.batch(buildPutEventStatements(db, event, now));
+  return true;
+}
+
+/** The statements that make D1 hold `event`; callers batch them with the change rows they belong to. */
+export function buildPutEventStatements(db: D1Database, event: Event, now: Date): D1PreparedStatement[] {
   const at = now.toISOString();
   const ids = event.sessions.map((s) => s.id);
   const statements: D1PreparedStatement[] = [
@@ -101,6 +105,11 @@ export async function putEvent(db: D1Database, event: Event, now: Date): Promise
       );
     }
   }
-  await db.batch(statements);
-  return true;
+  return statements;
+}
+
+export function markNotesPublished(db: D1Database, eventId: string, sessionId: string): D1PreparedStatement {
+  return db
+    .prepare("UPDATE sessions SET notes_published = 1 WHERE event_id = ? AND id = ? AND notes_published = 0")
+    .bind(eventId, sessionId);
 }

@@ -1,6 +1,7 @@
 // KV, the published read model: what every read serves. Nothing lives only here; `publish` rebuilds it
 // from D1. Keys carry a version prefix so a new layout can be written beside the old one before a switch.
 import { z } from "zod";
+import { Change } from "../domain/changes.ts";
 import { Event, Session, Slug } from "../domain/event.ts";
 
 const V = "v1";
@@ -10,7 +11,12 @@ export const siteKeys = {
   event: (eventId: string) => `${V}/events/${eventId}`,
   sessionPrefix: (eventId: string) => `${V}/events/${eventId}/sessions/`,
   session: (eventId: string, sessionId: string) => `${V}/events/${eventId}/sessions/${sessionId}`,
+  /** Changes 1–50 are page 0, 51–100 page 1, …: appending rewrites only the last page. */
+  changes: (eventId: string, page: number) => `${V}/events/${eventId}/changes/${page}`,
 };
+
+export const CHANGES_PAGE_SIZE = 50;
+export const changesPageOf = (seq: number) => Math.floor((seq - 1) / CHANGES_PAGE_SIZE);
 
 export const EventSummary = z
   .object({
@@ -25,11 +31,22 @@ export type EventSummary = z.infer<typeof EventSummary>;
 export const EventList = z.object({ events: z.array(EventSummary) }).meta({ id: "EventList" });
 export type EventList = z.infer<typeof EventList>;
 
-/** A session as published on its own: the session plus enough of its event to render a page. */
-export const SessionPage = Session.extend({ event: z.object({ id: Slug, title: z.string() }) }).meta({
-  id: "SessionWithEvent",
-});
+/** An event as published: its catalogue plus the head of its change log. */
+export const EventPage = Event.extend({
+  changeCount: z.number().int().nonnegative(),
+  latestChanges: z.array(Change).meta({ description: "Newest first, at most 10" }),
+}).meta({ id: "EventWithChanges" });
+export type EventPage = z.infer<typeof EventPage>;
+
+/** A session as published on its own: the session, enough of its event to render a page, its latest changes. */
+export const SessionPage = Session.extend({
+  event: z.object({ id: Slug, title: z.string() }),
+  latestChange: Change.nullable(),
+  latestChanges: z.array(Change).meta({ description: "Newest first, at most 10" }),
+}).meta({ id: "SessionWithEvent" });
 export type SessionPage = z.infer<typeof SessionPage>;
+
+export const ChangesPage = z.object({ changes: z.array(Change) });
 
 async function getParsed<T>(kv: KVNamespace, key: string, schema: z.ZodType<T>): Promise<T | null> {
   const value = await kv.get(key, "json");
@@ -42,10 +59,31 @@ export const getEventList = (kv: KVNamespace) => getParsed(kv, siteKeys.events()
 
 /** Ids come from URLs: anything that is not a slug cannot name a page, so it is not looked up. */
 export const getEventPage = async (kv: KVNamespace, eventId: string) =>
-  isSlug(eventId) ? getParsed(kv, siteKeys.event(eventId), Event) : null;
+  isSlug(eventId) ? getParsed(kv, siteKeys.event(eventId), EventPage) : null;
 
 export const getSessionPage = async (kv: KVNamespace, eventId: string, sessionId: string) =>
   isSlug(eventId) && isSlug(sessionId) ? getParsed(kv, siteKeys.session(eventId, sessionId), SessionPage) : null;
+
+/**
+ * Up to `limit` changes of an event, newest first, with seq below `before` (all when omitted): at most two
+ * stored pages cover any such window, read in one bulk operation.
+ */
+export async function getChanges(
+  kv: KVNamespace,
+  event: EventPage,
+  opts: { before?: number; limit: number },
+): Promise<Change[]> {
+  const newest = Math.min(event.changeCount, (opts.before ?? Infinity) - 1);
+  const oldest = Math.max(1, newest - opts.limit + 1);
+  if (newest < 1) return [];
+  const pages = [...new Set([changesPageOf(oldest), changesPageOf(newest)])];
+  const stored = await kv.get(
+    pages.map((p) => siteKeys.changes(event.id, p)),
+    "json",
+  );
+  const changes = pages.flatMap((p) => ChangesPage.parse(stored.get(siteKeys.changes(event.id, p))).changes);
+  return changes.filter((c) => c.seq >= oldest && c.seq <= newest).reverse();
+}
 
 /**
  * Writes each value whose JSON differs from what is stored, and returns how many it wrote: KV allows one
@@ -55,7 +93,10 @@ export async function putChanged(kv: KVNamespace, entries: [key: string, value: 
   let written = 0;
   for (let i = 0; i < entries.length; i += 100) {
     const chunk = entries.slice(i, i + 100).map(([key, value]) => [key, JSON.stringify(value)] as const);
-    const stored = await kv.get(chunk.map(([key]) => key), "text");
+    const stored = await kv.get(
+      chunk.map(([key]) => key),
+      "text",
+    );
     for (const [key, text] of chunk) {
       if (stored.get(key) === text) continue;
       await kv.put(key, text);

@@ -1,6 +1,7 @@
 // The catalogue's pages: events, one event's sessions grouped by whether notes are out, one session.
-import type { Event, NoteLink, Session } from "../domain/event.ts";
-import type { EventList, SessionPage } from "../store/site.ts";
+import type { Change } from "../domain/changes.ts";
+import type { NoteLink, Session } from "../domain/event.ts";
+import type { EventList, EventPage, SessionPage } from "../store/site.ts";
 import { Layout } from "./layout.tsx";
 
 const eventPath = (eventId: string) => `/events/${eventId}`;
@@ -74,6 +75,42 @@ function Description({ text }: { text: string }) {
   );
 }
 
+const CHANGE_LABELS: Record<Change["type"], string> = {
+  "notes.published": "Notes published",
+  "notes.updated": "Notes updated",
+  "notes.removed": "Notes removed",
+  "link.added": "Notes link added",
+  "link.removed": "Notes link removed",
+  "session.added": "Session added",
+  "session.edited": "Session edited",
+};
+
+function LatestChanges({ changes, withSession }: { changes: Change[]; withSession: boolean }) {
+  if (changes.length === 0) return <p class="count">No changes yet.</p>;
+  return (
+    <ul class="cards changes">
+      {changes.map((c) => (
+        <li>
+          <span class="kind">{CHANGE_LABELS[c.type]}</span>
+          <time datetime={c.at}>{c.at.slice(0, 16).replace("T", " ")} UTC</time>
+          {withSession && c.session ? (
+            <h3>
+              <a href={sessionPath(c.event, c.session)}>{c.sessionTitle ?? c.session}</a>
+            </h3>
+          ) : null}
+          <p class="count">{c.summary}</p>
+          {c.excerpt ? <pre class="excerpt">{c.excerpt}</pre> : null}
+          {c.url ? (
+            <a class="url" href={c.url} rel="nofollow noopener">
+              {c.url}
+            </a>
+          ) : null}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export function HomePage({ list }: { list: EventList }) {
   return (
     <Layout title="Events">
@@ -111,7 +148,7 @@ function SessionCards({ eventId, sessions }: { eventId: string; sessions: Sessio
   );
 }
 
-export function EventPage({ event }: { event: Event }) {
+export function EventPageView({ event }: { event: EventPage }) {
   const published = event.sessions.filter((s) => s.notesPublished);
   const pending = event.sessions.filter((s) => !s.notesPublished);
   return (
@@ -123,6 +160,13 @@ export function EventPage({ event }: { event: Event }) {
       <p class="lead">
         {event.sessions.length} sessions: notes published for {published.length}, {pending.length} without notes yet.
       </p>
+      <h2 id="latest-changes">Latest changes</h2>
+      <LatestChanges changes={event.latestChanges} withSession={true} />
+      {event.changeCount > event.latestChanges.length ? (
+        <p>
+          <a href={`/api/events/${event.id}/changes`}>All {event.changeCount} changes (JSON)</a>
+        </p>
+      ) : null}
       <h2 id="published">
         Notes published <span class="count">({published.length})</span>
       </h2>
@@ -146,6 +190,8 @@ export function SessionPageView({ page }: { page: SessionPage }) {
       {page.hosts.length > 0 ? <p class="count">Hosted by {page.hosts.join(", ")}</p> : null}
       <h2>Notes</h2>
       {page.notes.length > 0 ? <NoteLinks notes={page.notes} /> : <p class="count">No link to notes yet.</p>}
+      <h2>Latest changes</h2>
+      <LatestChanges changes={page.latestChanges} withSession={false} />
       <h2>About this session</h2>
       {page.description ? <Description text={page.description} /> : <p class="count">No description.</p>}
     </Layout>

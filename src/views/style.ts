@@ -26,5 +26,10 @@ border:1px solid var(--line);border-radius:999px;padding:0 .5rem;margin-right:.4
 .count{color:var(--muted);font-weight:400}
 .description p,.description ul{margin:.6rem 0}
 .description a{word-break:break-all}
+.changes time{color:var(--muted);font-size:.85rem}
+.changes h3{margin:.35rem 0 0}
+pre.excerpt{white-space:pre-wrap;word-break:break-word;background:var(--bg);border-left:3px solid var(--line);
+padding:.4rem .6rem;margin:.4rem 0;font:.85rem/1.45 ui-monospace,SFMono-Regular,Menlo,monospace}
+.changes a.url{font-size:.85rem;word-break:break-all}
 footer{max-width:52rem;margin:0 auto;padding:1rem;color:var(--muted);font-size:.85rem;border-top:1px solid var(--line)}
 `;

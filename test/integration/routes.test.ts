@@ -6,7 +6,8 @@ import { loadEvents } from "../../src/publish.ts";
 import { EventList, SessionPage } from "../../src/store/site.ts";
 import { buildTestEvent, buildTestSession } from "../fixtures/catalogue.ts";
 
-const get = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`http://sessionwire.test${path}`, init));
+const get = (path: string, init?: RequestInit) =>
+  exports.default.fetch(new Request(`http://sessionwire.test${path}`, init));
 
 const event = buildTestEvent({
   sessions: [
@@ -72,12 +73,17 @@ describe("JSON API", () => {
     };
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths).sort()).toEqual([
+      "/api/admin/events/{event}/import",
+      "/api/admin/events/{event}/sessions/{session}",
+      "/api/admin/events/{event}/sessions/{session}/notes",
+      "/api/admin/failures",
       "/api/events",
       "/api/events/{event}",
+      "/api/events/{event}/changes",
       "/api/events/{event}/sessions/{session}",
     ]);
     expect(Object.keys(doc.components.schemas)).toEqual(
-      expect.arrayContaining(["Event", "Session", "NoteLink", "EventList", "Error"]),
+      expect.arrayContaining(["EventWithChanges", "Session", "NoteLink", "EventList", "Change", "ChangeList", "Error"]),
     );
   });
 });
@@ -95,10 +101,10 @@ describe("HTML pages", () => {
   it("groups an event's sessions by notes status and labels each link's kind", async () => {
     const html = await (await get(`/events/${event.id}`)).text();
     const [published, pending] = html.split('id="pending"');
-    expect(published).toContain("Notes published <span class=\"count\">(3)</span>");
+    expect(published).toContain('Notes published <span class="count">(3)</span>');
     expect(published).toContain('href="/events/test-summit-2026/sessions/xen-toolstacks"');
     expect(published).toContain("Notes published, link missing");
-    expect(pending).toContain("No notes yet <span class=\"count\">(1)</span>");
+    expect(pending).toContain('No notes yet <span class="count">(1)</span>');
     expect(pending).toContain("Xen on RISC-V");
     expect(html).toMatch(/<span class="kind">mailing list<\/span><a href="https:\/\/lists\.xenproject\.org/);
     expect(html).toMatch(/<span class="kind">HackMD<\/span>/);

@@ -12,7 +12,9 @@ describe("buildSlug", () => {
     expect(seed.split("\n")[0]).toBe("Design Sessions 2019");
   });
   it("classifies kinds", () => {
-    expect(buildNoteKind("https://lists.xenproject.org/archives/html/xen-devel/2019-07/threads.html#00709")).toBe("mailing-list");
+    expect(buildNoteKind("https://lists.xenproject.org/archives/html/xen-devel/2019-07/threads.html#00709")).toBe(
+      "mailing-list",
+    );
     expect(buildNoteKind("https://hackmd.io/0vZaSrKBT2iKWzpVMxDVvQ")).toBe("hackmd");
     expect(buildNoteKind("https://cryptpad.fr/pad/#/2/pad/edit/fCwXg1GmSXXG8bc4ridHAsnR/")).toBe("cryptpad");
     expect(buildNoteKind("https://wiki.xen.org/wiki/Live-Updating_Xen")).toBe("wiki");

@@ -1,0 +1,98 @@
+// Catalogue edits as pure functions: the event after the edit, and the changes subscribers should hear about.
+// Admin actions, imports and notes webhooks that introduce a new link all come through here.
+import { type Event, type NoteLink, type Session, buildNoteLink } from "./event.ts";
+import type { ChangeType } from "./changes.ts";
+
+export type CatalogueChange = {
+  type: ChangeType;
+  session: Session;
+  url: string | null;
+  summary: string;
+};
+
+export type EditResult = { event: Event; changes: CatalogueChange[] };
+
+export class EditError extends Error {}
+
+function replaceSession(event: Event, session: Session): Event {
+  const exists = event.sessions.some((s) => s.id === session.id);
+  return {
+    ...event,
+    sessions: exists ? event.sessions.map((s) => (s.id === session.id ? session : s)) : [...event.sessions, session],
+  };
+}
+
+function requireSession(event: Event, sessionId: string): Session {
+  const session = event.sessions.find((s) => s.id === sessionId);
+  if (!session) throw new EditError(`event ${event.id} has no session ${sessionId}`);
+  return session;
+}
+
+/** Adds a notes link (notes are then published); nothing changes when the session already has it. */
+export function addNoteLink(event: Event, sessionId: string, url: string, label?: string): EditResult {
+  const session = requireSession(event, sessionId);
+  if (session.notes.some((n) => n.url === url)) return { event, changes: [] };
+  const link = buildNoteLink(url, label);
+  const next: Session = { ...session, notesPublished: true, notes: [...session.notes, link] };
+  return {
+    event: replaceSession(event, next),
+    changes: [{ type: "link.added", session: next, url, summary: `Notes link added (${link.kind})` }],
+  };
+}
+
+export function removeNoteLink(
+  event: Event,
+  sessionId: string,
+  url: string,
+  type: ChangeType = "link.removed",
+): EditResult {
+  const session = requireSession(event, sessionId);
+  if (!session.notes.some((n) => n.url === url)) return { event, changes: [] };
+  const next: Session = { ...session, notes: session.notes.filter((n) => n.url !== url) };
+  const summary = type === "notes.removed" ? "Notes removed" : "Notes link removed";
+  return { event: replaceSession(event, next), changes: [{ type, session: next, url, summary }] };
+}
+
+const EDITABLE: (keyof Session)[] = ["title", "description", "hosts", "notesPublished"];
+
+/** Adds or replaces a session; its links, when given, are compared link by link. */
+export function putSession(event: Event, input: Omit<Session, "notes"> & { notes?: NoteLink[] }): EditResult {
+  const current = event.sessions.find((s) => s.id === input.id);
+  const next: Session = { ...input, notes: input.notes ?? current?.notes ?? [] };
+  if (!current) {
+    return {
+      event: replaceSession(event, next),
+      changes: [{ type: "session.added", session: next, url: null, summary: "Session added" }],
+    };
+  }
+  const edited = EDITABLE.filter((k) => JSON.stringify(current[k]) !== JSON.stringify(next[k]));
+  const changes: CatalogueChange[] = [];
+  if (edited.length)
+    changes.push({ type: "session.edited", session: next, url: null, summary: `Edited: ${edited.join(", ")}` });
+  for (const n of next.notes) {
+    if (!current.notes.some((c) => c.url === n.url)) {
+      changes.push({ type: "link.added", session: next, url: n.url, summary: `Notes link added (${n.kind})` });
+    }
+  }
+  for (const c of current.notes) {
+    if (!next.notes.some((n) => n.url === c.url)) {
+      changes.push({ type: "link.removed", session: next, url: c.url, summary: "Notes link removed" });
+    }
+  }
+  return { event: changes.length ? replaceSession(event, next) : event, changes };
+}
+
+/**
+ * Merges an imported page into the catalogue: new sessions are added, changed ones edited. Sessions missing
+ * from the page are kept: an import never deletes what was stored.
+ */
+export function mergeImportedEvent(current: Event | null, imported: Event): EditResult {
+  let event: Event = current ? { ...current, title: imported.title } : { ...imported, sessions: [] };
+  const changes: CatalogueChange[] = [];
+  for (const s of imported.sessions) {
+    const result = putSession(event, s);
+    event = result.event;
+    changes.push(...result.changes);
+  }
+  return { event, changes };
+}

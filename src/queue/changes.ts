@@ -1,0 +1,256 @@
+// The CHANGES consumer: turns receipts into catalogue edits, pending pad text and published changes.
+// Policy: each message is acked or retried on its own. A body that does not parse, or work that can never
+// succeed (its receipt expired, its session is gone, a page that does not import), is recorded in `failures`
+// and acked. Anything else (D1, KV or a pad host failing) is retried with exponential backoff; after
+// max_retries (wrangler.toml) the message goes to the dead-letter queue, whose consumer records it.
+// Every step is idempotent: receipts are marked processed, change ids are derived from what they describe,
+// and pad updates are guarded by the state they were computed from.
+import type { NewChange, Observation } from "../domain/changes.ts";
+import {
+  type CatalogueChange,
+  EditError,
+  type EditResult,
+  addNoteLink,
+  mergeImportedEvent,
+  putSession,
+  removeNoteLink,
+} from "../domain/edits.ts";
+import type { Event, NoteLink } from "../domain/event.ts";
+import { MAX_DELAY_SECONDS, decideSettle, parseQuietPeriod } from "../domain/settle.ts";
+import { ImportError, importWikiPage } from "../import/wiki.ts";
+import { publish } from "../publish.ts";
+import { buildPutEventStatements, getEvent, markNotesPublished } from "../store/catalogue.ts";
+import { insertChange } from "../store/changes.ts";
+import { recordFailure } from "../store/failures.ts";
+import {
+  type PadKey,
+  deletePad,
+  getPad,
+  putBaselineText,
+  putPendingText,
+  buildPendingGuard,
+  settlePendingText,
+} from "../store/pads.ts";
+import { type Receipt, getReceipt, markReceiptProcessed } from "../store/receipts.ts";
+import { fetchNotesText } from "../watch/fetch.ts";
+import { hashText } from "../watch/hash.ts";
+import { parseWatchHosts } from "../cron/poll.ts";
+import { ChangesMessage } from "./messages.ts";
+
+export type ChangesEnv = Pick<Env, "DB" | "SITE" | "QUIET_PERIOD_SECONDS" | "WATCH_HOSTS"> & {
+  CHANGES: Queue<ChangesMessage>;
+};
+
+/** Work that retrying cannot fix. */
+export class PermanentError extends Error {}
+
+export const FETCH_TIMEOUT_MS = 10_000;
+
+export function buildRetryDelay(attempts: number): number {
+  return Math.min(10 * 2 ** Math.max(0, attempts - 1), 3600);
+}
+
+export async function handleChangesBatch(batch: MessageBatch<unknown>, env: ChangesEnv): Promise<void> {
+  for (const msg of batch.messages) {
+    const parsed = ChangesMessage.safeParse(msg.body);
+    if (!parsed.success) {
+      await recordFailure(env.DB, batch.queue, msg, `unparseable message: ${parsed.error.message}`, new Date());
+      msg.ack();
+      continue;
+    }
+    try {
+      await processChangesMessage(parsed.data, env, new Date());
+      msg.ack();
+    } catch (err) {
+      if (err instanceof PermanentError || err instanceof EditError || err instanceof ImportError) {
+        await recordFailure(env.DB, batch.queue, msg, String(err.message), new Date());
+        msg.ack();
+      } else {
+        console.error("changes: will retry", msg.id, err);
+        msg.retry({ delaySeconds: buildRetryDelay(msg.attempts) });
+      }
+    }
+  }
+}
+
+export async function processChangesMessage(message: ChangesMessage, env: ChangesEnv, now: Date): Promise<void> {
+  if (message.type === "settle") return settlePad(env, message, now);
+  const receipt = await getReceipt(env.DB, message.receiptId);
+  if (!receipt) throw new PermanentError(`receipt ${message.receiptId} not found (expired?)`);
+  if (receipt.processedAt) return;
+  if (receipt.payload.kind === "notes") await processNotes(env, receipt, receipt.payload, now);
+  else await processEdit(env, receipt, receipt.payload.edit, now);
+  await markReceiptProcessed(env.DB, receipt.id, now).run();
+}
+
+async function requireEvent(db: D1Database, eventId: string): Promise<Event> {
+  const event = await getEvent(db, eventId);
+  if (!event) throw new PermanentError(`no event ${eventId}`);
+  return event;
+}
+
+async function buildChangeId(parts: (string | number | null)[]): Promise<string> {
+  return `chg_${(await hashText(parts.join("\u0000"))).slice(0, 24)}`;
+}
+
+async function buildCatalogueChanges(receiptId: string, event: Event, changes: CatalogueChange[], now: Date) {
+  return Promise.all(
+    changes.map(async (c, i): Promise<NewChange> => ({
+      id: await buildChangeId([receiptId, i]),
+      event: event.id,
+      session: c.session.id,
+      sessionTitle: c.session.title,
+      type: c.type,
+      url: c.url,
+      summary: c.summary,
+      excerpt: "",
+      linesAdded: 0,
+      linesRemoved: 0,
+      at: now.toISOString(),
+    })),
+  );
+}
+
+/** Writes an edit and its change rows in one batch, then republishes the event. */
+async function commitEdit(
+  env: ChangesEnv,
+  receipt: Receipt,
+  result: EditResult,
+  now: Date,
+  extra: D1PreparedStatement[] = [],
+) {
+  const rows = await buildCatalogueChanges(receipt.id, result.event, result.changes, now);
+  await env.DB.batch([
+    ...buildPutEventStatements(env.DB, result.event, now),
+    ...rows.map((r) => insertChange(env.DB, r)),
+    ...extra,
+  ]);
+  await publish(env.DB, env.SITE, [result.event.id]);
+}
+
+async function processEdit(
+  env: ChangesEnv,
+  receipt: Receipt,
+  edit: Extract<Observation, { kind: "admin" }>["edit"],
+  now: Date,
+) {
+  if (edit.action === "event.import") {
+    const imported = importWikiPage(edit.text, { eventId: edit.event, title: edit.title });
+    return commitEdit(env, receipt, mergeImportedEvent(await getEvent(env.DB, edit.event), imported), now);
+  }
+  const event = await requireEvent(env.DB, edit.event);
+  switch (edit.action) {
+    case "link.add":
+      return commitEdit(env, receipt, addNoteLink(event, edit.session, edit.url, edit.label), now);
+    case "link.remove":
+      return commitEdit(env, receipt, removeNoteLink(event, edit.session, edit.url), now, [
+        deletePad(env.DB, { event: edit.event, session: edit.session, url: edit.url }),
+      ]);
+    case "session.put":
+      return commitEdit(env, receipt, putSession(event, edit.session), now);
+  }
+}
+
+async function processNotes(
+  env: ChangesEnv,
+  receipt: Receipt,
+  obs: Extract<Observation, { kind: "notes" }>,
+  now: Date,
+) {
+  const event = await requireEvent(env.DB, obs.event);
+  const key: PadKey = { event: obs.event, session: obs.session, url: obs.url };
+  if (obs.type === "notes.removed") {
+    return commitEdit(env, receipt, removeNoteLink(event, obs.session, obs.url, "notes.removed"), now, [
+      deletePad(env.DB, key),
+    ]);
+  }
+  const linked = addNoteLink(event, obs.session, obs.url);
+  const link = linked.event.sessions.find((s) => s.id === obs.session)!.notes.find((n) => n.url === obs.url)!;
+  const text = obs.text ?? (await readNotesText(env, link));
+  if (text === null) {
+    // Nothing to diff (an end-to-end encrypted pad, or a host we may not fetch): the change is the word itself.
+    const session = linked.event.sessions.find((s) => s.id === obs.session)!;
+    return commitEdit(
+      env,
+      receipt,
+      {
+        event: linked.event,
+        changes: [
+          {
+            type: obs.type,
+            session,
+            url: obs.url,
+            summary: obs.type === "notes.published" ? "Notes published" : "Notes updated",
+          },
+        ],
+      },
+      now,
+    );
+  }
+  // The link is recorded without a change of its own: the notes change follows once the text settles.
+  if (linked.changes.length) await commitEdit(env, receipt, { event: linked.event, changes: [] }, now);
+  const version = { hash: await hashText(text), text, revision: obs.revision ?? null };
+  const pad = await getPad(env.DB, key);
+  if (receipt.source === "poll" && !pad?.publishedHash && !pad?.pendingHash) {
+    // The poller's first look at a pad that was in the catalogue before us: a baseline, not news.
+    await putBaselineText(env.DB, key, version);
+    return;
+  }
+  if (await putPendingText(env.DB, key, version, now))
+    await scheduleSettle(env, key, parseQuietPeriod(env.QUIET_PERIOD_SECONDS));
+}
+
+/** The current text of a notes link the sender did not include; null when it cannot or may not be read. */
+async function readNotesText(env: ChangesEnv, link: NoteLink): Promise<string | null> {
+  if (!link.watchable) return null;
+  const result = await fetchNotesText(link, {
+    allowHosts: parseWatchHosts(env.WATCH_HOSTS),
+    timeoutMs: FETCH_TIMEOUT_MS,
+  });
+  if (result.outcome === "modified") return result.text;
+  if (result.outcome === "refused") return null;
+  // A pad host that is down or slow: retried with backoff like any other transient failure.
+  throw new Error(`fetching ${link.url} failed: ${result.outcome === "failed" ? result.reason : result.outcome}`);
+}
+
+async function scheduleSettle(env: ChangesEnv, key: PadKey, seconds: number) {
+  await env.CHANGES.send(
+    { v: 1, type: "settle", ...key },
+    { delaySeconds: Math.min(Math.max(seconds, 0), MAX_DELAY_SECONDS) },
+  );
+}
+
+async function settlePad(env: ChangesEnv, key: PadKey, now: Date): Promise<void> {
+  const pad = await getPad(env.DB, key);
+  if (!pad) return;
+  const decision = decideSettle(pad, now, parseQuietPeriod(env.QUIET_PERIOD_SECONDS));
+  switch (decision.kind) {
+    case "idle":
+      return;
+    case "wait":
+      return scheduleSettle(env, key, decision.seconds);
+    case "discard":
+      await settlePendingText(env.DB, pad, false).run();
+      return;
+    case "publish": {
+      const event = await getEvent(env.DB, key.event);
+      const session = event?.sessions.find((s) => s.id === key.session);
+      const change: NewChange = {
+        id: await buildChangeId([key.event, key.session, key.url, pad.publishedHash, pad.pendingHash]),
+        event: key.event,
+        session: key.session,
+        sessionTitle: session?.title ?? null,
+        url: key.url,
+        at: now.toISOString(),
+        ...decision.change,
+      };
+      await env.DB.batch([
+        insertChange(env.DB, change, buildPendingGuard(pad)),
+        settlePendingText(env.DB, pad, true),
+        // A session's first notes make its notes published, whatever the page said before.
+        markNotesPublished(env.DB, key.event, key.session),
+      ]);
+      await publish(env.DB, env.SITE, [key.event]);
+    }
+  }
+}

@@ -1,0 +1,224 @@
+// The admin API: edits to the catalogue, each stored as a receipt and applied by the CHANGES consumer, so an
+// admin edit lands in the change log exactly like a notes webhook. Bearer tokens from ADMIN_TOKEN (several,
+// comma-separated, during a rotation), compared in constant time.
+import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
+import { bearerAuth } from "hono/bearer-auth";
+import { z } from "zod";
+import { AdminAction, MAX_TEXT_BYTES } from "../domain/changes.ts";
+import { Session, Slug, buildNoteLink } from "../domain/event.ts";
+import type { AppContext, AppEnv } from "../http/env.ts";
+import { ErrorEnvelope, jsonError } from "../http/errors.ts";
+import { ingest } from "../ingest.ts";
+import { listFailures } from "../store/failures.ts";
+import { getSessionPresence } from "../store/links.ts";
+import { splitSecrets, verifyEqual } from "../webhooks/standard.ts";
+import { validationHook } from "../http/validation.ts";
+
+export const adminRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+adminRoutes.use(
+  "/api/admin/*",
+  bearerAuth({
+    verifyToken: async (token, c: AppContext) => {
+      let ok = false;
+      for (const expected of splitSecrets(c.env.ADMIN_TOKEN)) ok = (await verifyEqual(token, expected)) || ok;
+      return ok;
+    },
+    noAuthenticationHeader: { message: { error: { code: "unauthorized", message: "A bearer token is required." } } },
+    invalidAuthenticationHeader: {
+      message: { error: { code: "unauthorized", message: "Malformed Authorization header." } },
+    },
+    invalidToken: { message: { error: { code: "unauthorized", message: "The token is not valid." } } },
+  }),
+);
+
+const Queued = z
+  .object({ status: z.enum(["queued", "duplicate"]), receipt: z.string().optional() })
+  .meta({ id: "Queued" });
+const errors = (description: string) => ({ content: { "application/json": { schema: ErrorEnvelope } }, description });
+const accepted = {
+  202: { content: { "application/json": { schema: Queued } }, description: "Stored and queued; see /changes" },
+  200: { content: { "application/json": { schema: Queued } }, description: "Already received (same Idempotency-Key)" },
+  400: errors("Invalid input"),
+  401: errors("Missing or wrong bearer token"),
+  404: errors("No such event or session"),
+  503: errors("Could not queue; retry"),
+};
+const security = [{ bearer: [] }];
+const EventParam = z.object({ event: Slug });
+const SessionParams = EventParam.extend({ session: Slug });
+const IdempotencyHeader = z.object({ "idempotency-key": z.string().min(1).max(200).optional() });
+
+adminRoutes.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+
+/** Stores the edit and queues it; answers 202, 200 for a repeated Idempotency-Key, 503 when queuing fails. */
+async function submit(c: AppContext, edit: AdminAction, key?: string) {
+  try {
+    const result = await ingest(
+      c.env,
+      { source: "admin", externalId: key ?? crypto.randomUUID(), payload: { kind: "admin", edit } },
+      new Date(),
+    );
+    return result.status === "duplicate"
+      ? c.json({ status: "duplicate" as const }, 200)
+      : c.json({ status: "queued" as const, receipt: result.receiptId }, 202);
+  } catch (err) {
+    console.error("admin: could not queue", err);
+    return jsonError(c, 503, "The edit could not be queued; try again.");
+  }
+}
+
+/** A 404 answer when the event (or the session, when one is named) does not exist; null when they do. */
+async function requireSession(c: AppContext, event: string, session?: string) {
+  const presence = await getSessionPresence(c.env.DB, event, session ?? "");
+  if (!presence.event) return jsonError(c, 404, "There is no such event.");
+  if (session !== undefined && !presence.session) return jsonError(c, 404, "There is no such session in this event.");
+  return null;
+}
+
+adminRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/api/admin/events/{event}/sessions/{session}/notes",
+    summary: "Add a notes link to a session",
+    security,
+    request: {
+      params: SessionParams,
+      headers: IdempotencyHeader,
+      body: {
+        content: {
+          "application/json": {
+            schema: z.object({ url: z.url({ protocol: /^https?$/ }).max(2048), label: z.string().max(200).optional() }),
+          },
+        },
+        required: true,
+      },
+    },
+    responses: accepted,
+  }),
+  async (c) => {
+    const { event, session } = c.req.valid("param");
+    const body = c.req.valid("json");
+    return (
+      (await requireSession(c, event, session)) ??
+      submit(
+        c,
+        { action: "link.add", event, session, url: body.url, ...(body.label ? { label: body.label } : {}) },
+        c.req.valid("header")["idempotency-key"],
+      )
+    );
+  },
+);
+
+adminRoutes.openapi(
+  createRoute({
+    method: "delete",
+    path: "/api/admin/events/{event}/sessions/{session}/notes",
+    summary: "Remove a notes link from a session",
+    security,
+    request: {
+      params: SessionParams,
+      headers: IdempotencyHeader,
+      query: z.object({ url: z.url({ protocol: /^https?$/ }).max(2048) }),
+    },
+    responses: accepted,
+  }),
+  async (c) => {
+    const { event, session } = c.req.valid("param");
+    return (
+      (await requireSession(c, event, session)) ??
+      submit(
+        c,
+        { action: "link.remove", event, session, url: c.req.valid("query").url },
+        c.req.valid("header")["idempotency-key"],
+      )
+    );
+  },
+);
+
+const SessionInput = Session.omit({ id: true, notes: true })
+  .partial({ description: true, hosts: true, notesPublished: true })
+  .extend({
+    notes: z
+      .array(z.object({ url: z.url({ protocol: /^https?$/ }).max(2048), label: z.string().max(200).optional() }))
+      .optional(),
+  });
+
+adminRoutes.openapi(
+  createRoute({
+    method: "put",
+    path: "/api/admin/events/{event}/sessions/{session}",
+    summary: "Add or edit a session",
+    security,
+    request: {
+      params: SessionParams,
+      headers: IdempotencyHeader,
+      body: { content: { "application/json": { schema: SessionInput } }, required: true },
+    },
+    responses: accepted,
+  }),
+  async (c) => {
+    const { event, session } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const put = {
+      id: session,
+      title: body.title,
+      description: body.description ?? "",
+      hosts: body.hosts ?? [],
+      notesPublished: body.notesPublished ?? Boolean(body.notes?.length),
+      ...(body.notes ? { notes: body.notes.map((n) => buildNoteLink(n.url, n.label)) } : {}),
+    };
+    return (
+      (await requireSession(c, event)) ??
+      submit(c, { action: "session.put", event, session: put }, c.req.valid("header")["idempotency-key"])
+    );
+  },
+);
+
+adminRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/api/admin/events/{event}/import",
+    summary: "Import a design-sessions wiki page into an event (new sessions added, changed ones edited)",
+    security,
+    request: {
+      params: EventParam,
+      headers: IdempotencyHeader,
+      body: {
+        content: {
+          "application/json": {
+            schema: z.object({ title: z.string().min(1).max(300), text: z.string().min(1).max(MAX_TEXT_BYTES) }),
+          },
+        },
+        required: true,
+      },
+    },
+    responses: accepted,
+  }),
+  async (c) => {
+    const { event } = c.req.valid("param");
+    const body = c.req.valid("json");
+    return submit(
+      c,
+      { action: "event.import", event, title: body.title, text: body.text },
+      c.req.valid("header")["idempotency-key"],
+    );
+  },
+);
+
+adminRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/admin/failures",
+    summary: "Queue work that failed permanently or exhausted its retries, newest first",
+    security,
+    responses: {
+      200: {
+        content: { "application/json": { schema: z.object({ failures: z.array(z.record(z.string(), z.unknown())) }) } },
+        description: "Failures",
+      },
+      401: errors("Missing or wrong bearer token"),
+    },
+  }),
+  async (c) => c.json({ failures: await listFailures(c.env.DB) }, 200),
+);

@@ -1,0 +1,175 @@
+// Inbound webhooks: Standard Webhooks notes events, GitHub pushes and wiki edits, Etherpad pad updates. Each
+// delivery is authenticated on its raw bytes before any parsing, then stored as receipts through `ingest`.
+// A 2xx means stored (202) or already stored (200); a failure to store or queue answers 503 so the sender
+// retries, and the receipt's (source, external id) uniqueness makes the retry harmless.
+import { type Context, Hono } from "hono";
+import type { z } from "zod";
+import { NotesEvent, type Observation } from "../domain/changes.ts";
+import type { AppEnv } from "../http/env.ts";
+import { buildIssues, jsonError } from "../http/errors.ts";
+import { rejectOtherMethods } from "../http/methods.ts";
+import { type IngestResult, ingest } from "../ingest.ts";
+import { getSessionPresence, listEtherpadLinks, listLinksByUrl } from "../store/links.ts";
+import { EtherpadPadsUpdate, buildPadUpdates, verifyEtherpadKey } from "../webhooks/etherpad.ts";
+import { buildGithubTouches, verifyGithubSignature } from "../webhooks/github.ts";
+import { type Bytes, readStandardWebhookHeaders, splitSecrets, verifyStandardWebhook } from "../webhooks/standard.ts";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+type Ctx = Context<AppEnv>;
+type Item = { source: string; externalId: string; payload: Observation };
+
+export const webhookRoutes = new Hono<AppEnv>();
+
+webhookRoutes.post("/webhooks/notes", async (c) => {
+  const body = await readBody(c);
+  if (body instanceof Response) return body;
+  const headers = readStandardWebhookHeaders(c.req.raw.headers);
+  const verified = await verifyStandardWebhook(splitSecrets(c.env.WEBHOOK_SECRET), headers, body, new Date());
+  if (!verified.ok) return jsonError(c, 401, `The webhook signature is not valid (${verified.reason}).`);
+
+  const parsed = parseJson(c, body, NotesEvent);
+  if (parsed instanceof Response) return parsed;
+  const found = await getSessionPresence(c.env.DB, parsed.event, parsed.session);
+  if (!found.event) return jsonError(c, 404, "There is no such event.");
+  if (!found.session) return jsonError(c, 404, "There is no such session in this event.");
+
+  const [result] = await ingestAll(c, [
+    { source: "notes", externalId: headers.id!, payload: { kind: "notes", ...parsed } },
+  ]);
+  if (!result) return jsonError(c, 503, "The change could not be stored; please retry.");
+  return result.status === "queued"
+    ? c.json({ status: "queued", receipt: result.receiptId }, 202)
+    : c.json({ status: "duplicate" }, 200);
+});
+
+webhookRoutes.post("/webhooks/github", async (c) => {
+  const body = await readBody(c);
+  if (body instanceof Response) return body;
+  if (!(await verifyGithubSignature(c.env.GITHUB_WEBHOOK_SECRET, c.req.header("x-hub-signature-256") ?? null, body))) {
+    return jsonError(c, 401, "The X-Hub-Signature-256 signature is not valid.");
+  }
+  const delivery = c.req.header("x-github-delivery");
+  const eventName = c.req.header("x-github-event");
+  if (!delivery || delivery.length > 200 || !eventName) {
+    return jsonError(c, 400, "X-GitHub-Delivery and X-GitHub-Event are required.");
+  }
+  const payload = parseJson(c, body);
+  if (payload instanceof Response) return payload;
+  const mapping = buildGithubTouches(eventName, payload);
+  if (mapping.status === "ignored") return c.json({ status: "ignored" }, 200);
+  if (mapping.status === "invalid") return jsonError(c, 400, "The request is not valid.", buildIssues(mapping.error));
+
+  const typeByUrl = new Map(mapping.touches.map((t) => [t.url, t.type]));
+  const links = await listLinksByUrl(c.env.DB, [...typeByUrl.keys()]);
+  return answerMany(
+    c,
+    links.map((l) => ({
+      source: "github",
+      externalId: `${delivery}:${l.event}/${l.session}:${l.url}`,
+      payload: { kind: "notes", type: typeByUrl.get(l.url)!, event: l.event, session: l.session, url: l.url },
+    })),
+  );
+});
+
+webhookRoutes.post("/webhooks/etherpad", async (c) => {
+  const body = await readBody(c);
+  if (body instanceof Response) return body;
+  if (!(await verifyEtherpadKey(c.env.ETHERPAD_API_KEY, c.req.header("x-api-key") ?? null))) {
+    return jsonError(c, 401, "The X-API-KEY is not valid.");
+  }
+  const parsed = parseJson(c, body, EtherpadPadsUpdate);
+  if (parsed instanceof Response) return parsed;
+  const updates = new Map(buildPadUpdates(parsed).map((u) => [u.padId, u.revision]));
+  const links = await listEtherpadLinks(c.env.DB, [...updates.keys()]);
+  // ep_webhooks sends no delivery id: the same body (same pads, same revisions) is the same delivery.
+  const bodyHash = await hashHex(body);
+  return answerMany(
+    c,
+    links.map((l) => {
+      const revision = updates.get(l.padId);
+      return {
+        source: "etherpad",
+        externalId: `${bodyHash}:${l.event}/${l.session}:${l.url}`,
+        payload: {
+          kind: "notes",
+          type: "notes.updated",
+          event: l.event,
+          session: l.session,
+          url: l.url,
+          ...(revision === undefined ? {} : { revision }),
+        },
+      };
+    }),
+  );
+});
+
+rejectOtherMethods(webhookRoutes, ["/webhooks/notes", "/webhooks/github", "/webhooks/etherpad"], "POST");
+
+/** The raw body, or the answer to give: 415 unless JSON, 413 past the cap (declared or actually read). */
+async function readBody(c: Ctx): Promise<Bytes | Response> {
+  const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
+  if (type !== "application/json") return jsonError(c, 415, "Send the body as application/json.");
+  const tooLarge = () => jsonError(c, 413, `The body is larger than ${MAX_BODY_BYTES} bytes.`);
+  if (Number(c.req.header("content-length") ?? 0) > MAX_BODY_BYTES) return tooLarge();
+  const stream = c.req.raw.body;
+  if (!stream) return new Uint8Array();
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    size += r.value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      return tooLarge();
+    }
+    chunks.push(r.value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/** UTF-8 JSON, checked against `schema` when given; a 400 with the issues otherwise. */
+function parseJson(c: Ctx, bytes: Bytes): unknown;
+function parseJson<T extends z.ZodType>(c: Ctx, bytes: Bytes, schema: T): z.infer<T> | Response;
+function parseJson(c: Ctx, bytes: Bytes, schema?: z.ZodType): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
+  } catch {
+    return jsonError(c, 400, "The body is not valid UTF-8 JSON.");
+  }
+  if (!schema) return value;
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : jsonError(c, 400, "The request is not valid.", buildIssues(parsed.error));
+}
+
+/** Ingests every item; the results, or null for each that failed (logged), so the caller can answer 503. */
+async function ingestAll(c: Ctx, items: Item[]): Promise<(IngestResult | null)[]> {
+  const now = new Date();
+  const settled = await Promise.allSettled(items.map((item) => ingest(c.env, item, now)));
+  return settled.map((s, i) => {
+    if (s.status === "fulfilled") return s.value;
+    console.error("webhook ingest failed", items[i]!.source, items[i]!.externalId, s.reason);
+    return null;
+  });
+}
+
+/** GitHub and Etherpad: 202 if anything new was stored, 200 if all was already stored or nothing matched. */
+async function answerMany(c: Ctx, items: Item[]) {
+  if (items.length === 0) return c.json({ status: "ignored" }, 200);
+  const results = await ingestAll(c, items);
+  if (results.includes(null)) return jsonError(c, 503, "Some changes could not be stored; please retry.");
+  const receipts = results.flatMap((r) => (r?.status === "queued" ? [r.receiptId] : []));
+  return receipts.length ? c.json({ status: "queued", receipts }, 202) : c.json({ status: "duplicate" }, 200);
+}
+
+async function hashHex(bytes: Bytes): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}

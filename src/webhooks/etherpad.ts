@@ -1,0 +1,28 @@
+// Etherpad's ep_webhooks plugin (`pads.update`): it sends the pads edited in the last few seconds with the
+// newest revision each author reached, authenticated by a shared key in X-API-KEY. It sends no text: the
+// change pipeline fetches the pad. Pure; the store finds the catalogued links of each pad.
+import { z } from "zod";
+import { verifyEqual } from "./standard.ts";
+
+export const EtherpadPadsUpdate = z.object({
+  pads: z.record(
+    z.string().min(1).max(500),
+    z.array(z.object({ userId: z.string().nullish(), rev: z.number().int().nonnegative().nullish() })),
+  ),
+});
+export type EtherpadPadsUpdate = z.infer<typeof EtherpadPadsUpdate>;
+
+export type PadUpdate = { padId: string; revision?: number };
+
+export async function verifyEtherpadKey(expected: string, offered: string | null): Promise<boolean> {
+  if (!expected) throw new Error("No Etherpad API key is configured (ETHERPAD_API_KEY).");
+  return offered ? verifyEqual(offered, expected) : false;
+}
+
+/** One update per pad, at the highest revision any of its authors reached. */
+export function buildPadUpdates(body: EtherpadPadsUpdate): PadUpdate[] {
+  return Object.entries(body.pads).map(([padId, edits]) => {
+    const revs = edits.flatMap((e) => (typeof e.rev === "number" ? [e.rev] : []));
+    return revs.length ? { padId, revision: Math.max(...revs) } : { padId };
+  });
+}

@@ -1,0 +1,107 @@
+// Standard Webhooks (https://www.standardwebhooks.com) signatures for POST /webhooks/notes: verify what comes
+// in, sign what the CLI and the tests send. Pure: secrets, headers, the raw body bytes and `now` in, a result
+// with a reason out. Signed bytes are the raw body, never re-serialized JSON, so any byte changed fails.
+
+/** Timestamps further than this from `now`, either way, are refused (replays, and clocks far off). */
+export const TOLERANCE_SECONDS = 300;
+
+const SECRET_PREFIX = "whsec_";
+/** Bytes as received or encoded (backed by an ArrayBuffer, which Web Crypto requires). */
+export type Bytes = Uint8Array<ArrayBuffer>;
+
+const encoder = new TextEncoder();
+export const encodeText = (text: string) => encoder.encode(text) as Bytes;
+
+export type StandardWebhookHeaders = { id: string | null; timestamp: string | null; signature: string | null };
+
+export type VerifyFailure =
+  "missing-header" | "malformed-timestamp" | "timestamp-too-old" | "timestamp-too-new" | "no-matching-signature";
+export type VerifyResult = { ok: true } | { ok: false; reason: VerifyFailure };
+
+/** WEBHOOK_SECRET holds one or more comma-separated `whsec_…` secrets, so a key can rotate without downtime. */
+export function splitSecrets(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function readStandardWebhookHeaders(headers: Headers): StandardWebhookHeaders {
+  return {
+    id: headers.get("webhook-id"),
+    timestamp: headers.get("webhook-timestamp"),
+    signature: headers.get("webhook-signature"),
+  };
+}
+
+/** The `v1,<base64>` signature of one message; `body` as sent (a string is UTF-8 encoded). */
+export async function signStandardWebhook(
+  secret: string,
+  id: string,
+  timestamp: number | string,
+  body: string | Bytes,
+): Promise<string> {
+  return `v1,${await computeSignature(secret, id, String(timestamp), typeof body === "string" ? encodeText(body) : body)}`;
+}
+
+export async function verifyStandardWebhook(
+  secrets: string[],
+  headers: StandardWebhookHeaders,
+  body: Bytes,
+  now: Date,
+): Promise<VerifyResult> {
+  if (secrets.length === 0) throw new Error("No webhook secret is configured (WEBHOOK_SECRET).");
+  const { id, timestamp, signature } = headers;
+  if (!id || !timestamp || !signature) return { ok: false, reason: "missing-header" };
+  if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: "malformed-timestamp" };
+  const age = Math.floor(now.getTime() / 1000) - Number(timestamp);
+  if (age > TOLERANCE_SECONDS) return { ok: false, reason: "timestamp-too-old" };
+  if (age < -TOLERANCE_SECONDS) return { ok: false, reason: "timestamp-too-new" };
+
+  // Compared as base64 text, like the reference library: decoding first would accept other spellings of the
+  // same bytes (unused trailing bits).
+  const offered = signature
+    .split(" ")
+    .filter((entry) => entry.startsWith("v1,"))
+    .map((entry) => entry.slice(3));
+  for (const secret of secrets) {
+    const expected = await computeSignature(secret, id, timestamp, body);
+    for (const candidate of offered) if (await verifyEqual(candidate, expected)) return { ok: true };
+  }
+  return { ok: false, reason: "no-matching-signature" };
+}
+
+/**
+ * Constant-time equality of two secrets or signatures of any lengths: timingSafeEqual needs equal lengths,
+ * so it compares their SHA-256 digests (which leaks neither the length nor the position of a difference).
+ */
+export async function verifyEqual(a: string | Bytes, b: string | Bytes): Promise<boolean> {
+  const [da, db] = await Promise.all(
+    [a, b].map((v) => crypto.subtle.digest("SHA-256", typeof v === "string" ? encodeText(v) : v)),
+  );
+  // workerd's extension to SubtleCrypto; spelled out because scripts/ typecheck this file against the DOM lib.
+  return (crypto.subtle as SubtleCrypto & { timingSafeEqual(a: ArrayBuffer, b: ArrayBuffer): boolean }).timingSafeEqual(
+    da!,
+    db!,
+  );
+}
+
+async function computeSignature(secret: string, id: string, timestamp: string, body: Bytes): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", decodeSecret(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
+  const head = encodeText(`${id}.${timestamp}.`);
+  const message = new Uint8Array(head.length + body.length);
+  message.set(head);
+  message.set(body, head.length);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, message));
+  return btoa(String.fromCharCode(...mac));
+}
+
+/** The key is the base64 after `whsec_` (the prefix is optional, as in the reference library). */
+function decodeSecret(secret: string): Bytes {
+  const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
+  const key = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
+  if (key.length === 0) throw new Error("A webhook secret is empty.");
+  return key;
+}

@@ -1,0 +1,187 @@
+// The admin API: bearer tokens (two during rotation), each edit through the CHANGES pipeline into the change log.
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import worker from "../../src/index.ts";
+import { loadEvents } from "../../src/publish.ts";
+import seed from "../../data/sources/design-sessions-2019.txt?raw";
+import { buildTestEvent } from "../fixtures/catalogue.ts";
+import { type Sent, captureQueueSends } from "../fixtures/queue.ts";
+
+const EVENT = "test-summit-2026";
+const TOKEN = "test-admin-token";
+const NEXT_TOKEN = "test-admin-token-next";
+let queued: Sent[];
+
+beforeEach(async () => {
+  await loadEvents(env.DB, env.SITE, [buildTestEvent()], new Date());
+  queued = captureQueueSends(env.CHANGES);
+});
+afterEach(() => vi.restoreAllMocks());
+
+function admin(method: string, path: string, body?: unknown, token = TOKEN, headers: Record<string, string> = {}) {
+  return exports.default.fetch(
+    new Request(`http://sessionwire.test${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }),
+  );
+}
+
+async function processQueued() {
+  const batch = createMessageBatch(
+    "sessionwire-changes",
+    queued.splice(0).map(({ body }, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env as never);
+  expect((await getQueueResult(batch, ctx)).retryMessages).toEqual([]);
+}
+
+const changeTypes = async () =>
+  (await env.DB.prepare("SELECT type, session_id, url FROM changes ORDER BY seq").all()).results;
+
+describe("authentication", () => {
+  it.each([
+    ["no token", undefined],
+    ["a wrong token", "nope"],
+    ["a token prefix", "test-admin"],
+  ])("refuses %s with 401 and the envelope", async (_, token) => {
+    const res = await exports.default.fetch(
+      new Request(
+        `http://sessionwire.test/api/admin/failures`,
+        token ? { headers: { authorization: `Bearer ${token}` } } : {},
+      ),
+    );
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
+  });
+
+  it("accepts both tokens during a rotation", async () => {
+    expect((await admin("GET", "/api/admin/failures", undefined, TOKEN)).status).toBe(200);
+    expect((await admin("GET", "/api/admin/failures", undefined, NEXT_TOKEN)).status).toBe(200);
+  });
+});
+
+describe("edits land in the change log", () => {
+  it("adds and removes a notes link", async () => {
+    const url = "https://etherpad.wikimedia.org/p/xen-rust";
+    const add = await admin("POST", `/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`, {
+      url,
+      label: "live notes",
+    });
+    expect(add.status).toBe(202);
+    expect(await add.json()).toMatchObject({ status: "queued" });
+    await processQueued();
+    const session = (await (
+      await exports.default.fetch(`http://sessionwire.test/api/events/${EVENT}/sessions/rust-and-xen`)
+    ).json()) as {
+      notes: unknown[];
+      latestChange: { type: string };
+    };
+    expect(session.notes).toEqual([{ url, kind: "etherpad", label: "live notes", watchable: true }]);
+    expect(session.latestChange.type).toBe("link.added");
+
+    const remove = await admin(
+      "DELETE",
+      `/api/admin/events/${EVENT}/sessions/rust-and-xen/notes?url=${encodeURIComponent(url)}`,
+    );
+    expect(remove.status).toBe(202);
+    await processQueued();
+    expect(await changeTypes()).toEqual([
+      { type: "link.added", session_id: "rust-and-xen", url },
+      { type: "link.removed", session_id: "rust-and-xen", url },
+    ]);
+  });
+
+  it("adds a session, then edits it", async () => {
+    const put = (body: unknown) => admin("PUT", `/api/admin/events/${EVENT}/sessions/xen-and-arm`, body);
+    expect((await put({ title: "Xen and Arm", description: "SMMU, virtio." })).status).toBe(202);
+    await processQueued();
+    expect((await put({ title: "Xen and Arm", description: "SMMU, virtio and SCMI." })).status).toBe(202);
+    await processQueued();
+    expect(await changeTypes()).toEqual([
+      { type: "session.added", session_id: "xen-and-arm", url: null },
+      { type: "session.edited", session_id: "xen-and-arm", url: null },
+    ]);
+    const page = await (
+      await exports.default.fetch(`http://sessionwire.test/events/${EVENT}/sessions/xen-and-arm`)
+    ).text();
+    expect(page).toContain("SMMU, virtio and SCMI.");
+  });
+
+  it("imports a design-sessions page into a new event", async () => {
+    const res = await admin("POST", "/api/admin/events/xen-design-sessions-2019/import", {
+      title: "Xen Design Sessions 2019",
+      text: seed,
+    });
+    expect(res.status).toBe(202);
+    await processQueued();
+    const event = (await (
+      await exports.default.fetch("http://sessionwire.test/api/events/xen-design-sessions-2019")
+    ).json()) as {
+      sessions: unknown[];
+      changeCount: number;
+    };
+    expect(event.sessions).toHaveLength(21);
+    expect(event.changeCount).toBe(21);
+  });
+
+  it("deduplicates on Idempotency-Key", async () => {
+    const body = { url: "https://hackmd.io/abc" };
+    const path = `/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`;
+    const first = await admin("POST", path, body, TOKEN, { "idempotency-key": "k1" });
+    const again = await admin("POST", path, body, TOKEN, { "idempotency-key": "k1" });
+    expect([first.status, again.status]).toEqual([202, 200]);
+    expect(queued).toHaveLength(1);
+  });
+});
+
+describe("bad input", () => {
+  it("answers 404 for an unknown event or session and queues nothing", async () => {
+    expect(
+      (await admin("POST", `/api/admin/events/nope/sessions/rust-and-xen/notes`, { url: "https://hackmd.io/a" }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await admin("POST", `/api/admin/events/${EVENT}/sessions/nope/notes`, { url: "https://hackmd.io/a" })).status,
+    ).toBe(404);
+    expect((await admin("PUT", `/api/admin/events/nope/sessions/x`, { title: "X" })).status).toBe(404);
+    expect(queued).toEqual([]);
+  });
+
+  it("answers 400 with the issues for invalid bodies", async () => {
+    const res = await admin("POST", `/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`, {
+      url: "javascript:alert(1)",
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; issues: { path: string[] }[] } };
+    expect(body.error.code).toBe("bad_request");
+    expect(body.error.issues[0]!.path).toEqual(["url"]);
+    expect((await admin("PUT", `/api/admin/events/${EVENT}/sessions/x`, { description: "no title" })).status).toBe(400);
+  });
+
+  it("records a page that does not import, and keeps the catalogue as it was", async () => {
+    expect(
+      (await admin("POST", `/api/admin/events/${EVENT}/import`, { title: "Broken", text: "From Xen\n" })).status,
+    ).toBe(202);
+    await processQueued();
+    const failures = (await (await admin("GET", "/api/admin/failures")).json()) as { failures: { error: string }[] };
+    expect(failures.failures).toHaveLength(1);
+    const event = (await (await exports.default.fetch(`http://sessionwire.test/api/events/${EVENT}`)).json()) as {
+      title: string;
+      sessions: unknown[];
+    };
+    expect(event).toMatchObject({ title: "Test Summit 2026", sessions: buildTestEvent().sessions });
+  });
+
+  it("answers 503 when the edit cannot be queued", async () => {
+    vi.mocked(env.CHANGES.send).mockRejectedValueOnce(new Error("queue down"));
+    const res = await admin("POST", `/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`, {
+      url: "https://hackmd.io/b",
+    });
+    expect(res.status).toBe(503);
+  });
+});
