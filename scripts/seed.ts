@@ -1,5 +1,7 @@
 // Loads every catalogue in data/events/ into the local D1 and publishes it to the local KV, through the same
 // code the Worker runs. Idempotent: a second run reports nothing changed and nothing written.
+// Vars come from .dev.vars, else .dev.vars.example (as for `npm start`); --base-url overrides PUBLIC_BASE_URL.
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -7,18 +9,22 @@ import { getPlatformProxy } from "wrangler";
 import { Event } from "../src/domain/event.ts";
 import { loadEvents } from "../src/publish.ts";
 
-const { values } = parseArgs({ options: { "persist-to": { type: "string", default: ".wrangler/state" } } });
+const { values } = parseArgs({
+  options: { "persist-to": { type: "string", default: ".wrangler/state" }, "base-url": { type: "string" } },
+});
 const dir = "data/events";
 const files = (await readdir(dir)).filter((f) => f.endsWith(".json")).sort();
 const events = await Promise.all(files.map(async (f) => Event.parse(JSON.parse(await readFile(join(dir, f), "utf8")))));
 
-const { env, dispose } = await getPlatformProxy<{ DB: D1Database; SITE: KVNamespace }>({
+const { env, dispose } = await getPlatformProxy<Env>({
   configPath: "wrangler.toml",
+  ...(existsSync(".dev.vars") ? {} : { envFiles: [".dev.vars.example"] }),
   // wrangler's --persist-to DIR keeps its local state under DIR/v3
   persist: { path: join(values["persist-to"], "v3") },
 });
 try {
-  const result = await loadEvents(env.DB, env.SITE, events, new Date());
+  const site = { ...env, ...(values["base-url"] ? { PUBLIC_BASE_URL: values["base-url"] } : {}) };
+  const result = await loadEvents(site, events, new Date());
   console.log(
     `seed: ${events.length} catalogue(s) from ${dir}: ${result.changed} changed in D1, ` +
       `${result.written} KV key(s) written, ${result.deleted} deleted`,

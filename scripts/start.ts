@@ -25,10 +25,11 @@ function run(command: string, args: string[]) {
 }
 
 run("wrangler", ["d1", "migrations", "apply", "DB", "--local", ...persist]);
-run(process.execPath, ["scripts/seed.ts", ...persist]);
+const baseUrl = `http://127.0.0.1:${values.port}`;
+run(process.execPath, ["scripts/seed.ts", ...persist, "--base-url", baseUrl]);
 
 const vars = existsSync(".dev.vars") ? [] : ["--env-file", ".dev.vars.example"];
-const base = ["--var", `PUBLIC_BASE_URL:http://127.0.0.1:${values.port}`];
+const base = ["--var", `PUBLIC_BASE_URL:${baseUrl}`];
 const dev = spawn("wrangler", ["dev", "--ip", "127.0.0.1", "--port", values.port, ...persist, ...vars, ...base], {
   stdio: "inherit",
   env,

@@ -7,6 +7,7 @@ import { jsonError, wantsJson } from "./http/errors.ts";
 import { rejectOtherMethods } from "./http/methods.ts";
 import { renderErrorPage } from "./http/pages.tsx";
 import { apiRoutes } from "./routes/api.ts";
+import { feedRoutes } from "./routes/feeds.ts";
 import { pageRoutes } from "./routes/pages.tsx";
 import { webhookRoutes } from "./routes/webhooks.ts";
 
@@ -28,6 +29,7 @@ export function buildApp() {
   rejectOtherMethods(app, ["/healthz"]);
   app.route("/", apiRoutes);
   app.route("/", webhookRoutes);
+  app.route("/", feedRoutes);
   app.route("/", pageRoutes);
 
   app.notFound((c) =>

@@ -11,6 +11,17 @@ export const CHANGE_TYPES = [...NOTES_TYPES, "link.added", "link.removed", "sess
 export const ChangeType = z.enum(CHANGE_TYPES);
 export type ChangeType = z.infer<typeof ChangeType>;
 
+/** How a change is named to people: page headings, feed item titles, mail subjects. */
+export const CHANGE_LABELS: Record<ChangeType, string> = {
+  "notes.published": "Notes published",
+  "notes.updated": "Notes updated",
+  "notes.removed": "Notes removed",
+  "link.added": "Notes link added",
+  "link.removed": "Notes link removed",
+  "session.added": "Session added",
+  "session.edited": "Session edited",
+};
+
 const NotesUrl = z.url({ protocol: /^https?$/ }).max(2048);
 
 /** The body of `POST /webhooks/notes`, and what every notes source is mapped to. */

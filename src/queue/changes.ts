@@ -18,6 +18,7 @@ import {
 import type { Event, NoteLink } from "../domain/event.ts";
 import { MAX_DELAY_SECONDS, decideSettle, parseQuietPeriod } from "../domain/settle.ts";
 import { ImportError, importWikiPage } from "../import/wiki.ts";
+import { buildWebSubPing } from "../feeds/websub.ts";
 import { publish } from "../publish.ts";
 import { buildPutEventStatements, getEvent, markNotesPublished } from "../store/catalogue.ts";
 import { insertChange } from "../store/changes.ts";
@@ -37,7 +38,10 @@ import { hashText } from "../watch/hash.ts";
 import { parseWatchHosts } from "../cron/poll.ts";
 import { ChangesMessage } from "./messages.ts";
 
-export type ChangesEnv = Pick<Env, "DB" | "SITE" | "QUIET_PERIOD_SECONDS" | "WATCH_HOSTS"> & {
+export type ChangesEnv = Pick<
+  Env,
+  "DB" | "SITE" | "QUIET_PERIOD_SECONDS" | "WATCH_HOSTS" | "PUBLIC_BASE_URL" | "WEBSUB_HUB"
+> & {
   CHANGES: Queue<ChangesMessage>;
 };
 
@@ -75,6 +79,7 @@ export async function handleChangesBatch(batch: MessageBatch<unknown>, env: Chan
 
 export async function processChangesMessage(message: ChangesMessage, env: ChangesEnv, now: Date): Promise<void> {
   if (message.type === "settle") return settlePad(env, message, now);
+  if (message.type === "websub") return pingHub(env, message.feedUrl);
   const receipt = await getReceipt(env.DB, message.receiptId);
   if (!receipt) throw new PermanentError(`receipt ${message.receiptId} not found (expired?)`);
   if (receipt.processedAt) return;
@@ -125,7 +130,7 @@ async function commitEdit(
     ...rows.map((r) => insertChange(env.DB, r)),
     ...extra,
   ]);
-  await publish(env.DB, env.SITE, [result.event.id]);
+  await publishAndPing(env, [result.event.id]);
 }
 
 async function processEdit(
@@ -200,6 +205,25 @@ async function processNotes(
     await scheduleSettle(env, key, parseQuietPeriod(env.QUIET_PERIOD_SECONDS));
 }
 
+/** Republishes the events and queues one hub ping per feed whose content changed. */
+async function publishAndPing(env: ChangesEnv, eventIds: string[]) {
+  const { changedFeeds } = await publish(env, eventIds);
+  if (!env.WEBSUB_HUB) return;
+  for (let i = 0; i < changedFeeds.length; i += 100) {
+    await env.CHANGES.sendBatch(
+      changedFeeds.slice(i, i + 100).map((feedUrl) => ({ body: { v: 1 as const, type: "websub" as const, feedUrl } })),
+    );
+  }
+}
+
+async function pingHub(env: ChangesEnv, feedUrl: string) {
+  if (!env.WEBSUB_HUB) return;
+  const res = await fetch(buildWebSubPing(env.WEBSUB_HUB, feedUrl), { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+  await res.body?.cancel();
+  // A hub that is down or refuses is retried with backoff; after the last retry the ping is a dead letter.
+  if (!res.ok) throw new Error(`WebSub hub answered ${res.status} for ${feedUrl}`);
+}
+
 /** The current text of a notes link the sender did not include; null when it cannot or may not be read. */
 async function readNotesText(env: ChangesEnv, link: NoteLink): Promise<string | null> {
   if (!link.watchable) return null;
@@ -250,7 +274,7 @@ async function settlePad(env: ChangesEnv, key: PadKey, now: Date): Promise<void>
         // A session's first notes make its notes published, whatever the page said before.
         markNotesPublished(env.DB, key.event, key.session),
       ]);
-      await publish(env.DB, env.SITE, [key.event]);
+      await publishAndPing(env, [key.event]);
     }
   }
 }

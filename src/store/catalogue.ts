@@ -12,9 +12,12 @@ type SessionRow = {
 };
 type LinkRow = { session_id: string; url: string; kind: string; label: string | null; watchable: number };
 
-export async function listEventIds(db: D1Database): Promise<string[]> {
-  const { results } = await db.prepare("SELECT id FROM events ORDER BY id").all<{ id: string }>();
-  return results.map((r) => r.id);
+/** Every event's id and when it entered the catalogue (which dates its feeds while they have no items). */
+export async function listEvents(db: D1Database): Promise<{ id: string; createdAt: string }[]> {
+  const { results } = await db
+    .prepare("SELECT id, COALESCE(created_at, updated_at) AS created_at FROM events ORDER BY id")
+    .all<{ id: string; created_at: string }>();
+  return results.map((r) => ({ id: r.id, createdAt: r.created_at }));
 }
 
 export async function getEvent(db: D1Database, eventId: string): Promise<Event | null> {
@@ -76,7 +79,8 @@ export function buildPutEventStatements(db: D1Database, event: Event, now: Date)
   const statements: D1PreparedStatement[] = [
     db
       .prepare(
-        "INSERT INTO events (id, title, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO UPDATE SET title = ?2, updated_at = ?3",
+        `INSERT INTO events (id, title, updated_at, created_at) VALUES (?1, ?2, ?3, ?3)
+         ON CONFLICT (id) DO UPDATE SET title = ?2, updated_at = ?3`,
       )
       .bind(event.id, event.title, at),
     db

@@ -74,3 +74,12 @@ export async function listChanges(db: D1Database, eventId: string): Promise<Chan
     .all<ChangeRow>();
   return results.map(toChange);
 }
+
+/** The newest changes of all events, newest first (the feed of everything). */
+export async function listRecentChanges(db: D1Database, limit: number): Promise<Change[]> {
+  const { results } = await db
+    .prepare("SELECT * FROM changes ORDER BY created_at DESC, event_id, seq DESC LIMIT ?")
+    .bind(limit)
+    .all<ChangeRow>();
+  return results.map(toChange);
+}

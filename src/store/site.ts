@@ -11,6 +11,8 @@ export const siteKeys = {
   event: (eventId: string) => `${V}/events/${eventId}`,
   sessionPrefix: (eventId: string) => `${V}/events/${eventId}/sessions/`,
   session: (eventId: string, sessionId: string) => `${V}/events/${eventId}/sessions/${sessionId}`,
+  /** A rendered feed, by its public path (e.g. /events/x/feed.atom); the body is the value. */
+  feed: (path: string) => `${V}/feeds${path}`,
   /** Changes 1–50 are page 0, 51–100 page 1, …: appending rewrites only the last page. */
   changes: (eventId: string, page: number) => `${V}/events/${eventId}/changes/${page}`,
 };
@@ -106,7 +108,14 @@ export async function putChanged(kv: KVNamespace, entries: [key: string, value: 
   return written;
 }
 
-export async function listKeys(kv: KVNamespace, prefix: string): Promise<string[]> {
+/** Deletes the keys under `prefix` that are not in `live`; returns how many it deleted. */
+export async function deleteStaleKeys(kv: KVNamespace, prefix: string, live: Set<string>): Promise<number> {
+  const stale = (await listKeys(kv, prefix)).filter((key) => !live.has(key));
+  for (const key of stale) await kv.delete(key);
+  return stale.length;
+}
+
+async function listKeys(kv: KVNamespace, prefix: string): Promise<string[]> {
   const keys: string[] = [];
   let cursor: string | undefined;
   do {
@@ -115,4 +124,33 @@ export async function listKeys(kv: KVNamespace, prefix: string): Promise<string[
     cursor = page.list_complete ? undefined : page.cursor;
   } while (cursor);
   return keys;
+}
+
+/** What a stored feed carries beside its body (KV metadata, read in the same operation). */
+export type FeedMeta = { etag: string; lastModified: string };
+
+export async function getFeed(kv: KVNamespace, path: string): Promise<{ body: string; meta: FeedMeta } | null> {
+  const { value, metadata } = await kv.getWithMetadata<FeedMeta>(siteKeys.feed(path), "text");
+  return value === null || !metadata ? null : { body: value, meta: metadata };
+}
+
+/** Stores the feeds whose body changed; returns their paths. */
+export async function putChangedFeeds(
+  kv: KVNamespace,
+  feeds: ({ path: string; body: string } & FeedMeta)[],
+): Promise<string[]> {
+  const changed: string[] = [];
+  for (let i = 0; i < feeds.length; i += 100) {
+    const chunk = feeds.slice(i, i + 100);
+    const stored = await kv.get(
+      chunk.map((f) => siteKeys.feed(f.path)),
+      "text",
+    );
+    for (const f of chunk) {
+      if (stored.get(siteKeys.feed(f.path)) === f.body) continue;
+      await kv.put(siteKeys.feed(f.path), f.body, { metadata: { etag: f.etag, lastModified: f.lastModified } });
+      changed.push(f.path);
+    }
+  }
+  return changed;
 }

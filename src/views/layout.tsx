@@ -1,15 +1,52 @@
 // The page frame every HTML route shares; hono/jsx escapes every interpolated value.
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
+import { FEED_FORMATS, type FeedFormat } from "../feeds/model.ts";
 import { STYLESHEET } from "./style.ts";
 
-export function Layout(props: { title: string; children: Child }) {
+/** A feed a page offers: its title and its path per format. */
+export type FeedLink = { title: string; path: (format: FeedFormat) => string };
+
+const FEED_TYPES: Record<FeedFormat, [type: string, label: string]> = {
+  rss: ["application/rss+xml", "RSS"],
+  atom: ["application/atom+xml", "Atom"],
+  json: ["application/feed+json", "JSON Feed"],
+};
+
+/** Visible subscribe links, beside the <link rel="alternate"> that feed readers discover. */
+export function SubscribeLinks({ feed, label }: { feed: FeedLink; label: string }) {
+  return (
+    <p class="subscribe">
+      {label}:{" "}
+      {FEED_FORMATS.map((f, i) => (
+        <>
+          {i > 0 ? " · " : ""}
+          <a href={feed.path(f)} type={FEED_TYPES[f][0]}>
+            {FEED_TYPES[f][1]}
+          </a>
+        </>
+      ))}
+    </p>
+  );
+}
+
+export function Layout(props: { title: string; feeds?: FeedLink[]; children: Child }) {
   return (
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} · sessionwire`}</title>
+        {(props.feeds ?? []).flatMap((feed) =>
+          FEED_FORMATS.map((f) => (
+            <link
+              rel="alternate"
+              type={FEED_TYPES[f][0]}
+              title={`${feed.title} (${FEED_TYPES[f][1]})`}
+              href={feed.path(f)}
+            />
+          )),
+        )}
         <style>{raw(STYLESHEET)}</style>
       </head>
       <body>

@@ -1,8 +1,12 @@
 // The catalogue's pages: events, one event's sessions grouped by whether notes are out, one session.
-import type { Change } from "../domain/changes.ts";
+import { CHANGE_LABELS, type Change } from "../domain/changes.ts";
 import type { NoteLink, Session } from "../domain/event.ts";
 import type { EventList, EventPage, SessionPage } from "../store/site.ts";
-import { Layout } from "./layout.tsx";
+import { feedPaths } from "../feeds/build.ts";
+import { type FeedLink, Layout, SubscribeLinks } from "./layout.tsx";
+
+const allFeed: FeedLink = { title: "All design sessions", path: feedPaths.all };
+const eventFeed = (id: string, title: string): FeedLink => ({ title, path: (f) => feedPaths.event(id, f) });
 
 const eventPath = (eventId: string) => `/events/${eventId}`;
 const sessionPath = (eventId: string, sessionId: string) => `/events/${eventId}/sessions/${sessionId}`;
@@ -75,16 +79,6 @@ function Description({ text }: { text: string }) {
   );
 }
 
-const CHANGE_LABELS: Record<Change["type"], string> = {
-  "notes.published": "Notes published",
-  "notes.updated": "Notes updated",
-  "notes.removed": "Notes removed",
-  "link.added": "Notes link added",
-  "link.removed": "Notes link removed",
-  "session.added": "Session added",
-  "session.edited": "Session edited",
-};
-
 function LatestChanges({ changes, withSession }: { changes: Change[]; withSession: boolean }) {
   if (changes.length === 0) return <p class="count">No changes yet.</p>;
   return (
@@ -113,9 +107,10 @@ function LatestChanges({ changes, withSession }: { changes: Change[]; withSessio
 
 export function HomePage({ list }: { list: EventList }) {
   return (
-    <Layout title="Events">
+    <Layout title="Events" feeds={[allFeed]}>
       <h1>Design-session catalogues</h1>
       <p class="lead">Every session, its notes, and when they change.</p>
+      <SubscribeLinks feed={allFeed} label="Follow every event" />
       <ul class="cards">
         {list.events.map((e) => (
           <li>
@@ -152,7 +147,7 @@ export function EventPageView({ event }: { event: EventPage }) {
   const published = event.sessions.filter((s) => s.notesPublished);
   const pending = event.sessions.filter((s) => !s.notesPublished);
   return (
-    <Layout title={event.title}>
+    <Layout title={event.title} feeds={[eventFeed(event.id, event.title), allFeed]}>
       <nav class="crumbs">
         <a href="/">Events</a>
       </nav>
@@ -160,6 +155,7 @@ export function EventPageView({ event }: { event: EventPage }) {
       <p class="lead">
         {event.sessions.length} sessions: notes published for {published.length}, {pending.length} without notes yet.
       </p>
+      <SubscribeLinks feed={eventFeed(event.id, event.title)} label="Follow this event" />
       <h2 id="latest-changes">Latest changes</h2>
       <LatestChanges changes={event.latestChanges} withSession={true} />
       {event.changeCount > event.latestChanges.length ? (
@@ -180,13 +176,15 @@ export function EventPageView({ event }: { event: EventPage }) {
 }
 
 export function SessionPageView({ page }: { page: SessionPage }) {
+  const sessionFeed: FeedLink = { title: page.title, path: (f) => feedPaths.session(page.event.id, page.id, f) };
   return (
-    <Layout title={page.title}>
+    <Layout title={page.title} feeds={[sessionFeed, eventFeed(page.event.id, page.event.title)]}>
       <nav class="crumbs">
         <a href="/">Events</a> › <a href={eventPath(page.event.id)}>{page.event.title}</a>
       </nav>
       <h1>{page.title}</h1>
       <NotesStatus session={page} />
+      <SubscribeLinks feed={sessionFeed} label="Follow this session" />
       {page.hosts.length > 0 ? <p class="count">Hosted by {page.hosts.join(", ")}</p> : null}
       <h2>Notes</h2>
       {page.notes.length > 0 ? <NoteLinks notes={page.notes} /> : <p class="count">No link to notes yet.</p>}

@@ -31,5 +31,6 @@ border:1px solid var(--line);border-radius:999px;padding:0 .5rem;margin-right:.4
 pre.excerpt{white-space:pre-wrap;word-break:break-word;background:var(--bg);border-left:3px solid var(--line);
 padding:.4rem .6rem;margin:.4rem 0;font:.85rem/1.45 ui-monospace,SFMono-Regular,Menlo,monospace}
 .changes a.url{font-size:.85rem;word-break:break-all}
+p.subscribe{font-size:.9rem;color:var(--muted);margin:.4rem 0 1rem}
 footer{max-width:52rem;margin:0 auto;padding:1rem;color:var(--muted);font-size:.85rem;border-top:1px solid var(--line)}
 `;

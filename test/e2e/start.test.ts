@@ -1,7 +1,7 @@
 // The README contract, end to end: `npm start` serves the seeded 2019 catalogue, a person can read it in a
 // browser at phone width, and seeding again changes nothing.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -10,6 +10,10 @@ import { type Server, startServer } from "./server.ts";
 
 const EVENT = "xen-design-sessions-2019";
 const CHROMIUM = "/usr/bin/chromium";
+const FEEDPARSER_PYTHON = "/usr/bin/python3";
+const HAS_FEED_TOOLS =
+  spawnSync(FEEDPARSER_PYTHON, ["-c", "import feedparser"]).status === 0 &&
+  spawnSync("xmllint", ["--version"]).status === 0;
 let server: Server;
 
 beforeAll(async () => {
@@ -31,10 +35,14 @@ describe("npm start", () => {
   });
 
   it("reports that a second seed run changes nothing", () => {
-    const seed = spawnSync(process.execPath, ["scripts/seed.ts", "--persist-to", server.stateDir], {
-      encoding: "utf8",
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
-    });
+    const seed = spawnSync(
+      process.execPath,
+      ["scripts/seed.ts", "--persist-to", server.stateDir, "--base-url", server.url],
+      {
+        encoding: "utf8",
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+      },
+    );
     expect(seed.status, seed.stderr).toBe(0);
     expect(seed.stdout).toMatch(/0 changed in D1, 0 KV key\(s\) written, 0 deleted/);
   });
@@ -76,6 +84,72 @@ describe("npm start", () => {
     const page = await (await fetch(`${server.url}/events/${EVENT}/sessions/xen-distros`)).text();
     expect(page).toContain("Debian: packaging moved to salsa");
   }, 90_000);
+
+  // Debian's python3-feedparser and libxml2-utils (.ci/run installs them), as real readers parse feeds.
+  it.skipIf(!HAS_FEED_TOOLS && process.env.CI !== "true")(
+    "serves every feed of the catalogue in a form feedparser and xmllint accept",
+    async () => {
+      const event = (await (await fetch(`${server.url}/api/events/${EVENT}`)).json()) as { sessions: { id: string }[] };
+      const scopes = [
+        { base: "/feed", entries: 1 },
+        { base: `/events/${EVENT}/feed`, entries: 1 },
+        ...event.sessions.map((s) => ({
+          base: `/events/${EVENT}/sessions/${s.id}/feed`,
+          entries: s.id === "xen-distros" ? 1 : 0,
+        })),
+      ];
+      const dir = mkdtempSync(join(tmpdir(), "sessionwire-feeds-"));
+      const expected = new Map<string, number>();
+      for (const { base, entries } of scopes) {
+        for (const format of ["rss", "atom", "json"]) {
+          const res = await fetch(`${server.url}${base}.${format}`);
+          expect(res.status, `${base}.${format}`).toBe(200);
+          const file = join(dir, `${base.replaceAll("/", "_")}.${format}`);
+          writeFileSync(file, await res.text());
+          expected.set(file, entries);
+        }
+      }
+      const files = [...expected.keys()];
+      const xml = files.filter((f) => !f.endsWith(".json"));
+      const lint = spawnSync("xmllint", ["--noout", ...xml], { encoding: "utf8" });
+      expect(lint.status, lint.stderr).toBe(0);
+      // feedparser 6.0 (Debian bookworm) reads RSS and Atom; JSON Feed is checked for its required fields.
+      const parsed = spawnSync(FEEDPARSER_PYTHON, ["test/e2e/check-feeds.py", ...xml], { encoding: "utf8" });
+      expect(parsed.status, parsed.stderr).toBe(0);
+      const results = parsed.stdout
+        .trim()
+        .split("\n")
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              path: string;
+              bozo: number;
+              error: string;
+              version: string;
+              entries: number;
+              titles: string[];
+            },
+        );
+      expect(results).toHaveLength(xml.length);
+      for (const r of results) {
+        expect({ path: r.path, bozo: r.bozo, error: r.error }).toEqual({ path: r.path, bozo: 0, error: "" });
+        expect(r.version, r.path).toMatch(/^(rss20|atom10)$/);
+        expect(r.entries, r.path).toBe(expected.get(r.path));
+        if (r.entries) expect(r.titles[0]).toBe("Notes published: Xen Distros");
+      }
+      for (const file of files.filter((f) => f.endsWith(".json"))) {
+        const feed = JSON.parse(readFileSync(file, "utf8")) as {
+          version: string;
+          title: string;
+          items: { id: string }[];
+        };
+        expect(feed.version).toBe("https://jsonfeed.org/version/1.1");
+        expect(feed.title).toBeTruthy();
+        expect(feed.items.filter((i) => typeof i.id === "string")).toHaveLength(expected.get(file)!);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  );
 
   // Chromium comes from Debian (.ci/run installs it); without it the browser check cannot run here.
   it.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(

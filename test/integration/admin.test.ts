@@ -14,7 +14,7 @@ const NEXT_TOKEN = "test-admin-token-next";
 let queued: Sent[];
 
 beforeEach(async () => {
-  await loadEvents(env.DB, env.SITE, [buildTestEvent()], new Date());
+  await loadEvents(env, [buildTestEvent()], new Date());
   queued = captureQueueSends(env.CHANGES);
 });
 afterEach(() => vi.restoreAllMocks());

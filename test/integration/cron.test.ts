@@ -21,7 +21,7 @@ const receipt = env.DB.prepare(
 
 let sendBatch: ReturnType<typeof vi.spyOn>;
 beforeEach(async () => {
-  await loadEvents(env.DB, env.SITE, [buildTestEvent()], NOW);
+  await loadEvents(env, [buildTestEvent()], NOW);
   sendBatch = vi.spyOn(env.CHANGES, "sendBatch").mockResolvedValue(undefined as never);
   vi.spyOn(env.CHANGES, "send").mockResolvedValue(undefined as never);
   // The poller's own behaviour is tested in poll.test.ts; here every pad host answers "not modified".

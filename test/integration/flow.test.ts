@@ -9,7 +9,7 @@ import { signStandardWebhook } from "../../src/webhooks/standard.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
 
 it("turns a signed webhook into a published change", async () => {
-  await loadEvents(env.DB, env.SITE, [buildTestEvent()], new Date());
+  await loadEvents(env, [buildTestEvent()], new Date());
   const body = JSON.stringify({
     type: "notes.updated",
     event: "test-summit-2026",

@@ -25,7 +25,7 @@ let seq = 0;
 beforeEach(async () => {
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(T0);
-  await loadEvents(env.DB, env.SITE, [buildTestEvent()], T0);
+  await loadEvents(env, [buildTestEvent()], T0);
   sent = captureQueueSends(env.CHANGES);
 });
 afterEach(() => {
@@ -152,7 +152,7 @@ describe("notes published", () => {
     const event = buildTestEvent();
     const pending = event.sessions.find((s) => s.id === "xen-on-risc-v")!;
     pending.notes = [{ url: PAD, kind: "hackmd", watchable: true }];
-    await loadEvents(env.DB, env.SITE, [event], T0);
+    await loadEvents(env, [event], T0);
     await ingest(
       env,
       {
@@ -218,7 +218,7 @@ describe("read model", () => {
     await env.DB.batch(
       Array.from({ length: 120 }, (_, i) => insert.bind(`c${i + 1}`, EVENT, i + 1, SESSION, PAD, at(i).toISOString())),
     );
-    await loadEvents(env.DB, env.SITE, [buildTestEvent()], T0);
+    await loadEvents(env, [buildTestEvent()], T0);
     const seen: number[] = [];
     let cursor: string | null = "";
     while (cursor !== null) {

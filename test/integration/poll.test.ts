@@ -18,7 +18,7 @@ const noSleep = async () => {};
 /** Loads one event whose first session has the given notes links. */
 async function loadLinks(...urls: string[]) {
   const event = buildTestEvent({ sessions: [buildTestSession({ notes: urls.map((u) => buildNoteLink(u)) })] });
-  await loadEvents(env.DB, env.SITE, [event], now);
+  await loadEvents(env, [event], now);
 }
 
 /** Answers each URL from the table, 404 otherwise; records every request. */

@@ -22,7 +22,7 @@ const event = buildTestEvent({
 });
 
 beforeEach(async () => {
-  await loadEvents(env.DB, env.SITE, [event], new Date("2026-11-27T00:00:00Z"));
+  await loadEvents(env, [event], new Date("2026-11-27T00:00:00Z"));
 });
 
 describe("JSON API", () => {

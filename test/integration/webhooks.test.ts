@@ -41,7 +41,7 @@ const event = buildTestEvent({
 let queueSend: MockInstance<Queue["send"]>;
 
 beforeEach(async () => {
-  await loadEvents(env.DB, env.SITE, [event], new Date("2026-11-27T00:00:00Z"));
+  await loadEvents(env, [event], new Date("2026-11-27T00:00:00Z"));
   // Assert on what is sent, not on what a consumer does with it.
   queueSend = vi.spyOn(env.CHANGES, "send").mockResolvedValue(QUEUE_SEND_RESPONSE);
 });

@@ -1,0 +1,43 @@
+// Atom (RFC 4287). Entry ids are IRIs unique per change (the session page plus the change id as fragment);
+// dates are normalised to RFC 3339 in UTC.
+import { buildItemHtml, buildItemText } from "./content.ts";
+import { XML_DECLARATION, renderElement } from "./escape.ts";
+import { type Feed, type FeedItem, MAX_FEED_ITEMS } from "./model.ts";
+
+const toRfc3339 = (iso: string) => new Date(iso).toISOString();
+
+function renderEntry(item: FeedItem): string[] {
+  return [
+    renderElement("id", `${item.url}#${item.id}`),
+    renderElement("title", item.title, { type: "text" }),
+    renderElement("link", null, { rel: "alternate", type: "text/html", href: item.url }),
+    renderElement("published", toRfc3339(item.published)),
+    renderElement("updated", toRfc3339(item.updated)),
+    renderElement("summary", buildItemText(item), { type: "text" }),
+    renderElement("content", buildItemHtml(item), { type: "html" }),
+    ...item.categories.map((c) => renderElement("category", null, { term: c })),
+  ];
+}
+
+export function renderAtom(feed: Feed): string {
+  const head = [
+    renderElement("id", feed.id),
+    renderElement("title", feed.title, { type: "text" }),
+    renderElement("subtitle", feed.description, { type: "text" }),
+    renderElement("updated", toRfc3339(feed.updated)),
+    `<author>${renderElement("name", "sessionwire")}</author>`,
+    renderElement("link", null, { rel: "self", type: "application/atom+xml", href: feed.selfUrls.atom }),
+    renderElement("link", null, { rel: "alternate", type: "text/html", href: feed.homeUrl }),
+    ...(feed.hubUrl ? [renderElement("link", null, { rel: "hub", href: feed.hubUrl })] : []),
+  ];
+  const entries = feed.items
+    .slice(0, MAX_FEED_ITEMS)
+    .flatMap((item) => ["<entry>", ...renderEntry(item).map((line) => `  ${line}`), "</entry>"]);
+  return [
+    XML_DECLARATION,
+    '<feed xmlns="http://www.w3.org/2005/Atom">',
+    ...[...head, ...entries].map((line) => `  ${line}`),
+    "</feed>",
+    "",
+  ].join("\n");
+}

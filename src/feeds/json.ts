@@ -1,0 +1,30 @@
+// JSON Feed 1.1. Every string goes through cleanXmlText (JSON Feed readers choke on what XML forbids), and key
+// order is fixed, so the same feed always serialises to the same bytes (the ETag is computed from them).
+import { buildItemHtml, buildItemText } from "./content.ts";
+import { cleanXmlText } from "./escape.ts";
+import { type Feed, MAX_FEED_ITEMS } from "./model.ts";
+
+const toRfc3339 = (iso: string) => new Date(iso).toISOString();
+
+export function renderJsonFeed(feed: Feed): string {
+  const json = {
+    version: "https://jsonfeed.org/version/1.1",
+    title: feed.title,
+    home_page_url: feed.homeUrl,
+    feed_url: feed.selfUrls.json,
+    description: feed.description,
+    ...(feed.hubUrl ? { hubs: [{ type: "WebSub", url: feed.hubUrl }] } : {}),
+    items: feed.items.slice(0, MAX_FEED_ITEMS).map((item) => ({
+      id: item.id,
+      url: item.url,
+      title: item.title,
+      content_html: buildItemHtml(item),
+      content_text: buildItemText(item),
+      summary: item.summary,
+      date_published: toRfc3339(item.published),
+      date_modified: toRfc3339(item.updated),
+      tags: item.categories,
+    })),
+  };
+  return `${JSON.stringify(json, (_, value) => (typeof value === "string" ? cleanXmlText(value) : value), 2)}\n`;
+}

@@ -1,0 +1,44 @@
+// RSS 2.0, with the Atom namespace for rel="self"/rel="hub" (which RSS lacks) and content:encoded for the full
+// HTML. HTML goes in as escaped text, never CDATA, so a `]]>` in notes text cannot end it early.
+import { buildItemHtml } from "./content.ts";
+import { XML_DECLARATION, renderElement } from "./escape.ts";
+import { type Feed, type FeedItem, MAX_FEED_ITEMS } from "./model.ts";
+
+const toRfc822 = (iso: string) => new Date(iso).toUTCString();
+
+function renderItem(item: FeedItem): string[] {
+  const html = buildItemHtml(item);
+  return [
+    renderElement("title", item.title),
+    renderElement("link", item.url),
+    renderElement("guid", item.id, { isPermaLink: "false" }),
+    renderElement("pubDate", toRfc822(item.published)),
+    renderElement("description", html),
+    renderElement("content:encoded", html),
+    ...item.categories.map((c) => renderElement("category", c)),
+  ];
+}
+
+export function renderRss(feed: Feed): string {
+  const channel = [
+    renderElement("title", feed.title),
+    renderElement("link", feed.homeUrl),
+    renderElement("description", feed.description),
+    renderElement("language", "en"),
+    renderElement("lastBuildDate", toRfc822(feed.updated)),
+    renderElement("atom:link", null, { href: feed.selfUrls.rss, rel: "self", type: "application/rss+xml" }),
+    ...(feed.hubUrl ? [renderElement("atom:link", null, { href: feed.hubUrl, rel: "hub" })] : []),
+  ];
+  const items = feed.items
+    .slice(0, MAX_FEED_ITEMS)
+    .flatMap((item) => ["<item>", ...renderItem(item).map((line) => `  ${line}`), "</item>"]);
+  return [
+    XML_DECLARATION,
+    '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/rss/1.0/modules/content/">',
+    "  <channel>",
+    ...[...channel, ...items].map((line) => `    ${line}`),
+    "  </channel>",
+    "</rss>",
+    "",
+  ].join("\n");
+}

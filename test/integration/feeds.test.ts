@@ -1,0 +1,237 @@
+// Feeds through the Worker: rendered at publish time into KV, served with validators and 304s, discovered
+// from pages, and announced to the WebSub hub through the queue.
+import { createMessageBatch, getQueueResult, createExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import worker from "../../src/index.ts";
+import { loadEvents, publish } from "../../src/publish.ts";
+import { buildTestEvent } from "../fixtures/catalogue.ts";
+import { QUEUE_SEND_RESPONSE } from "../fixtures/queue.ts";
+
+const EVENT = "test-summit-2026";
+const get = (path: string, headers: Record<string, string> = {}, method = "GET") =>
+  exports.default.fetch(new Request(`http://sessionwire.test${path}`, { method, headers }));
+
+const insertChange = env.DB.prepare(
+  `INSERT INTO changes (id, event_id, seq, session_id, session_title, type, url, summary, excerpt, created_at)
+   VALUES (?, ?, ?, ?, ?, 'notes.updated', 'https://hackmd.io/0vZaSrKBT2iKWzpVMxDVvQ', ?, ?, ?)`,
+);
+async function addChanges(n: number, from = 1, session = "xen-toolstacks", title = "Xen Toolstacks") {
+  await env.DB.batch(
+    Array.from({ length: n }, (_, j) => from + j - 1).map((i) =>
+      insertChange.bind(
+        `chg_${session}_${i + 1}`,
+        EVENT,
+        i + 1,
+        session,
+        title,
+        `${i + 1} lines added`,
+        `line ${i + 1}`,
+        new Date(Date.UTC(2026, 10, 27, 10, i)).toISOString(),
+      ),
+    ),
+  );
+  await publish(env);
+}
+
+beforeEach(async () => {
+  await loadEvents(env, [buildTestEvent()], new Date("2026-11-27T09:00:00Z"));
+});
+afterEach(() => vi.restoreAllMocks());
+
+const FEEDS = [
+  ["/feed.rss", "application/rss+xml; charset=utf-8"],
+  ["/feed.atom", "application/atom+xml; charset=utf-8"],
+  ["/feed.json", "application/feed+json; charset=utf-8"],
+  [`/events/${EVENT}/feed.rss`, "application/rss+xml; charset=utf-8"],
+  [`/events/${EVENT}/feed.atom`, "application/atom+xml; charset=utf-8"],
+  [`/events/${EVENT}/feed.json`, "application/feed+json; charset=utf-8"],
+  [`/events/${EVENT}/sessions/xen-toolstacks/feed.rss`, "application/rss+xml; charset=utf-8"],
+  [`/events/${EVENT}/sessions/xen-toolstacks/feed.atom`, "application/atom+xml; charset=utf-8"],
+  [`/events/${EVENT}/sessions/xen-toolstacks/feed.json`, "application/feed+json; charset=utf-8"],
+] as const;
+
+describe("serving", () => {
+  it.each(FEEDS)("serves %s as %s with validators", async (path, type) => {
+    await addChanges(3);
+    const res = await get(path);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe(type);
+    expect(res.headers.get("etag")).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(res.headers.get("last-modified")).toBe("Fri, 27 Nov 2026 10:02:00 GMT");
+    expect(res.headers.get("cache-control")).toBe("public, max-age=300");
+    const body = await res.text();
+    if (path.endsWith(".json")) expect((JSON.parse(body) as { items: unknown[] }).items).toHaveLength(3);
+    else expect(XMLValidator.validate(body)).toBe(true);
+  });
+
+  it("lists the session's items newest first with a title saying what happened", async () => {
+    await addChanges(3);
+    const feed = new XMLParser({ ignoreAttributes: false }).parse(
+      await (await get(`/events/${EVENT}/sessions/xen-toolstacks/feed.rss`)).text(),
+    ) as {
+      rss: { channel: { item: { title: string; guid: { "#text": string; "@_isPermaLink": string }; link: string }[] } };
+    };
+    const items = feed.rss.channel.item;
+    expect(items.map((i) => i.guid["#text"])).toEqual([
+      "chg_xen-toolstacks_3",
+      "chg_xen-toolstacks_2",
+      "chg_xen-toolstacks_1",
+    ]);
+    expect(items[0]!.guid["@_isPermaLink"]).toBe("false");
+    expect(items[0]!.title).toBe("Notes updated: Xen Toolstacks");
+    expect(items[0]!.link).toBe(`http://127.0.0.1:8787/events/${EVENT}/sessions/xen-toolstacks`);
+  });
+
+  it("keeps at most 50 items however long the log grows", async () => {
+    await addChanges(60);
+    const feed = JSON.parse(await (await get(`/events/${EVENT}/feed.json`)).text()) as { items: { id: string }[] };
+    expect(feed.items).toHaveLength(50);
+    expect(feed.items[0]!.id).toBe("chg_xen-toolstacks_60");
+  });
+
+  it("serves an empty feed for a session without changes, and 404 text for no feed", async () => {
+    const empty = await get(`/events/${EVENT}/sessions/xen-on-risc-v/feed.atom`);
+    expect(empty.status).toBe(200);
+    expect(XMLValidator.validate(await empty.text())).toBe(true);
+    for (const path of [
+      `/events/nope/feed.rss`,
+      `/events/${EVENT}/sessions/nope/feed.json`,
+      `/events/${"x".repeat(600)}/feed.rss`,
+    ]) {
+      const res = await get(path);
+      expect(res.status).toBe(404);
+      expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
+    }
+  });
+
+  it("answers HEAD without a body and other methods with 405", async () => {
+    const head = await get("/feed.atom", {}, "HEAD");
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe("");
+    expect((await get("/feed.atom", {}, "POST")).status).toBe(405);
+  });
+});
+
+describe("conditional GET", () => {
+  let etag: string;
+  let lastModified: string;
+  beforeEach(async () => {
+    await addChanges(2);
+    const res = await get(`/events/${EVENT}/feed.atom`);
+    etag = res.headers.get("etag")!;
+    lastModified = res.headers.get("last-modified")!;
+  });
+  const status = async (headers: Record<string, string>) => {
+    const res = await get(`/events/${EVENT}/feed.atom`, headers);
+    if (res.status === 304) expect(await res.text()).toBe("");
+    return res.status;
+  };
+
+  it("answers 304 with no body for a matching If-None-Match: exact, weak, in a list, or *", async () => {
+    expect(await status({ "if-none-match": etag })).toBe(304);
+    expect(await status({ "if-none-match": `W/${etag}` })).toBe(304);
+    expect(await status({ "if-none-match": `"other", ${etag}` })).toBe(304);
+    expect(await status({ "if-none-match": "*" })).toBe(304);
+    expect(await status({ "if-none-match": '"other"' })).toBe(200);
+  });
+
+  it("answers 304 for If-Modified-Since at or after Last-Modified, 200 before or when unparseable", async () => {
+    expect(await status({ "if-modified-since": lastModified })).toBe(304);
+    expect(await status({ "if-modified-since": "Sat, 28 Nov 2026 00:00:00 GMT" })).toBe(304);
+    expect(await status({ "if-modified-since": "Fri, 27 Nov 2026 10:00:59 GMT" })).toBe(200);
+    expect(await status({ "if-modified-since": "yesterday-ish" })).toBe(200);
+  });
+
+  it("lets a mismatched If-None-Match win over a matching date (RFC 9110)", async () => {
+    expect(await status({ "if-none-match": '"stale"', "if-modified-since": lastModified })).toBe(200);
+  });
+
+  it("keeps the ETag across rebuilds of unchanged content and changes it with the content", async () => {
+    const again = await publish(env);
+    expect(again.changedFeeds).toEqual([]);
+    expect((await get(`/events/${EVENT}/feed.atom`)).headers.get("etag")).toBe(etag);
+    await addChanges(1, 3);
+    expect((await get(`/events/${EVENT}/feed.atom`)).headers.get("etag")).not.toBe(etag);
+  });
+});
+
+describe("discovery and WebSub", () => {
+  it("advertises feeds in page heads and as visible links", async () => {
+    const html = await (await get(`/events/${EVENT}/sessions/xen-toolstacks`)).text();
+    expect(html).toContain(
+      `<link rel="alternate" type="application/atom+xml" title="Xen Toolstacks (Atom)" href="/events/${EVENT}/sessions/xen-toolstacks/feed.atom"/>`,
+    );
+    expect(html).toContain(
+      `<link rel="alternate" type="application/rss+xml" title="Test Summit 2026 (RSS)" href="/events/${EVENT}/feed.rss"/>`,
+    );
+    expect(html).toMatch(/Follow this session:.*feed\.rss.*RSS.*feed\.atom.*Atom.*feed\.json.*JSON Feed/s);
+    const home = await (await get("/")).text();
+    expect(home).toContain('href="/feed.json"');
+  });
+
+  it("advertises the hub and itself in every feed", async () => {
+    const atom = await (await get(`/events/${EVENT}/feed.atom`)).text();
+    expect(atom).toContain(`rel="hub"`);
+    expect(atom).toContain(env.WEBSUB_HUB);
+    expect(atom).toContain(`http://127.0.0.1:8787/events/${EVENT}/feed.atom`);
+    const json = JSON.parse(await (await get(`/events/${EVENT}/feed.json`)).text()) as {
+      hubs: { url: string }[];
+      feed_url: string;
+    };
+    expect(json.hubs[0]!.url).toBe(env.WEBSUB_HUB);
+    expect(json.feed_url).toBe(`http://127.0.0.1:8787/events/${EVENT}/feed.json`);
+  });
+
+  it("pings the hub through the queue for every feed that changed, and retries a failing hub", async () => {
+    const sendBatch = vi.spyOn(env.CHANGES, "sendBatch").mockResolvedValue(undefined as never);
+    vi.spyOn(env.CHANGES, "send").mockResolvedValue(QUEUE_SEND_RESPONSE);
+    const res = await exports.default.fetch(
+      new Request(`http://sessionwire.test/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`, {
+        method: "POST",
+        headers: { authorization: "Bearer test-admin-token", "content-type": "application/json" },
+        body: JSON.stringify({ url: "https://hackmd.io/rusty" }),
+      }),
+    );
+    const receiptId = ((await res.json()) as { receipt: string }).receipt;
+    await worker.queue(
+      createMessageBatch("sessionwire-changes", [
+        { id: "r", timestamp: new Date(), attempts: 1, body: { v: 1, type: "receipt", receiptId } },
+      ]),
+      env as never,
+    );
+    const pings = sendBatch.mock.calls.flatMap(([messages]) =>
+      [...messages].map((m) => (m.body as { feedUrl: string }).feedUrl),
+    );
+    expect(pings.sort()).toEqual(
+      [
+        ...["rss", "atom", "json"].map((f) => `http://127.0.0.1:8787/feed.${f}`),
+        ...["rss", "atom", "json"].map((f) => `http://127.0.0.1:8787/events/${EVENT}/feed.${f}`),
+        ...["rss", "atom", "json"].map((f) => `http://127.0.0.1:8787/events/${EVENT}/sessions/rust-and-xen/feed.${f}`),
+      ].sort(),
+    );
+    // The change is published whatever the hub does.
+    expect((await get(`/events/${EVENT}/sessions/rust-and-xen/feed.json`)).status).toBe(200);
+
+    const fetch = vi
+      .spyOn(globalThis, "fetch")
+      .mockResolvedValueOnce(new Response(null, { status: 204 }))
+      .mockResolvedValueOnce(new Response("busy", { status: 503 }));
+    const batch = createMessageBatch("sessionwire-changes", [
+      { id: "ok", timestamp: new Date(), attempts: 1, body: { v: 1, type: "websub", feedUrl: pings[0] } },
+      { id: "down", timestamp: new Date(), attempts: 1, body: { v: 1, type: "websub", feedUrl: pings[1] } },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env as never);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks).toEqual(["ok"]);
+    expect(result.retryMessages).toEqual([{ msgId: "down" }]);
+    const request = fetch.mock.calls[0]![0] as Request;
+    expect(request.url).toBe(env.WEBSUB_HUB);
+    expect(request.method).toBe("POST");
+    expect(new URLSearchParams(await request.text())).toEqual(
+      new URLSearchParams({ "hub.mode": "publish", "hub.url": pings[0]! }),
+    );
+  });
+});

@@ -1,0 +1,411 @@
+import fc from "fast-check";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { describe, expect, it } from "vitest";
+import { renderAtom } from "../../src/feeds/atom.ts";
+import { buildItemHtml, buildItemText, sanitizeHtml } from "../../src/feeds/content.ts";
+import { cleanXmlText, escapeXml } from "../../src/feeds/escape.ts";
+import { renderJsonFeed } from "../../src/feeds/json.ts";
+import { type Feed, type FeedItem, MAX_FEED_ITEMS } from "../../src/feeds/model.ts";
+import { renderRss } from "../../src/feeds/rss.ts";
+
+// The three serializers on a small fixture (structure, dates, determinism, the item bound), then the part that
+// matters most: untrusted text in every field, through every format, parsed back strictly.
+
+const BASE = "https://sessions.example";
+const buildItem = (overrides: Partial<FeedItem> = {}): FeedItem => ({
+  id: "chg-2",
+  title: "Notes updated: Xen Toolstacks",
+  url: `${BASE}/events/xen-2019/sessions/xen-toolstacks`,
+  published: "2019-07-10T12:00:00Z",
+  updated: "2019-07-10T12:30:00Z",
+  summary: "2 lines added, 1 removed",
+  excerpt: "attendees: 7\n- action: write design doc",
+  notesUrl: "https://pad.example/p/xen-toolstacks?a=1&b=2",
+  categories: ["Xen Design Sessions 2019", "Xen Toolstacks"],
+  ...overrides,
+});
+const buildTestFeed = (overrides: Partial<Feed> = {}): Feed => ({
+  id: `${BASE}/events/xen-2019`,
+  title: "Xen Design Sessions 2019",
+  description: "Notes changes of every session of Xen Design Sessions 2019",
+  homeUrl: `${BASE}/events/xen-2019`,
+  selfUrls: {
+    rss: `${BASE}/events/xen-2019/feed.rss`,
+    atom: `${BASE}/events/xen-2019/feed.atom`,
+    json: `${BASE}/events/xen-2019/feed.json`,
+  },
+  hubUrl: "https://hub.example/",
+  updated: "2019-07-10T12:30:00Z",
+  items: [
+    buildItem(),
+    buildItem({
+      id: "chg-1",
+      title: "Session added: Xen Toolstacks",
+      published: "2019-07-09T08:00:00Z",
+      updated: "2019-07-09T08:00:00Z",
+      summary: "Session added",
+      excerpt: "",
+      notesUrl: null,
+    }),
+  ],
+  ...overrides,
+});
+
+const RENDERERS = { rss: renderRss, atom: renderAtom, json: renderJsonFeed };
+const XML_RENDERERS = { rss: renderRss, atom: renderAtom };
+
+// Element values come back as strings, or as { "#text", "@attr" } when the element has attributes.
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "@",
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  htmlEntities: true,
+  isArray: (name, jPath) =>
+    ["item", "entry", "category", "atom:link"].includes(name) || (name === "link" && String(jPath).startsWith("feed.")),
+});
+type Node = Record<string, any>;
+const parseXml = (xml: string): Node => parser.parse(xml);
+const text = (node: unknown): string => (typeof node === "string" ? node : ((node as Node)?.["#text"] ?? ""));
+
+const FORBIDDEN = /[\0-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF\uD800-\uDFFF]/u;
+
+/** Strictly well-formed, which fast-xml-parser's validator alone does not check for characters and entities. */
+function expectWellFormed(xml: string) {
+  expect(xml.startsWith('<?xml version="1.0" encoding="utf-8"?>\n')).toBe(true);
+  expect(XMLValidator.validate(xml)).toBe(true);
+  expect(xml).not.toMatch(FORBIDDEN);
+  expect(xml).not.toMatch(/&(?!(?:amp|lt|gt|quot|#39);)/);
+  expect(xml).not.toContain("<![CDATA[");
+  expect(xml).not.toContain("]]>");
+}
+
+const NAMED: Record<string, string> = {
+  amp: "&",
+  lt: "<",
+  gt: ">",
+  quot: '"',
+  apos: "'",
+  colon: ":",
+  tab: "\t",
+  newline: "\n",
+};
+const decodeHtml = (s: string) =>
+  s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);?/gi, (m, ref: string) =>
+    ref[0] !== "#"
+      ? (NAMED[ref.toLowerCase()] ?? m)
+      : String.fromCodePoint(ref[1] === "x" || ref[1] === "X" ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1))),
+  );
+
+/** What a browser would find live in an HTML field: only our tags, no handlers, links only to http(s). */
+function expectNoLiveMarkup(html: string) {
+  expect(html).not.toMatch(/<\s*\/?\s*(script|style|svg|math|img|iframe)/i);
+  for (const [tag] of html.matchAll(/<[^>]*>/g)) {
+    expect(tag).toMatch(/^<\/?(p|pre|strong|a)\b/);
+    expect(tag).not.toMatch(/[\s/"']on\w+\s*=/i);
+    for (const [, , value] of tag.matchAll(/\b(href|src|action|formaction)\s*=\s*("[^"]*"|'[^']*'|[^\s>]*)/gi)) {
+      const url = decodeHtml(value!.replace(/^["']|["']$/g, "")).replace(/[\s\0-\x1F]/g, "");
+      expect(url).toMatch(/^https?:\/\//i);
+    }
+  }
+}
+
+describe("escapeXml and cleanXmlText", () => {
+  it("escapes the five markup characters", () => {
+    expect(escapeXml(`<a href="x">Tom & 'Jerry'</a>`)).toBe(
+      "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;",
+    );
+  });
+
+  it("removes what XML 1.0 forbids and keeps TAB, LF, CR and surrogate pairs", () => {
+    expect(cleanXmlText("a\u0000b\u0008c\u000bd\u000ce\u001ff\t\n\rg")).toBe("abcdef\t\n\rg");
+    expect(cleanXmlText("x\ufffey\uffffz")).toBe("xyz");
+    expect(cleanXmlText("lone \ud800 and \udfff, reversed \udfff\ud800, pair 😀 \ud83d\ude00")).toBe(
+      "lone  and , reversed , pair 😀 😀",
+    );
+    expect(escapeXml("\u0000<")).toBe("&lt;");
+  });
+});
+
+describe("item content", () => {
+  it("renders summary, excerpt and notes link as HTML and as text", () => {
+    expect(buildItemHtml(buildItem({ excerpt: "if (a < b && c) {}" }))).toBe(
+      [
+        "<p>2 lines added, 1 removed</p>",
+        "<pre>if (a &lt; b &amp;&amp; c) {}</pre>",
+        '<p><strong>Notes:</strong> <a href="https://pad.example/p/xen-toolstacks?a=1&amp;b=2">https://pad.example/p/xen-toolstacks?a=1&amp;b=2</a></p>',
+      ].join("\n"),
+    );
+    expect(buildItemText(buildItem())).toBe(
+      "2 lines added, 1 removed\n\nattendees: 7\n- action: write design doc\n\nNotes: https://pad.example/p/xen-toolstacks?a=1&b=2",
+    );
+    expect(buildItemHtml(buildItem({ excerpt: "", notesUrl: null }))).toBe("<p>2 lines added, 1 removed</p>");
+  });
+
+  it("links only http(s) notes URLs and shows anything else as text", () => {
+    for (const url of [
+      "javascript:alert(1)",
+      "JaVaScRiPt:alert(1)",
+      "java\tscript:alert(1)",
+      "java&#x09;script:alert(1)",
+      "&#106;avascript:alert(1)",
+      " \n\tjavascript:alert(1)",
+      "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+      "vbscript:msgbox(1)",
+      "//evil.example/",
+      "pad.example/p/x",
+    ]) {
+      const html = buildItemHtml(buildItem({ notesUrl: url }));
+      expect(html, url).not.toContain("<a");
+      expect(html, url).toContain(`<strong>Notes:</strong> ${escapeXml(url)}</p>`);
+    }
+    expect(buildItemHtml(buildItem({ notesUrl: ' HTTPS://pad.example/p/"><script>' }))).toContain(
+      '<a href="https://pad.example/p/%22%3E%3Cscript%3E">',
+    );
+  });
+
+  it("sanitizes for real inside workerd", () => {
+    expect(navigator.userAgent).toBe("Cloudflare-Workers");
+    const dirty = [
+      '<p onclick="alert(1)">hi</p><script>alert(1)</script><style>p{}</style>',
+      '<img src=x onerror=alert(1)><a href="javascript:alert(1)" target=_blank>x</a>',
+      "<svg onload=alert(1)><math><mtext>m</mtext></math><pre>ok</pre>",
+    ].join("");
+    expect(sanitizeHtml(dirty)).toBe("<p>hi</p><a href>x</a>m<pre>ok</pre>");
+  });
+});
+
+describe("renderRss", () => {
+  it("renders an RSS 2.0 channel with self and hub links and its items", () => {
+    const xml = renderRss(buildTestFeed());
+    expectWellFormed(xml);
+    const { rss } = parseXml(xml);
+    expect(rss["@version"]).toBe("2.0");
+    expect(rss["@xmlns:atom"]).toBe("http://www.w3.org/2005/Atom");
+    expect(rss["@xmlns:content"]).toBe("http://purl.org/rss/1.0/modules/content/");
+    const { channel } = rss;
+    expect(channel.title).toBe("Xen Design Sessions 2019");
+    expect(channel.link).toBe(`${BASE}/events/xen-2019`);
+    expect(channel.description).toBe("Notes changes of every session of Xen Design Sessions 2019");
+    expect(channel.language).toBe("en");
+    expect(channel.lastBuildDate).toBe("Wed, 10 Jul 2019 12:30:00 GMT");
+    expect(channel["atom:link"]).toEqual([
+      { "@href": `${BASE}/events/xen-2019/feed.rss`, "@rel": "self", "@type": "application/rss+xml" },
+      { "@href": "https://hub.example/", "@rel": "hub" },
+    ]);
+    expect(channel.item).toHaveLength(2);
+    const [first] = channel.item;
+    expect(first.title).toBe("Notes updated: Xen Toolstacks");
+    expect(first.link).toBe(`${BASE}/events/xen-2019/sessions/xen-toolstacks`);
+    expect(first.guid).toEqual({ "#text": "chg-2", "@isPermaLink": "false" });
+    expect(first.pubDate).toBe("Wed, 10 Jul 2019 12:00:00 GMT");
+    expect(first.description).toBe(buildItemHtml(buildItem()));
+    expect(first["content:encoded"]).toBe(buildItemHtml(buildItem()));
+    expect(first.category).toEqual(["Xen Design Sessions 2019", "Xen Toolstacks"]);
+    expect(channel.item[1].pubDate).toBe("Tue, 09 Jul 2019 08:00:00 GMT");
+  });
+
+  it("leaves the hub out when there is none", () => {
+    const { rss } = parseXml(renderRss(buildTestFeed({ hubUrl: null })));
+    expect(rss.channel["atom:link"]).toEqual([
+      { "@href": `${BASE}/events/xen-2019/feed.rss`, "@rel": "self", "@type": "application/rss+xml" },
+    ]);
+  });
+});
+
+describe("renderAtom", () => {
+  it("renders an RFC 4287 feed with ids, dates, author and links", () => {
+    const xml = renderAtom(buildTestFeed());
+    expectWellFormed(xml);
+    const { feed } = parseXml(xml);
+    expect(feed["@xmlns"]).toBe("http://www.w3.org/2005/Atom");
+    expect(feed.id).toBe(`${BASE}/events/xen-2019`);
+    expect(text(feed.title)).toBe("Xen Design Sessions 2019");
+    expect(feed.updated).toBe("2019-07-10T12:30:00.000Z");
+    expect(feed.author).toEqual({ name: "sessionwire" });
+    expect(feed.link).toEqual([
+      { "@rel": "self", "@type": "application/atom+xml", "@href": `${BASE}/events/xen-2019/feed.atom` },
+      { "@rel": "alternate", "@type": "text/html", "@href": `${BASE}/events/xen-2019` },
+      { "@rel": "hub", "@href": "https://hub.example/" },
+    ]);
+    expect(feed.entry).toHaveLength(2);
+    const [first, second] = feed.entry;
+    expect(first.id).toBe(`${BASE}/events/xen-2019/sessions/xen-toolstacks#chg-2`);
+    expect(second.id).toBe(`${BASE}/events/xen-2019/sessions/xen-toolstacks#chg-1`);
+    expect(first.title).toEqual({ "#text": "Notes updated: Xen Toolstacks", "@type": "text" });
+    expect(first.link).toEqual([
+      { "@rel": "alternate", "@type": "text/html", "@href": `${BASE}/events/xen-2019/sessions/xen-toolstacks` },
+    ]);
+    expect(first.published).toBe("2019-07-10T12:00:00.000Z");
+    expect(first.updated).toBe("2019-07-10T12:30:00.000Z");
+    expect(first.summary).toEqual({ "#text": buildItemText(buildItem()), "@type": "text" });
+    expect(first.content).toEqual({ "#text": buildItemHtml(buildItem()), "@type": "html" });
+    expect(first.category).toEqual([{ "@term": "Xen Design Sessions 2019" }, { "@term": "Xen Toolstacks" }]);
+  });
+
+  it("leaves the hub out when there is none", () => {
+    const { feed } = parseXml(renderAtom(buildTestFeed({ hubUrl: null })));
+    expect(feed.link.map((l: Node) => l["@rel"])).toEqual(["self", "alternate"]);
+  });
+});
+
+describe("renderJsonFeed", () => {
+  it("renders JSON Feed 1.1 with its required fields, hubs and items", () => {
+    const json = JSON.parse(renderJsonFeed(buildTestFeed()));
+    expect(json).toEqual({
+      version: "https://jsonfeed.org/version/1.1",
+      title: "Xen Design Sessions 2019",
+      home_page_url: `${BASE}/events/xen-2019`,
+      feed_url: `${BASE}/events/xen-2019/feed.json`,
+      description: "Notes changes of every session of Xen Design Sessions 2019",
+      hubs: [{ type: "WebSub", url: "https://hub.example/" }],
+      items: [
+        {
+          id: "chg-2",
+          url: `${BASE}/events/xen-2019/sessions/xen-toolstacks`,
+          title: "Notes updated: Xen Toolstacks",
+          content_html: buildItemHtml(buildItem()),
+          content_text: buildItemText(buildItem()),
+          summary: "2 lines added, 1 removed",
+          date_published: "2019-07-10T12:00:00.000Z",
+          date_modified: "2019-07-10T12:30:00.000Z",
+          tags: ["Xen Design Sessions 2019", "Xen Toolstacks"],
+        },
+        expect.objectContaining({ id: "chg-1", content_html: "<p>Session added</p>", content_text: "Session added" }),
+      ],
+    });
+  });
+
+  it("leaves hubs out when there is none", () => {
+    expect(JSON.parse(renderJsonFeed(buildTestFeed({ hubUrl: null })))).not.toHaveProperty("hubs");
+  });
+});
+
+describe("every format", () => {
+  it.each(Object.entries(RENDERERS))("%s is deterministic for the same input", (_, render) => {
+    const body = render(buildTestFeed());
+    expect(render(structuredClone(buildTestFeed()))).toBe(body);
+    expect(body.endsWith("\n")).toBe(true);
+  });
+
+  it.each(Object.entries(RENDERERS))("%s renders at most MAX_FEED_ITEMS items, newest first", (format, render) => {
+    const items = Array.from({ length: MAX_FEED_ITEMS + 10 }, (_, i) => buildItem({ id: `chg-${100 - i}` }));
+    const body = render(buildTestFeed({ items }));
+    const ids =
+      format === "json"
+        ? JSON.parse(body).items.map((i: Node) => i.id)
+        : format === "rss"
+          ? parseXml(body).rss.channel.item.map((i: Node) => text(i.guid))
+          : parseXml(body).feed.entry.map((e: Node) => e.id.split("#")[1]);
+    expect(ids).toEqual(items.slice(0, MAX_FEED_ITEMS).map((i) => i.id));
+  });
+
+  it("renders an empty feed", () => {
+    const feed = buildTestFeed({ items: [] });
+    for (const render of Object.values(XML_RENDERERS)) expectWellFormed(render(feed));
+    expect(JSON.parse(renderJsonFeed(feed)).items).toEqual([]);
+  });
+});
+
+const XSS_CORPUS = [
+  "<script>alert(1)</script>",
+  "<img src=x onerror=alert(1)>",
+  "javascript:alert(1)",
+  "JaVaScRiPt:alert(1)",
+  "java&#x09;script:alert(1)",
+  "&#106;avascript:alert(1)",
+  " javascript:alert(1)",
+  "\n\n\t javascript:alert(1)",
+  "data:text/html,<script>alert(1)</script>",
+  "]]>",
+  "<![CDATA[<script>alert(1)</script>]]>",
+  "<style><img src=x onerror=alert(1)></style>",
+  "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+  "<svg onload=alert(1)>",
+  '"><script>alert(1)</script>',
+  "'><img src=x onerror=alert(1)>",
+  '<a href="javascript:alert(1)">x</a>',
+  "<!--<img src=x onerror=alert(1)>-->",
+  "&lt;script&gt;alert(1)&lt;/script&gt;",
+  "\u0000\u0008\u000b\u001f",
+  "a\ud800b",
+  "a\udfffb",
+  "\ufffe\uffff",
+  'https://pad.example/p/"><script>alert(1)</script>',
+  "http://pad.example/?q=<img src=x onerror=alert(1)>",
+];
+
+describe("untrusted text", () => {
+  const all = XSS_CORPUS.join(" ");
+  const feed = buildTestFeed({
+    title: all,
+    description: all,
+    items: XSS_CORPUS.map((s, i) =>
+      buildItem({ id: `chg-${i}`, title: s, summary: s, excerpt: s, notesUrl: s, categories: [s, all] }),
+    ),
+  });
+  const expectedText = (s: string) => cleanXmlText(`${s}\n\n${s}\n\nNotes: `);
+
+  it("leaves RSS well-formed with no live markup", () => {
+    const xml = renderRss(feed);
+    expectWellFormed(xml);
+    const { channel } = parseXml(xml).rss;
+    expect(channel.title).toBe(cleanXmlText(all));
+    channel.item.forEach((item: Node, i: number) => {
+      const s = XSS_CORPUS[i]!;
+      expect(item.title).toBe(cleanXmlText(s));
+      expect(item.category).toEqual([cleanXmlText(s), cleanXmlText(all)]);
+      expectNoLiveMarkup(item.description);
+      expectNoLiveMarkup(item["content:encoded"]);
+      // The summary reads as the (cleaned) text it was: escaped once, not lost or doubled.
+      expect(decodeHtml(item.description.match(/^<p>(.*?)<\/p>/s)[1])).toBe(cleanXmlText(s));
+    });
+  });
+
+  it("leaves Atom well-formed with no live markup", () => {
+    const xml = renderAtom(feed);
+    expectWellFormed(xml);
+    parseXml(xml).feed.entry.forEach((entry: Node, i: number) => {
+      const s = XSS_CORPUS[i]!;
+      expect(text(entry.title)).toBe(cleanXmlText(s));
+      expect(text(entry.summary).startsWith(expectedText(s))).toBe(true);
+      expectNoLiveMarkup(text(entry.content));
+    });
+  });
+
+  it("leaves JSON Feed parseable, clean and with no live markup", () => {
+    const body = renderJsonFeed(feed);
+    const json = JSON.parse(body);
+    const strings: string[] = [];
+    JSON.parse(body, (_, value) => (typeof value === "string" && strings.push(value), value));
+    for (const s of strings) expect(s).not.toMatch(FORBIDDEN);
+    json.items.forEach((item: Node, i: number) => {
+      const s = XSS_CORPUS[i]!;
+      expect(item.title).toBe(cleanXmlText(s));
+      expect(item.content_text.startsWith(expectedText(s))).toBe(true);
+      expectNoLiveMarkup(item.content_html);
+    });
+  });
+
+  it("keeps every document well-formed for arbitrary unicode, lone surrogates included", () => {
+    const char = fc.oneof(
+      fc.string({ unit: "binary", minLength: 1, maxLength: 1 }),
+      fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)),
+      fc.constantFrom("<", ">", "&", '"', "'", "]]>", "<![CDATA[", "\r\n", "\u0000"),
+    );
+    const str = fc.string({ unit: char, maxLength: 40 });
+    fc.assert(
+      fc.property(str, str, str, str, (title, summary, excerpt, category) => {
+        const item = buildItem({ title, summary, excerpt, notesUrl: excerpt, categories: [category] });
+        const feed = buildTestFeed({ title, description: summary, items: [item] });
+        for (const render of Object.values(XML_RENDERERS)) expectWellFormed(render(feed));
+        const json = JSON.parse(renderJsonFeed(feed));
+        expect(json.title).toBe(cleanXmlText(title));
+        expect(json.items[0].content_text).toBe(buildItemText(item));
+        expect(json.items[0].content_text).not.toMatch(FORBIDDEN);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
