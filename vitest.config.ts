@@ -10,6 +10,8 @@ const TEST_SECRETS = {
   ADMIN_TOKEN: "test-admin-token,test-admin-token-next",
   GITHUB_WEBHOOK_SECRET: "It's a Secret to Everybody",
   ETHERPAD_API_KEY: "test-etherpad-api-key",
+  SUBSCRIPTION_SECRET: "test-subscription-secret",
+  MAIL_API_KEY: "test-mail-api-key",
 };
 
 export default defineConfig(async () => {

@@ -11,3 +11,27 @@ export const ChangesMessage = z.discriminatedUnion("type", [
   z.object({ v: z.literal(1), type: z.literal("websub"), feedUrl: z.url() }),
 ]);
 export type ChangesMessage = z.infer<typeof ChangesMessage>;
+
+/** Bodies of the NOTIFY queue: each names at most 100 subscribers, so each send batch is acked on its own. */
+export const NotifyMessage = z.discriminatedUnion("type", [
+  /** A published change: find its recipients (by cursor) and queue "deliver" batches of them. */
+  z.object({ v: z.literal(1), type: z.literal("change"), changeId: z.string().min(1) }),
+  /** Send one change to these subscribers, one mail each, through the send ledger. */
+  z.object({
+    v: z.literal(1),
+    type: z.literal("deliver"),
+    changeId: z.string().min(1),
+    subscriberIds: z.array(z.string().min(1)).min(1).max(100),
+  }),
+  /** Send these daily subscribers the changes in their scope from [since, until), one mail each. */
+  z.object({
+    v: z.literal(1),
+    type: z.literal("digest"),
+    since: z.iso.datetime(),
+    until: z.iso.datetime(),
+    subscriberIds: z.array(z.string().min(1)).min(1).max(100),
+  }),
+  /** Send a pending subscriber its confirmation mail. */
+  z.object({ v: z.literal(1), type: z.literal("confirm"), subscriberId: z.string().min(1) }),
+]);
+export type NotifyMessage = z.infer<typeof NotifyMessage>;
