@@ -37,3 +37,9 @@ CREATE TABLE deliveries (
   updated_at TEXT NOT NULL
 );
 CREATE INDEX deliveries_subscriber ON deliveries (subscriber_id);
+
+-- The outbox for mail: a change is handed to NOTIFY after it is committed, then marked. The cron re-hands
+-- any change left unmarked (the consumer died between the commit and the send), so none is lost.
+ALTER TABLE changes ADD COLUMN notified_at TEXT;
+UPDATE changes SET notified_at = created_at;
+CREATE INDEX changes_unnotified ON changes (created_at) WHERE notified_at IS NULL;

@@ -9,6 +9,7 @@ import { renderErrorPage } from "./http/pages.tsx";
 import { apiRoutes } from "./routes/api.ts";
 import { feedRoutes } from "./routes/feeds.ts";
 import { pageRoutes } from "./routes/pages.tsx";
+import { subscriptionRoutes } from "./routes/subscriptions.tsx";
 import { webhookRoutes } from "./routes/webhooks.ts";
 
 export function buildApp() {
@@ -30,6 +31,7 @@ export function buildApp() {
   app.route("/", apiRoutes);
   app.route("/", webhookRoutes);
   app.route("/", feedRoutes);
+  app.route("/", subscriptionRoutes);
   app.route("/", pageRoutes);
 
   app.notFound((c) =>

@@ -26,6 +26,11 @@ export class MailError extends Error {
   ) {
     super(message);
   }
+
+  /** A permanent failure that blames the address, not the message: only these count toward suppression. */
+  get refusesRecipient(): boolean {
+    return this.kind === "permanent" && (this.code?.startsWith("E_RECIPIENT_") ?? false);
+  }
 }
 
 export interface MailTransport {

@@ -42,7 +42,9 @@ export async function verifyToken(
   purpose: TokenPurpose,
   now: Date,
 ): Promise<string | null> {
-  const match = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/.exec(token);
+  // 32 bytes are 43 characters whose last one carries 2 unused bits: only the canonical spelling is accepted,
+  // or three other endings would decode to the same signature and an altered token would still verify.
+  const match = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{42}[AEIMQUYcgkosw048])$/.exec(token);
   if (!match) return null;
   const [, body, signature] = match as unknown as [string, string, string];
   const expected = await hmac(secret, body);

@@ -14,15 +14,38 @@ const SANITIZER_OPTIONS: IFilterXSSOptions = {
   css: false,
 };
 
-export function sanitizeHtml(html: string): string {
-  return filterXSS(html, SANITIZER_OPTIONS);
+// Mail HTML (src/email/message.ts) needs inline styles, which mail clients honour and <style> elements they often
+// drop; so a second whitelist, with the style attribute and exactly the CSS properties those mails use.
+export const MAIL_SANITIZER_OPTIONS: IFilterXSSOptions = {
+  whiteList: { div: ["style"], p: ["style"], pre: ["style"], strong: [], a: ["href", "style"] },
+  stripIgnoreTag: true,
+  stripIgnoreTagBody: ["script", "style"],
+  css: {
+    whiteList: Object.fromEntries(
+      [
+        "background-color",
+        "color",
+        "font-family",
+        "font-size",
+        "line-height",
+        "margin",
+        "max-width",
+        "padding",
+        "white-space",
+      ].map((property) => [property, true]),
+    ),
+  },
+};
+
+export function sanitizeHtml(html: string, options = SANITIZER_OPTIONS): string {
+  return filterXSS(html, options);
 }
 
 /**
  * The notes link as a browser would read it (the URL parser drops the leading blanks, tabs and newlines and
  * folds the case that tricks rely on), kept only for http(s); `&#106;avascript:` is not absolute, so it fails.
  */
-function toHttpUrl(text: string): string | null {
+export function toHttpUrl(text: string): string | null {
   const url = URL.parse(text);
   return url && (url.protocol === "http:" || url.protocol === "https:") ? url.href : null;
 }

@@ -1,8 +1,5 @@
-// The CHANGES consumer: turns receipts into catalogue edits, pending pad text and published changes.
-// Policy: each message is acked or retried on its own. A body that does not parse, or work that can never
-// succeed (its receipt expired, its session is gone, a page that does not import), is recorded in `failures`
-// and acked. Anything else (D1, KV or a pad host failing) is retried with exponential backoff; after
-// max_retries (wrangler.toml) the message goes to the dead-letter queue, whose consumer records it.
+// The CHANGES consumer: turns receipts into catalogue edits, pending pad text and published changes, under
+// the retry policy in policy.ts (a page that does not import or a session that is gone is permanent).
 // Every step is idempotent: receipts are marked processed, change ids are derived from what they describe,
 // and pad updates are guarded by the state they were computed from.
 import type { NewChange, Observation } from "../domain/changes.ts";
@@ -22,7 +19,6 @@ import { buildWebSubPing } from "../feeds/websub.ts";
 import { publish } from "../publish.ts";
 import { buildPutEventStatements, getEvent, markNotesPublished } from "../store/catalogue.ts";
 import { insertChange } from "../store/changes.ts";
-import { recordFailure } from "../store/failures.ts";
 import {
   type PadKey,
   deletePad,
@@ -36,45 +32,28 @@ import { type Receipt, getReceipt, markReceiptProcessed } from "../store/receipt
 import { fetchNotesText } from "../watch/fetch.ts";
 import { hashText } from "../watch/hash.ts";
 import { parseWatchHosts } from "../cron/poll.ts";
-import { ChangesMessage } from "./messages.ts";
+import { ChangesMessage, type NotifyMessage } from "./messages.ts";
+import { PermanentError, consumeBatch } from "./policy.ts";
+import { handOverChanges } from "./outbox.ts";
 
-export type ChangesEnv = Pick<
+export type ChangesEnv = { NOTIFY: Queue<NotifyMessage> } & Pick<
   Env,
   "DB" | "SITE" | "QUIET_PERIOD_SECONDS" | "WATCH_HOSTS" | "PUBLIC_BASE_URL" | "WEBSUB_HUB"
 > & {
-  CHANGES: Queue<ChangesMessage>;
-};
-
-/** Work that retrying cannot fix. */
-export class PermanentError extends Error {}
+    CHANGES: Queue<ChangesMessage>;
+  };
 
 export const FETCH_TIMEOUT_MS = 10_000;
 
-export function buildRetryDelay(attempts: number): number {
-  return Math.min(10 * 2 ** Math.max(0, attempts - 1), 3600);
-}
-
 export async function handleChangesBatch(batch: MessageBatch<unknown>, env: ChangesEnv): Promise<void> {
-  for (const msg of batch.messages) {
-    const parsed = ChangesMessage.safeParse(msg.body);
-    if (!parsed.success) {
-      await recordFailure(env.DB, batch.queue, msg, `unparseable message: ${parsed.error.message}`, new Date());
-      msg.ack();
-      continue;
-    }
-    try {
-      await processChangesMessage(parsed.data, env, new Date());
-      msg.ack();
-    } catch (err) {
-      if (err instanceof PermanentError || err instanceof EditError || err instanceof ImportError) {
-        await recordFailure(env.DB, batch.queue, msg, String(err.message), new Date());
-        msg.ack();
-      } else {
-        console.error("changes: will retry", msg.id, err);
-        msg.retry({ delaySeconds: buildRetryDelay(msg.attempts) });
-      }
-    }
-  }
+  await consumeBatch(
+    batch,
+    env.DB,
+    ChangesMessage,
+    (message) => processChangesMessage(message, env, new Date()),
+    (err) =>
+      err instanceof PermanentError || err instanceof EditError || err instanceof ImportError ? "permanent" : "retry",
+  );
 }
 
 export async function processChangesMessage(message: ChangesMessage, env: ChangesEnv, now: Date): Promise<void> {
@@ -205,9 +184,13 @@ async function processNotes(
     await scheduleSettle(env, key, parseQuietPeriod(env.QUIET_PERIOD_SECONDS));
 }
 
-/** Republishes the events and queues one hub ping per feed whose content changed. */
+/**
+ * After a commit: republishes the events, hands their new changes to NOTIFY (the outbox; the cron re-hands
+ * what a crash left behind), and queues one hub ping per feed whose content changed.
+ */
 async function publishAndPing(env: ChangesEnv, eventIds: string[]) {
   const { changedFeeds } = await publish(env, eventIds);
+  for (const eventId of eventIds) await handOverChanges(env, new Date(), eventId);
   if (!env.WEBSUB_HUB) return;
   for (let i = 0; i < changedFeeds.length; i += 100) {
     await env.CHANGES.sendBatch(

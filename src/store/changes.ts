@@ -83,3 +83,44 @@ export async function listRecentChanges(db: D1Database, limit: number): Promise<
     .all<ChangeRow>();
   return results.map(toChange);
 }
+
+export async function getChange(db: D1Database, id: string): Promise<Change | null> {
+  const row = await db.prepare("SELECT * FROM changes WHERE id = ?").bind(id).first<ChangeRow>();
+  return row ? toChange(row) : null;
+}
+
+/** Changes of one scope (a whole event when sessionId is '') created in [since, until), newest first. */
+export async function listChangesBetween(
+  db: D1Database,
+  scope: { eventId: string; sessionId: string },
+  since: string,
+  until: string,
+): Promise<Change[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT * FROM changes WHERE event_id = ?1 AND (?2 = '' OR session_id = ?2) AND created_at >= ?3 AND created_at < ?4
+       ORDER BY seq DESC`,
+    )
+    .bind(scope.eventId, scope.sessionId, since, until)
+    .all<ChangeRow>();
+  return results.map(toChange);
+}
+
+/** Changes not yet handed to NOTIFY (all events, or one), oldest first, created before `before`. */
+export async function listUnnotifiedChangeIds(db: D1Database, before: Date, eventId?: string): Promise<string[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id FROM changes WHERE notified_at IS NULL AND created_at <= ?1 AND (?2 IS NULL OR event_id = ?2)
+       ORDER BY created_at LIMIT 100`,
+    )
+    .bind(before.toISOString(), eventId ?? null)
+    .all<{ id: string }>();
+  return results.map((r) => r.id);
+}
+
+export async function markNotified(db: D1Database, ids: string[], now: Date): Promise<void> {
+  await db
+    .prepare("UPDATE changes SET notified_at = ? WHERE id IN (SELECT value FROM json_each(?))")
+    .bind(now.toISOString(), JSON.stringify(ids))
+    .run();
+}

@@ -4,6 +4,7 @@ import type { NoteLink, Session } from "../domain/event.ts";
 import type { EventList, EventPage, SessionPage } from "../store/site.ts";
 import { feedPaths } from "../feeds/build.ts";
 import { type FeedLink, Layout, SubscribeLinks } from "./layout.tsx";
+import { SubscribeForm } from "./subscriptions.tsx";
 
 const allFeed: FeedLink = { title: "All design sessions", path: feedPaths.all };
 const eventFeed = (id: string, title: string): FeedLink => ({ title, path: (f) => feedPaths.event(id, f) });
@@ -156,6 +157,7 @@ export function EventPageView({ event }: { event: EventPage }) {
         {event.sessions.length} sessions: notes published for {published.length}, {pending.length} without notes yet.
       </p>
       <SubscribeLinks feed={eventFeed(event.id, event.title)} label="Follow this event" />
+      <SubscribeForm event={event.id} />
       <h2 id="latest-changes">Latest changes</h2>
       <LatestChanges changes={event.latestChanges} withSession={true} />
       {event.changeCount > event.latestChanges.length ? (
@@ -185,6 +187,7 @@ export function SessionPageView({ page }: { page: SessionPage }) {
       <h1>{page.title}</h1>
       <NotesStatus session={page} />
       <SubscribeLinks feed={sessionFeed} label="Follow this session" />
+      <SubscribeForm event={page.event.id} session={page.id} />
       {page.hosts.length > 0 ? <p class="count">Hosted by {page.hosts.join(", ")}</p> : null}
       <h2>Notes</h2>
       {page.notes.length > 0 ? <NoteLinks notes={page.notes} /> : <p class="count">No link to notes yet.</p>}

@@ -32,5 +32,18 @@ pre.excerpt{white-space:pre-wrap;word-break:break-word;background:var(--bg);bord
 padding:.4rem .6rem;margin:.4rem 0;font:.85rem/1.45 ui-monospace,SFMono-Regular,Menlo,monospace}
 .changes a.url{font-size:.85rem;word-break:break-all}
 p.subscribe{font-size:.9rem;color:var(--muted);margin:.4rem 0 1rem}
+form.mail-subscribe{background:var(--card);border:1px solid var(--line);border-radius:var(--radius);padding:.85rem 1rem;
+margin:.4rem 0 1rem;display:flex;flex-wrap:wrap;gap:.5rem .75rem;align-items:center}
+form.mail-subscribe h2{flex-basis:100%;font-size:1rem;margin:0;padding:0;border:0}
+form.mail-subscribe input[type=email]{flex:1 1 14rem;font:inherit;padding:.4rem .6rem;border:1px solid var(--line);
+border-radius:6px;background:var(--bg);color:var(--fg)}
+form.mail-subscribe fieldset{border:0;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:.25rem .75rem;
+align-items:center;font-size:.9rem}
+form.mail-subscribe legend{float:left;color:var(--muted)}
+form.mail-subscribe legend,form.mail-subscribe fieldset label{white-space:nowrap}
+form.mail-subscribe button{font:inherit;font-weight:600;padding:.4rem 1rem;border:0;border-radius:6px;
+background:var(--accent);color:var(--bg);cursor:pointer}
+form.mail-subscribe p{flex-basis:100%;margin:0;font-size:.85rem}
+ul.problems{color:var(--warn)}
 footer{max-width:52rem;margin:0 auto;padding:1rem;color:var(--muted);font-size:.85rem;border-top:1px solid var(--line)}
 `;
