@@ -23,7 +23,9 @@ export default defineConfig(async () => {
           plugins: [
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
-              miniflare: { bindings: { TEST_MIGRATIONS: migrations, ...TEST_SECRETS } },
+              // No WebSub hub: the consumers running in the background must never ping one (tests that
+              // check pings name their own hub); test/setup.ts refuses any request that leaves the machine.
+              miniflare: { bindings: { TEST_MIGRATIONS: migrations, ...TEST_SECRETS, WEBSUB_HUB: "" } },
             }),
           ],
           test: {

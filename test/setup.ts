@@ -10,6 +10,18 @@ declare global {
   }
 }
 
+// Tests never reach the network. The Worker under test shares this isolate, including its queue consumers
+// that run in the background (a pad fetch, a WebSub ping), so any real request leaving the machine fails here,
+// loudly; tests that need an answer mock fetch themselves (vi.spyOn(globalThis, "fetch") wraps this guard).
+const realFetch = globalThis.fetch;
+globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+  const url = new URL(input instanceof Request ? input.url : input.toString());
+  if (!["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) {
+    throw new Error(`test tried to reach the network: ${url.href}`);
+  }
+  return realFetch(input, init);
+};
+
 // Every test starts from empty storage with the schema applied, so no test depends on another.
 beforeEach(async () => {
   await reset();

@@ -10,6 +10,9 @@ import { buildTestEvent } from "../fixtures/catalogue.ts";
 import { QUEUE_SEND_RESPONSE } from "../fixtures/queue.ts";
 
 const EVENT = "test-summit-2026";
+// Tests run without a hub (vitest.config.ts), so background work never pings one; these tests name their own.
+const HUB = "https://hub.websub.test/";
+const hubEnv = { ...env, WEBSUB_HUB: HUB };
 const get = (path: string, headers: Record<string, string> = {}, method = "GET") =>
   exports.default.fetch(new Request(`http://sessionwire.test${path}`, { method, headers }));
 
@@ -32,11 +35,11 @@ async function addChanges(n: number, from = 1, session = "xen-toolstacks", title
       ),
     ),
   );
-  await publish(env);
+  await publish(hubEnv);
 }
 
 beforeEach(async () => {
-  await loadEvents(env, [buildTestEvent()], new Date("2026-11-27T09:00:00Z"));
+  await loadEvents(hubEnv, [buildTestEvent()], new Date("2026-11-27T09:00:00Z"));
 });
 afterEach(() => vi.restoreAllMocks());
 
@@ -149,7 +152,7 @@ describe("conditional GET", () => {
   });
 
   it("keeps the ETag across rebuilds of unchanged content and changes it with the content", async () => {
-    const again = await publish(env);
+    const again = await publish(hubEnv);
     expect(again.changedFeeds).toEqual([]);
     expect((await get(`/events/${EVENT}/feed.atom`)).headers.get("etag")).toBe(etag);
     await addChanges(1, 3);
@@ -174,13 +177,13 @@ describe("discovery and WebSub", () => {
   it("advertises the hub and itself in every feed", async () => {
     const atom = await (await get(`/events/${EVENT}/feed.atom`)).text();
     expect(atom).toContain(`rel="hub"`);
-    expect(atom).toContain(env.WEBSUB_HUB);
+    expect(atom).toContain(HUB);
     expect(atom).toContain(`http://127.0.0.1:8787/events/${EVENT}/feed.atom`);
     const json = JSON.parse(await (await get(`/events/${EVENT}/feed.json`)).text()) as {
       hubs: { url: string }[];
       feed_url: string;
     };
-    expect(json.hubs[0]!.url).toBe(env.WEBSUB_HUB);
+    expect(json.hubs[0]!.url).toBe(HUB);
     expect(json.feed_url).toBe(`http://127.0.0.1:8787/events/${EVENT}/feed.json`);
   });
 
@@ -199,7 +202,7 @@ describe("discovery and WebSub", () => {
       createMessageBatch("sessionwire-changes", [
         { id: "r", timestamp: new Date(), attempts: 1, body: { v: 1, type: "receipt", receiptId } },
       ]),
-      env as never,
+      hubEnv as never,
     );
     const pings = sendBatch.mock.calls.flatMap(([messages]) =>
       [...messages].map((m) => (m.body as { feedUrl: string }).feedUrl),
@@ -223,12 +226,12 @@ describe("discovery and WebSub", () => {
       { id: "down", timestamp: new Date(), attempts: 1, body: { v: 1, type: "websub", feedUrl: pings[1] } },
     ]);
     const ctx = createExecutionContext();
-    await worker.queue(batch, env as never);
+    await worker.queue(batch, hubEnv as never);
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks).toEqual(["ok"]);
     expect(result.retryMessages).toEqual([{ msgId: "down" }]);
     const request = fetch.mock.calls[0]![0] as Request;
-    expect(request.url).toBe(env.WEBSUB_HUB);
+    expect(request.url).toBe(HUB);
     expect(request.method).toBe("POST");
     expect(new URLSearchParams(await request.text())).toEqual(
       new URLSearchParams({ "hub.mode": "publish", "hub.url": pings[0]! }),
