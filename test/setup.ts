@@ -1,6 +1,7 @@
 import { applyD1Migrations, reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach } from "vitest";
+import { forgetAll } from "../src/store/read-cache.ts";
 
 declare global {
   namespace Cloudflare {
@@ -25,5 +26,6 @@ globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
 // Every test starts from empty storage with the schema applied, so no test depends on another.
 beforeEach(async () => {
   await reset();
+  forgetAll();
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
 });

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { Change } from "../domain/changes.ts";
 import { Event, Session, Slug } from "../domain/event.ts";
+import { forget, readThrough } from "./read-cache.ts";
 
 const V = "v1";
 
@@ -51,8 +52,10 @@ export type SessionPage = z.infer<typeof SessionPage>;
 export const ChangesPage = z.object({ changes: z.array(Change) });
 
 async function getParsed<T>(kv: KVNamespace, key: string, schema: z.ZodType<T>): Promise<T | null> {
-  const value = await kv.get(key, "json");
-  return value === null ? null : schema.parse(value);
+  return readThrough(key, async () => {
+    const value = await kv.get(key, "json");
+    return value === null ? null : schema.parse(value);
+  });
 }
 
 const isSlug = (id: string) => Slug.safeParse(id).success;
@@ -102,6 +105,7 @@ export async function putChanged(kv: KVNamespace, entries: [key: string, value: 
     for (const [key, text] of chunk) {
       if (stored.get(key) === text) continue;
       await kv.put(key, text);
+      forget(key);
       written++;
     }
   }
@@ -111,7 +115,10 @@ export async function putChanged(kv: KVNamespace, entries: [key: string, value: 
 /** Deletes the keys under `prefix` that are not in `live`; returns how many it deleted. */
 export async function deleteStaleKeys(kv: KVNamespace, prefix: string, live: Set<string>): Promise<number> {
   const stale = (await listKeys(kv, prefix)).filter((key) => !live.has(key));
-  for (const key of stale) await kv.delete(key);
+  for (const key of stale) {
+    await kv.delete(key);
+    forget(key);
+  }
   return stale.length;
 }
 
@@ -130,8 +137,10 @@ async function listKeys(kv: KVNamespace, prefix: string): Promise<string[]> {
 export type FeedMeta = { etag: string; lastModified: string };
 
 export async function getFeed(kv: KVNamespace, path: string): Promise<{ body: string; meta: FeedMeta } | null> {
-  const { value, metadata } = await kv.getWithMetadata<FeedMeta>(siteKeys.feed(path), "text");
-  return value === null || !metadata ? null : { body: value, meta: metadata };
+  return readThrough(siteKeys.feed(path), async () => {
+    const { value, metadata } = await kv.getWithMetadata<FeedMeta>(siteKeys.feed(path), "text");
+    return value === null || !metadata ? null : { body: value, meta: metadata };
+  });
 }
 
 /** Stores the feeds whose body changed; returns their paths. */
@@ -149,6 +158,7 @@ export async function putChangedFeeds(
     for (const f of chunk) {
       if (stored.get(siteKeys.feed(f.path)) === f.body) continue;
       await kv.put(siteKeys.feed(f.path), f.body, { metadata: { etag: f.etag, lastModified: f.lastModified } });
+      forget(siteKeys.feed(f.path));
       changed.push(f.path);
     }
   }
