@@ -5,15 +5,17 @@ import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import { Slug } from "../domain/event.ts";
-import { type TokenPurpose, verifyToken } from "../email/tokens.ts";
+import { type TokenPurpose, signToken, verifyToken } from "../email/tokens.ts";
 import type { AppContext, AppEnv } from "../http/env.ts";
 import { type Issue, buildIssues, jsonError } from "../http/errors.ts";
 import { rejectOtherMethods } from "../http/methods.ts";
 import { renderErrorPage } from "../http/pages.tsx";
 import { getSessionPresence } from "../store/links.ts";
 import {
+  type Subscription,
   SubscriptionMode,
   getSubscription,
+  listOtherPendingSubscriptions,
   markSubscriptionConfirmed,
   markSubscriptionUnsubscribed,
   putSubscriptionRequest,
@@ -23,6 +25,7 @@ import {
   ConfirmPage,
   ConfirmedPage,
   PENDING_MESSAGE,
+  type PendingOffer,
   ProblemsPage,
   SubscribeAcceptedPage,
   UnsubscribePage,
@@ -73,7 +76,9 @@ subscriptionRoutes.get("/subscriptions/confirm", async (c) => {
   const token = c.req.query("token") ?? "";
   const subscription = await getTokenSubscription(c, token, "confirm");
   if (!subscription) return renderInvalidLink(c);
-  return c.html(<ConfirmPage subscription={subscription} token={token} />);
+  return c.html(
+    <ConfirmPage subscription={subscription} token={token} others={await buildPendingOffers(c, subscription)} />,
+  );
 });
 
 subscriptionRoutes.post("/subscriptions/confirm", async (c) => {
@@ -85,7 +90,7 @@ subscriptionRoutes.post("/subscriptions/confirm", async (c) => {
   if (subscription.status !== "confirmed") {
     return renderErrorPage(c, 409, "This subscription was cancelled since; subscribe again from the page.");
   }
-  return c.html(<ConfirmedPage subscription={subscription} />);
+  return c.html(<ConfirmedPage subscription={subscription} others={await buildPendingOffers(c, subscription)} />);
 });
 
 subscriptionRoutes.get("/subscriptions/unsubscribe", async (c) => {
@@ -128,6 +133,16 @@ function answerError(c: AppContext, json: boolean, status: ContentfulStatusCode,
 async function getTokenSubscription(c: AppContext, token: string, purpose: TokenPurpose) {
   const id = await verifyToken(c.env.SUBSCRIPTION_SECRET, token, purpose, new Date());
   return id ? getSubscription(c.env.DB, id) : null;
+}
+
+async function buildPendingOffers(c: AppContext, subscription: Subscription): Promise<PendingOffer[]> {
+  const now = new Date();
+  return Promise.all(
+    (await listOtherPendingSubscriptions(c.env.DB, subscription)).map(async (s) => ({
+      subscription: s,
+      token: await signToken(c.env.SUBSCRIPTION_SECRET, "confirm", s.id, now),
+    })),
+  );
 }
 
 const renderInvalidLink = (c: AppContext) =>

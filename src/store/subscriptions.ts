@@ -96,19 +96,31 @@ export async function releaseConfirmation(db: D1Database, email: string, claimed
     .run();
 }
 
-export async function getSubscription(db: D1Database, id: string): Promise<Subscription | null> {
-  const row = await db
-    .prepare(
-      `SELECT s.id, s.email, s.event_id AS event, s.session_id AS session, s.mode, s.status,
+const SELECT_SUBSCRIPTION = `SELECT s.id, s.email, s.event_id AS event, s.session_id AS session, s.mode, s.status,
               e.title AS eventTitle, ss.title AS sessionTitle
        FROM subscribers s
        LEFT JOIN events e ON e.id = s.event_id
-       LEFT JOIN sessions ss ON ss.event_id = s.event_id AND ss.id = s.session_id
-       WHERE s.id = ?`,
-    )
-    .bind(id)
-    .first();
+       LEFT JOIN sessions ss ON ss.event_id = s.event_id AND ss.id = s.session_id`;
+
+export async function getSubscription(db: D1Database, id: string): Promise<Subscription | null> {
+  const row = await db.prepare(`${SELECT_SUBSCRIPTION} WHERE s.id = ?`).bind(id).first();
   return row ? Subscription.parse(row) : null;
+}
+
+/**
+ * The address's other pending subscriptions. The hourly throttle means a second scope asked for within the
+ * hour gets no mail of its own; whoever opens a confirmation link has shown they read this address, so the
+ * confirmation page offers those too, each behind its own button.
+ */
+export async function listOtherPendingSubscriptions(
+  db: D1Database,
+  subscription: Subscription,
+): Promise<Subscription[]> {
+  const { results } = await db
+    .prepare(`${SELECT_SUBSCRIPTION} WHERE s.email = ? AND s.status = 'pending' AND s.id != ? ORDER BY s.created_at`)
+    .bind(subscription.email, subscription.id)
+    .all();
+  return results.map((r) => Subscription.parse(r));
 }
 
 /** pending → confirmed; a confirmed one stays as it is, an unsubscribed one is not revived by an old link. */

@@ -95,23 +95,58 @@ export function ProblemsPage({ message, issues }: { message: string; issues: Iss
   );
 }
 
-export function ConfirmPage({ subscription, token }: { subscription: Subscription; token: string }) {
+/** A pending subscription of the same address and the confirm token for it. */
+export type PendingOffer = { subscription: Subscription; token: string };
+
+function ConfirmButton({ token, label }: { token: string; label: string }) {
+  return (
+    <form class="mail-subscribe" method="post" action="/subscriptions/confirm">
+      <input type="hidden" name="token" value={token} />
+      <button type="submit">{label}</button>
+    </form>
+  );
+}
+
+function OtherPending({ offers }: { offers: PendingOffer[] }) {
+  if (offers.length === 0) return null;
+  return (
+    <>
+      <h2>Also waiting for confirmation</h2>
+      <ul class="cards">
+        {offers.map((o) => (
+          <li>
+            {MODE_TEXT[o.subscription.mode]} for <Scope s={o.subscription} />
+            <ConfirmButton token={o.token} label="Confirm this one too" />
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
+export function ConfirmPage({
+  subscription,
+  token,
+  others,
+}: {
+  subscription: Subscription;
+  token: string;
+  others: PendingOffer[];
+}) {
   return (
     <Layout title="Confirm your subscription">
       <h1>Confirm your subscription</h1>
       <p class="lead">
         {subscription.email} will get {MODE_TEXT[subscription.mode]} for <Scope s={subscription} />.
       </p>
-      <form class="mail-subscribe" method="post" action="/subscriptions/confirm">
-        <input type="hidden" name="token" value={token} />
-        <button type="submit">Confirm</button>
-      </form>
+      <ConfirmButton token={token} label="Confirm" />
       <p class="count">If you did not ask for this, ignore it: nothing is sent unless you confirm.</p>
+      <OtherPending offers={others} />
     </Layout>
   );
 }
 
-export function ConfirmedPage({ subscription }: { subscription: Subscription }) {
+export function ConfirmedPage({ subscription, others }: { subscription: Subscription; others: PendingOffer[] }) {
   return (
     <Layout title="Subscribed">
       <h1>You are subscribed</h1>
@@ -119,6 +154,7 @@ export function ConfirmedPage({ subscription }: { subscription: Subscription }) 
         You will get {MODE_TEXT[subscription.mode]} for <Scope s={subscription} />.
       </p>
       <p class="count">Every mail ends with a link to unsubscribe in one click.</p>
+      <OtherPending offers={others} />
     </Layout>
   );
 }

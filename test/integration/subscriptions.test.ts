@@ -317,6 +317,33 @@ describe("confirm", () => {
   });
 });
 
+describe("a second scope within the throttle hour", () => {
+  it("gets no mail of its own but is offered, with its own button, on the first one's confirmation page", async () => {
+    expect((await subscribeForm({ email: EMAIL, event: EVENT })).status).toBe(202);
+    expect((await subscribeForm({ email: EMAIL, event: EVENT, session: SESSION, mode: "daily" })).status).toBe(202);
+    expect(confirmMessages()).toHaveLength(1);
+    const first = await getRow();
+    const second = await getRow(EMAIL, SESSION);
+    const token = await signToken(env.SUBSCRIPTION_SECRET, "confirm", first!.id, new Date());
+
+    const page = await (await request(`/subscriptions/confirm?token=${token}`)).text();
+    expect(page).toContain("Also waiting for confirmation");
+    expect(page).toContain("Xen Toolstacks");
+    const offered = [...page.matchAll(/name="token" value="([^"]+)"/g)].map((m) => m[1]!);
+    expect(offered).toHaveLength(2);
+    expect(offered[0]).toBe(token);
+    // Nothing is confirmed by looking, and the offer confirms only its own subscription.
+    expect((await getRow(EMAIL, SESSION))!.status).toBe("pending");
+    const confirmed = await request("/subscriptions/confirm", {
+      method: "POST",
+      body: new URLSearchParams({ token: offered[1]! }),
+    });
+    expect(confirmed.status).toBe(200);
+    expect((await getRow(EMAIL, SESSION))!).toMatchObject({ id: second!.id, status: "confirmed", mode: "daily" });
+    expect((await getRow())!.status).toBe("pending");
+  });
+});
+
 describe("unsubscribe (RFC 8058)", () => {
   const unsubscribeToken = (id: string) => signToken(env.SUBSCRIPTION_SECRET, "unsubscribe", id, new Date());
   const oneClick = (token: string, body: BodyInit | null = new URLSearchParams({ "List-Unsubscribe": "One-Click" })) =>
