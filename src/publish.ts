@@ -59,7 +59,7 @@ export async function publish(env: PublishEnv, eventIds?: string[]): Promise<Pub
     if (eventIds && !eventIds.includes(id)) continue;
     const changes = await listChanges(db, id);
     const newestFirst = changes.toReversed();
-    const pages = buildEventPages(event, changes);
+    const pages = buildEventPages(event, changes, newestFirst);
     result.written += await putChanged(kv, pages);
     result.deleted += await deleteStaleKeys(kv, siteKeys.sessionPrefix(id), new Set(pages.map(([key]) => key)));
     feeds.push(...buildEventFeeds(site, event, newestFirst, createdAt));
@@ -88,8 +88,7 @@ export async function publish(env: PublishEnv, eventIds?: string[]): Promise<Pub
 }
 
 /** An event's KV entries: its page, one page per session, and its change log in pages of 50. */
-function buildEventPages(event: Event, changes: Change[]): [string, unknown][] {
-  const newestFirst = changes.toReversed();
+function buildEventPages(event: Event, changes: Change[], newestFirst: Change[]): [string, unknown][] {
   const eventPage: EventPage = { ...event, changeCount: changes.length, latestChanges: newestFirst.slice(0, LATEST) };
   const pages: [string, unknown][] = [[siteKeys.event(event.id), eventPage]];
   for (const s of event.sessions) {

@@ -2,6 +2,7 @@
 // unsubscribe link cannot confirm, and neither can be forged or altered. HMAC-SHA256 over the payload with
 // SUBSCRIPTION_SECRET; confirmation tokens expire, unsubscribe tokens do not (old mails must keep working).
 import { z } from "zod";
+import { verifyEqual } from "../webhooks/standard.ts";
 
 export type TokenPurpose = "confirm" | "unsubscribe";
 export const CONFIRM_TOKEN_TTL_SECONDS = 7 * 86_400;
@@ -17,7 +18,7 @@ const toBase64Url = (bytes: Uint8Array) =>
 const fromBase64Url = (text: string) =>
   Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
 
-async function hmac(secret: string, data: string): Promise<Uint8Array> {
+async function hmac(secret: string, data: string): Promise<Uint8Array<ArrayBuffer>> {
   const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
     "sign",
   ]);
@@ -48,12 +49,7 @@ export async function verifyToken(
   if (!match) return null;
   const [, body, signature] = match as unknown as [string, string, string];
   const expected = await hmac(secret, body);
-  const offered = fromBase64Url(signature);
-  const timingSafeEqual = (
-    crypto.subtle as SubtleCrypto & { timingSafeEqual(a: ArrayBufferView, b: ArrayBufferView): boolean }
-  ).timingSafeEqual;
-  if (offered.byteLength !== expected.byteLength || !timingSafeEqual.call(crypto.subtle, offered, expected))
-    return null;
+  if (!(await verifyEqual(fromBase64Url(signature), expected))) return null;
   let payload: z.infer<typeof Payload>;
   try {
     payload = Payload.parse(JSON.parse(new TextDecoder().decode(fromBase64Url(body))));

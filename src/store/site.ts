@@ -95,18 +95,31 @@ export async function getChanges(
  * write per second per key and bills writes, while a bulk read of up to 100 keys counts as one operation.
  */
 export async function putChanged(kv: KVNamespace, entries: [key: string, value: unknown][]): Promise<number> {
-  let written = 0;
+  return (
+    await putChangedTexts(
+      kv,
+      entries.map(([key, value]) => ({ key, text: JSON.stringify(value) })),
+    )
+  ).length;
+}
+
+/** The one write-if-changed mechanism behind pages and feeds; returns the keys it wrote. */
+async function putChangedTexts(
+  kv: KVNamespace,
+  entries: { key: string; text: string; metadata?: FeedMeta }[],
+): Promise<string[]> {
+  const written: string[] = [];
   for (let i = 0; i < entries.length; i += 100) {
-    const chunk = entries.slice(i, i + 100).map(([key, value]) => [key, JSON.stringify(value)] as const);
+    const chunk = entries.slice(i, i + 100);
     const stored = await kv.get(
-      chunk.map(([key]) => key),
+      chunk.map((e) => e.key),
       "text",
     );
-    for (const [key, text] of chunk) {
-      if (stored.get(key) === text) continue;
-      await kv.put(key, text);
-      forget(key);
-      written++;
+    for (const e of chunk) {
+      if (stored.get(e.key) === e.text) continue;
+      await kv.put(e.key, e.text, e.metadata ? { metadata: e.metadata } : {});
+      forget(e.key);
+      written.push(e.key);
     }
   }
   return written;
@@ -148,19 +161,15 @@ export async function putChangedFeeds(
   kv: KVNamespace,
   feeds: ({ path: string; body: string } & FeedMeta)[],
 ): Promise<string[]> {
-  const changed: string[] = [];
-  for (let i = 0; i < feeds.length; i += 100) {
-    const chunk = feeds.slice(i, i + 100);
-    const stored = await kv.get(
-      chunk.map((f) => siteKeys.feed(f.path)),
-      "text",
-    );
-    for (const f of chunk) {
-      if (stored.get(siteKeys.feed(f.path)) === f.body) continue;
-      await kv.put(siteKeys.feed(f.path), f.body, { metadata: { etag: f.etag, lastModified: f.lastModified } });
-      forget(siteKeys.feed(f.path));
-      changed.push(f.path);
-    }
-  }
-  return changed;
+  const written = new Set(
+    await putChangedTexts(
+      kv,
+      feeds.map((f) => ({
+        key: siteKeys.feed(f.path),
+        text: f.body,
+        metadata: { etag: f.etag, lastModified: f.lastModified },
+      })),
+    ),
+  );
+  return feeds.filter((f) => written.has(siteKeys.feed(f.path))).map((f) => f.path);
 }
