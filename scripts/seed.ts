@@ -1,5 +1,6 @@
-// Loads every catalogue in data/events/ into the local D1 and publishes it to the local KV, through the same
-// code the Worker runs. Idempotent: a second run reports nothing changed and nothing written.
+// Loads the catalogues in data/events/ that the local D1 does not hold yet, and publishes to the local KV,
+// through the same code the Worker runs. An event already in D1 is never overwritten (edits made through the
+// API, webhooks and the pipeline survive a restart), so a second run adds nothing and writes nothing.
 // Vars come from .dev.vars, else .dev.vars.example (as for `npm start`); --base-url overrides PUBLIC_BASE_URL.
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
@@ -26,7 +27,7 @@ try {
   const site = { ...env, ...(values["base-url"] ? { PUBLIC_BASE_URL: values["base-url"] } : {}) };
   const result = await loadEvents(site, events, new Date());
   console.log(
-    `seed: ${events.length} catalogue(s) from ${dir}: ${result.changed} changed in D1, ` +
+    `seed: ${events.length} catalogue(s) from ${dir}: ${result.added} added to D1, ${result.kept} kept as stored, ` +
       `${result.written} KV key(s) written, ${result.deleted} deleted`,
   );
 } finally {

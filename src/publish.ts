@@ -1,24 +1,37 @@
 // Publishing: renders the read model from the system of record. The same function runs after the seed
 // load, after every admin edit and after every notes change, so KV never holds anything D1 does not.
+//
+// It cannot wedge: what is stored is compared by the ETag in each key's metadata (listed, never read back),
+// each page or feed is rendered and written on its own (one that cannot be is recorded as a failure and the
+// rest still publish), and one run stays within a budget of KV operations well under the platform's 1,000
+// per invocation. Whatever a run could not write is reported in `remaining`, for a follow-up run to finish
+// (writes are idempotent, so a follow-up simply publishes again).
 import type { Change } from "./domain/changes.ts";
 import type { Event } from "./domain/event.ts";
 import { buildAllFeed, buildEventFeeds, parseSiteConfig } from "./feeds/build.ts";
 import { FEED_FORMATS, type Feed, MAX_FEED_ITEMS } from "./feeds/model.ts";
 import { renderFeed } from "./feeds/render.ts";
-import { getEvent, listEvents, putEvent } from "./store/catalogue.ts";
+import { buildPutEventStatements, getEvent, listEvents } from "./store/catalogue.ts";
 import { listChanges, listRecentChanges } from "./store/changes.ts";
+import { recordFailure } from "./store/failures.ts";
 import {
   CHANGES_PAGE_SIZE,
   type EventPage,
   type EventSummary,
   type SessionPage,
-  deleteStaleKeys,
-  putChanged,
-  putChangedFeeds,
+  type StoredMeta,
+  deleteSiteValue,
+  listStoredEtags,
+  putSiteValue,
   siteKeys,
 } from "./store/site.ts";
+import { hashText } from "./watch/hash.ts";
 
 const LATEST = 10;
+/** KV takes values up to 25 MiB; ours are bounded far below this, so a larger one is a bug, not content. */
+export const MAX_VALUE_BYTES = 5 * 1024 * 1024;
+/** KV operations one run may use (the platform allows 1,000 per invocation, and a queue batch is one). */
+export const PUBLISH_KV_BUDGET = 400;
 
 export function buildEventSummary(event: Event): EventSummary {
   return {
@@ -37,20 +50,31 @@ export type PublishResult = {
   deleted: number;
   /** Absolute URLs of the feeds whose content changed: what a WebSub hub must hear about. */
   changedFeeds: string[];
+  /** Keys that could not be rendered (recorded in failures; their last good value stays). */
+  failed: string[];
+  /** Writes and deletes left undone (budget spent, or KV refused them): a follow-up run should finish them. */
+  remaining: number;
 };
+
+/** One value to publish: its key, how to render it (lazily, so one failure stays one), and a feed's URL. */
+type Planned = { key: string; render: () => Promise<{ text: string; meta: StoredMeta }>; feedUrl?: string };
 
 /**
  * Rebuilds, from D1, the KV pages and feeds of the given events (all when omitted), the events index and the
  * feed of everything. Writes only what changed and removes what no longer exists.
  */
-export async function publish(env: PublishEnv, eventIds?: string[]): Promise<PublishResult> {
+export async function publish(
+  env: PublishEnv,
+  eventIds?: string[],
+  budget = PUBLISH_KV_BUDGET,
+): Promise<PublishResult> {
   const { DB: db, SITE: kv } = env;
   const site = parseSiteConfig(env);
   const records = await listEvents(db);
-  const result: PublishResult = { written: 0, deleted: 0, changedFeeds: [] };
   const summaries: EventSummary[] = [];
   const titles = new Map<string, string>();
-  const feeds: Feed[] = [];
+  const planned: Planned[] = [];
+  const sweptPrefixes: string[] = [];
   for (const { id, createdAt } of records) {
     const event = await getEvent(db, id);
     if (!event) continue;
@@ -59,32 +83,88 @@ export async function publish(env: PublishEnv, eventIds?: string[]): Promise<Pub
     if (eventIds && !eventIds.includes(id)) continue;
     const changes = await listChanges(db, id);
     const newestFirst = changes.toReversed();
-    const pages = buildEventPages(event, changes, newestFirst);
-    result.written += await putChanged(kv, pages);
-    result.deleted += await deleteStaleKeys(kv, siteKeys.sessionPrefix(id), new Set(pages.map(([key]) => key)));
-    feeds.push(...buildEventFeeds(site, event, newestFirst, createdAt));
+    for (const [key, value] of buildEventPages(event, changes, newestFirst)) planned.push(planJson(key, value));
+    for (const feed of buildEventFeeds(site, event, newestFirst, createdAt)) planned.push(...planFeed(feed));
+    sweptPrefixes.push(siteKeys.sessionPrefix(id), siteKeys.feed(`/events/${id}/sessions/`));
   }
-  result.written += await putChanged(kv, [[siteKeys.events(), { events: summaries }]]);
-
+  planned.push(planJson(siteKeys.events(), { events: summaries }));
   const firstCreated = records.map((r) => r.createdAt).sort()[0] ?? new Date(0).toISOString();
-  feeds.push(buildAllFeed(site, await listRecentChanges(db, MAX_FEED_ITEMS), titles, firstCreated));
-  const rendered = await Promise.all(
-    feeds.flatMap((feed) =>
-      FEED_FORMATS.map(async (format) => ({
-        path: new URL(feed.selfUrls[format]).pathname,
-        url: feed.selfUrls[format],
-        ...(await renderFeed(feed, format)),
-      })),
-    ),
-  );
-  const changed = new Set(await putChangedFeeds(kv, rendered));
-  result.written += changed.size;
-  result.changedFeeds = rendered.filter((f) => changed.has(f.path)).map((f) => f.url);
-  const liveFeeds = new Set(rendered.map((f) => siteKeys.feed(f.path)));
-  for (const id of eventIds ?? records.map((r) => r.id)) {
-    result.deleted += await deleteStaleKeys(kv, siteKeys.feed(`/events/${id}/sessions/`), liveFeeds);
+  planned.push(...planFeed(buildAllFeed(site, await listRecentChanges(db, MAX_FEED_ITEMS), titles, firstCreated)));
+
+  const result: PublishResult = { written: 0, deleted: 0, changedFeeds: [], failed: [], remaining: 0 };
+  const stored = await listStoredEtags(kv);
+  let operations = stored.operations;
+  /** Runs one KV write or delete within the budget; false when it was left for a follow-up run. */
+  const spend = async (key: string, write: () => Promise<void>): Promise<boolean> => {
+    if (operations >= budget) {
+      result.remaining++;
+      return false;
+    }
+    operations++;
+    try {
+      await write();
+      return true;
+    } catch (err) {
+      // KV refuses a second write to a key within a second (429), among others: the follow-up run retries.
+      console.error("publish: KV refused", key, err);
+      result.remaining++;
+      return false;
+    }
+  };
+
+  const live = new Set<string>();
+  for (const entry of planned) {
+    live.add(entry.key);
+    let rendered: { text: string; meta: StoredMeta };
+    try {
+      rendered = await entry.render();
+      const bytes = new TextEncoder().encode(rendered.text).byteLength;
+      if (bytes > MAX_VALUE_BYTES) throw new Error(`rendered ${bytes} bytes, over ${MAX_VALUE_BYTES}`);
+    } catch (err) {
+      result.failed.push(entry.key);
+      await recordPublishFailure(db, entry.key, err);
+      continue;
+    }
+    if (stored.etags.get(entry.key) === rendered.meta.etag) continue;
+    if (await spend(entry.key, () => putSiteValue(kv, entry.key, rendered.text, rendered.meta))) {
+      result.written++;
+      if (entry.feedUrl) result.changedFeeds.push(entry.feedUrl);
+    }
+  }
+  for (const key of stored.etags.keys()) {
+    if (live.has(key) || !sweptPrefixes.some((prefix) => key.startsWith(prefix))) continue;
+    if (await spend(key, () => deleteSiteValue(kv, key))) result.deleted++;
   }
   return result;
+}
+
+function planJson(key: string, value: unknown): Planned {
+  return {
+    key,
+    render: async () => {
+      const text = JSON.stringify(value);
+      return { text, meta: { etag: `"${(await hashText(text)).slice(0, 32)}"` } };
+    },
+  };
+}
+
+function planFeed(feed: Feed): Planned[] {
+  return FEED_FORMATS.map((format) => ({
+    key: siteKeys.feed(new URL(feed.selfUrls[format]).pathname),
+    feedUrl: feed.selfUrls[format],
+    render: async () => {
+      const { body, etag, lastModified } = await renderFeed(feed, format);
+      return { text: body, meta: { etag, lastModified } };
+    },
+  }));
+}
+
+async function recordPublishFailure(db: D1Database, key: string, err: unknown) {
+  console.error("publish: could not render", key, err);
+  const message = err instanceof Error ? err.message : String(err);
+  await recordFailure(db, "publish", { id: key, attempts: 1, body: null }, message, new Date()).catch((e: unknown) =>
+    console.error("publish: could not record the failure", key, e),
+  );
 }
 
 /** An event's KV entries: its page, one page per session, and its change log in pages of 50. */
@@ -110,9 +190,19 @@ function buildEventPages(event: Event, changes: Change[], newestFirst: Change[])
   return pages;
 }
 
-/** Loads committed catalogues into D1 (events already as given are left alone), then publishes them. */
+/**
+ * The start-up load of the committed catalogues (data/events): an event that is not in D1 yet is loaded as
+ * given; one that is already there is left exactly as it is, because since its first load it belongs to the
+ * API, the webhooks and the pipeline (an admin edit or a new notes link must survive a restart). Then
+ * everything is published. Edits to a committed file reach a running catalogue through the admin import.
+ */
 export async function loadEvents(env: PublishEnv, events: Event[], now: Date) {
-  let changed = 0;
-  for (const event of events) if (await putEvent(env.DB, event, now)) changed++;
-  return { changed, ...(await publish(env)) };
+  const existing = new Set((await listEvents(env.DB)).map((e) => e.id));
+  let added = 0;
+  for (const event of events) {
+    if (existing.has(event.id)) continue;
+    await env.DB.batch(buildPutEventStatements(env.DB, event, now));
+    added++;
+  }
+  return { added, kept: events.length - added, ...(await publish(env, undefined, Number.POSITIVE_INFINITY)) };
 }

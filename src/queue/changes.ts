@@ -16,7 +16,7 @@ import type { Event, NoteLink } from "../domain/event.ts";
 import { MAX_DELAY_SECONDS, decideSettle, parseQuietPeriod } from "../domain/settle.ts";
 import { ImportError, importWikiPage } from "../import/wiki.ts";
 import { buildWebSubPing } from "../feeds/websub.ts";
-import { publish } from "../publish.ts";
+import { type PublishResult, publish } from "../publish.ts";
 import { buildPutEventStatements, getEvent, markNotesPublished } from "../store/catalogue.ts";
 import { insertChange } from "../store/changes.ts";
 import {
@@ -44,6 +44,8 @@ export type ChangesEnv = { NOTIFY: Queue<NotifyMessage> } & Pick<
   };
 
 export const FETCH_TIMEOUT_MS = 10_000;
+/** A follow-up publish waits a little: KV takes one write per key per second. */
+const PUBLISH_RETRY_SECONDS = 2;
 
 export async function handleChangesBatch(batch: MessageBatch<unknown>, env: ChangesEnv): Promise<void> {
   await consumeBatch(
@@ -59,6 +61,7 @@ export async function handleChangesBatch(batch: MessageBatch<unknown>, env: Chan
 export async function processChangesMessage(message: ChangesMessage, env: ChangesEnv, now: Date): Promise<void> {
   if (message.type === "settle") return settlePad(env, message, now);
   if (message.type === "websub") return pingHub(env, message.feedUrl);
+  if (message.type === "publish") return finishPublish(env, message.eventIds);
   const receipt = await getReceipt(env.DB, message.receiptId);
   if (!receipt) throw new PermanentError(`receipt ${message.receiptId} not found (expired?)`);
   if (receipt.processedAt) return;
@@ -185,12 +188,37 @@ async function processNotes(
 }
 
 /**
- * After a commit: republishes the events, hands their new changes to NOTIFY (the outbox; the cron re-hands
- * what a crash left behind), and queues one hub ping per feed whose content changed.
+ * After a commit: hands the events' new changes to NOTIFY first (the outbox; the cron re-hands what a crash
+ * left behind), so mail never waits on the read model; then republishes the events and queues one hub ping
+ * per feed whose content changed. A publish that fails or does not finish (KV refused a write, or the run's
+ * budget of KV operations was spent) does not fail the commit: a "publish" message finishes it.
  */
 async function publishAndPing(env: ChangesEnv, eventIds: string[]) {
-  const { changedFeeds } = await publish(env, eventIds);
   for (const eventId of eventIds) await handOverChanges(env, new Date(), eventId);
+  let result: PublishResult | null = null;
+  try {
+    result = await publish(env, eventIds);
+  } catch (err) {
+    console.error("publish failed; queued to be finished", eventIds, err);
+  }
+  if (!result || result.remaining > 0) await queuePublish(env, eventIds);
+  if (result) await queuePings(env, result.changedFeeds);
+}
+
+/** A follow-up publish. Each run that makes progress queues the next; one that makes none is retried with backoff. */
+async function finishPublish(env: ChangesEnv, eventIds: string[]) {
+  const result = await publish(env, eventIds);
+  await queuePings(env, result.changedFeeds);
+  if (result.remaining === 0) return;
+  if (result.written + result.deleted === 0) throw new Error(`publish of ${eventIds.join(", ")} made no progress`);
+  await queuePublish(env, eventIds);
+}
+
+async function queuePublish(env: ChangesEnv, eventIds: string[]) {
+  await env.CHANGES.send({ v: 1, type: "publish", eventIds }, { delaySeconds: PUBLISH_RETRY_SECONDS });
+}
+
+async function queuePings(env: ChangesEnv, changedFeeds: string[]) {
   if (!env.WEBSUB_HUB) return;
   for (let i = 0; i < changedFeeds.length; i += 100) {
     await env.CHANGES.sendBatch(

@@ -9,6 +9,8 @@ export const ChangesMessage = z.discriminatedUnion("type", [
   z.object({ v: z.literal(1), type: z.literal("settle"), event: Slug, session: Slug, url: z.string() }),
   /** Tell the WebSub hub that a feed changed (retried on its own, so a failing hub never blocks publishing). */
   z.object({ v: z.literal(1), type: z.literal("websub"), feedUrl: z.url() }),
+  /** Finish publishing these events' read model (a run that failed or ran out of its KV budget). */
+  z.object({ v: z.literal(1), type: z.literal("publish"), eventIds: z.array(Slug).min(1).max(100) }),
 ]);
 export type ChangesMessage = z.infer<typeof ChangesMessage>;
 

@@ -61,18 +61,7 @@ export async function getEvent(db: D1Database, eventId: string): Promise<Event |
   });
 }
 
-/**
- * Makes D1 hold exactly `event`, atomically (one batch). Returns false, writing nothing, when it already does,
- * so loading the same catalogue twice changes nothing.
- */
-export async function putEvent(db: D1Database, event: Event, now: Date): Promise<boolean> {
-  const current = await getEvent(db, event.id);
-  if (current && JSON.stringify(current) === JSON.stringify(Event.parse(event))) return false;
-  await db.batch(buildPutEventStatements(db, event, now));
-  return true;
-}
-
-/** The statements that make D1 hold `event`; callers batch them with the change rows they belong to. */
+/** The statements that make D1 hold exactly `event`; callers batch them (with the change rows they belong to). */
 export function buildPutEventStatements(db: D1Database, event: Event, now: Date): D1PreparedStatement[] {
   const at = now.toISOString();
   const ids = event.sessions.map((s) => s.id);

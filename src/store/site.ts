@@ -90,86 +90,50 @@ export async function getChanges(
   return changes.filter((c) => c.seq >= oldest && c.seq <= newest).reverse();
 }
 
+/** Every stored value carries the ETag of its text (feeds also their Last-Modified) in its KV metadata. */
+export type StoredMeta = { etag: string; lastModified?: string };
+
 /**
- * Writes each value whose JSON differs from what is stored, and returns how many it wrote: KV allows one
- * write per second per key and bills writes, while a bulk read of up to 100 keys counts as one operation.
+ * The ETag of every key under `prefix`, from `list()` alone: up to 1,000 keys with their metadata per
+ * operation, and never a value, so what is already stored costs nothing to compare however large it grew
+ * (a bulk read of 100 values is capped at 25 MB in all, which large stored values once exceeded).
+ * Keys written before metadata was kept map to null and are rewritten once.
  */
-export async function putChanged(kv: KVNamespace, entries: [key: string, value: unknown][]): Promise<number> {
-  return (
-    await putChangedTexts(
-      kv,
-      entries.map(([key, value]) => ({ key, text: JSON.stringify(value) })),
-    )
-  ).length;
-}
-
-/** The one write-if-changed mechanism behind pages and feeds; returns the keys it wrote. */
-async function putChangedTexts(
+export async function listStoredEtags(
   kv: KVNamespace,
-  entries: { key: string; text: string; metadata?: FeedMeta }[],
-): Promise<string[]> {
-  const written: string[] = [];
-  for (let i = 0; i < entries.length; i += 100) {
-    const chunk = entries.slice(i, i + 100);
-    const stored = await kv.get(
-      chunk.map((e) => e.key),
-      "text",
-    );
-    for (const e of chunk) {
-      if (stored.get(e.key) === e.text) continue;
-      await kv.put(e.key, e.text, e.metadata ? { metadata: e.metadata } : {});
-      forget(e.key);
-      written.push(e.key);
-    }
-  }
-  return written;
-}
-
-/** Deletes the keys under `prefix` that are not in `live`; returns how many it deleted. */
-export async function deleteStaleKeys(kv: KVNamespace, prefix: string, live: Set<string>): Promise<number> {
-  const stale = (await listKeys(kv, prefix)).filter((key) => !live.has(key));
-  for (const key of stale) {
-    await kv.delete(key);
-    forget(key);
-  }
-  return stale.length;
-}
-
-async function listKeys(kv: KVNamespace, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
+  prefix = `${V}/`,
+): Promise<{
+  etags: Map<string, string | null>;
+  operations: number;
+}> {
+  const etags = new Map<string, string | null>();
   let cursor: string | undefined;
+  let operations = 0;
   do {
-    const page = await kv.list({ prefix, ...(cursor ? { cursor } : {}) });
-    keys.push(...page.keys.map((k) => k.name));
+    const page = await kv.list<Partial<StoredMeta>>({ prefix, ...(cursor ? { cursor } : {}) });
+    operations++;
+    for (const k of page.keys) etags.set(k.name, k.metadata?.etag ?? null);
     cursor = page.list_complete ? undefined : page.cursor;
   } while (cursor);
-  return keys;
+  return { etags, operations };
+}
+
+export async function putSiteValue(kv: KVNamespace, key: string, text: string, meta: StoredMeta): Promise<void> {
+  await kv.put(key, text, { metadata: meta });
+  forget(key);
+}
+
+export async function deleteSiteValue(kv: KVNamespace, key: string): Promise<void> {
+  await kv.delete(key);
+  forget(key);
 }
 
 /** What a stored feed carries beside its body (KV metadata, read in the same operation). */
-export type FeedMeta = { etag: string; lastModified: string };
+export type FeedMeta = Required<StoredMeta>;
 
 export async function getFeed(kv: KVNamespace, path: string): Promise<{ body: string; meta: FeedMeta } | null> {
   return readThrough(siteKeys.feed(path), async () => {
     const { value, metadata } = await kv.getWithMetadata<FeedMeta>(siteKeys.feed(path), "text");
     return value === null || !metadata ? null : { body: value, meta: metadata };
   });
-}
-
-/** Stores the feeds whose body changed; returns their paths. */
-export async function putChangedFeeds(
-  kv: KVNamespace,
-  feeds: ({ path: string; body: string } & FeedMeta)[],
-): Promise<string[]> {
-  const written = new Set(
-    await putChangedTexts(
-      kv,
-      feeds.map((f) => ({
-        key: siteKeys.feed(f.path),
-        text: f.body,
-        metadata: { etag: f.etag, lastModified: f.lastModified },
-      })),
-    ),
-  );
-  return feeds.filter((f) => written.has(siteKeys.feed(f.path))).map((f) => f.path);
 }

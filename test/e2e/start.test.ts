@@ -44,7 +44,7 @@ describe("npm start", () => {
       },
     );
     expect(seed.status, seed.stderr).toBe(0);
-    expect(seed.stdout).toMatch(/0 changed in D1, 0 KV key\(s\) written, 0 deleted/);
+    expect(seed.stdout).toMatch(/0 added to D1, 1 kept as stored, 0 KV key\(s\) written, 0 deleted/);
   });
 
   it("shows a change sent with `npm run webhook` within a minute (README)", async () => {

@@ -8,7 +8,8 @@ import type { Observation } from "../../src/domain/changes.ts";
 import { ingest } from "../../src/ingest.ts";
 import type { ChangesMessage } from "../../src/queue/messages.ts";
 import worker from "../../src/index.ts";
-import { loadEvents } from "../../src/publish.ts";
+import { loadEvents, publish } from "../../src/publish.ts";
+import { buildPutEventStatements } from "../../src/store/catalogue.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
 import { type Sent, captureQueueSends } from "../fixtures/queue.ts";
 
@@ -152,7 +153,7 @@ describe("notes published", () => {
     const event = buildTestEvent();
     const pending = event.sessions.find((s) => s.id === "xen-on-risc-v")!;
     pending.notes = [{ url: PAD, kind: "hackmd", watchable: true }];
-    await loadEvents(env, [event], T0);
+    await env.DB.batch(buildPutEventStatements(env.DB, event, T0));
     await ingest(
       env,
       {
@@ -218,7 +219,7 @@ describe("read model", () => {
     await env.DB.batch(
       Array.from({ length: 120 }, (_, i) => insert.bind(`c${i + 1}`, EVENT, i + 1, SESSION, PAD, at(i).toISOString())),
     );
-    await loadEvents(env, [buildTestEvent()], T0);
+    await publish(env);
     const seen: number[] = [];
     let cursor: string | null = "";
     while (cursor !== null) {

@@ -1,13 +1,34 @@
-import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+// Loading and publishing: the start-up load never overwrites what the API and pipeline changed, and
+// publishing cannot wedge (no bulk read of stored values, one failure stays one, a budget of KV operations
+// with follow-up runs that finish the job).
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import worker from "../../src/index.ts";
+import { loadEvents, publish } from "../../src/publish.ts";
 import { getEvent } from "../../src/store/catalogue.ts";
-import { loadEvents } from "../../src/publish.ts";
 import { getSessionPage, siteKeys } from "../../src/store/site.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
+import { type Sent, captureQueueSends } from "../fixtures/queue.ts";
 
 const now = new Date("2026-11-27T10:00:00Z");
+const EVENT = "test-summit-2026";
 
-describe("load and publish", () => {
+afterEach(() => vi.restoreAllMocks());
+
+async function runQueue(sent: Sent[]) {
+  const batch = createMessageBatch(
+    "sessionwire-changes",
+    sent.splice(0).map(({ body }, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env as never);
+  return getQueueResult(batch, ctx);
+}
+
+const countChanges = async () => (await env.DB.prepare("SELECT COUNT(*) AS n FROM changes").first<{ n: number }>())!.n;
+
+describe("the start-up load", () => {
   it("round-trips an event through D1", async () => {
     const event = buildTestEvent();
     await loadEvents(env, [event], now);
@@ -18,22 +39,135 @@ describe("load and publish", () => {
     const event = buildTestEvent();
     const first = await loadEvents(env, [event], now);
     // 5 pages (index, event, 3 sessions) and 3 formats of 5 feeds (everything, event, 3 sessions)
-    expect(first).toMatchObject({ changed: 1, written: 20, deleted: 0 });
+    expect(first).toMatchObject({ added: 1, kept: 0, written: 20, deleted: 0, failed: [], remaining: 0 });
     const second = await loadEvents(env, [event], new Date("2026-11-28T00:00:00Z"));
-    expect(second).toEqual({ changed: 0, written: 0, deleted: 0, changedFeeds: [] });
+    expect(second).toEqual({ added: 0, kept: 1, written: 0, deleted: 0, changedFeeds: [], failed: [], remaining: 0 });
     const { results } = await env.DB.prepare("SELECT DISTINCT updated_at FROM sessions").all();
     expect(results).toEqual([{ updated_at: now.toISOString() }]);
   });
 
-  it("removes a dropped session from D1 and from the read model", async () => {
+  it("never overwrites an event already stored: an admin edit survives a restart", async () => {
     const event = buildTestEvent();
     await loadEvents(env, [event], now);
-    const shorter = { ...event, sessions: event.sessions.slice(0, 2) };
-    const result = await loadEvents(env, [shorter], now);
+    const sent = captureQueueSends(env.CHANGES);
+    const url = "https://hackmd.io/added-by-admin";
+    const res = await exports.default.fetch(
+      new Request(`http://sessionwire.test/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`, {
+        method: "POST",
+        headers: { authorization: "Bearer test-admin-token", "content-type": "application/json" },
+        body: JSON.stringify({ url }),
+      }),
+    );
+    expect(res.status).toBe(202);
+    expect((await runQueue(sent)).retryMessages).toEqual([]);
+    const changesBefore = await countChanges();
+    expect(changesBefore).toBe(1);
+
+    const again = await loadEvents(env, [event], new Date("2026-11-28T00:00:00Z"));
+    expect(again).toMatchObject({ added: 0, kept: 1, written: 0, deleted: 0 });
+    const stored = await getEvent(env.DB, EVENT);
+    expect(stored?.sessions.find((s) => s.id === "rust-and-xen")?.notes.map((n) => n.url)).toEqual([url]);
+    expect(await countChanges()).toBe(changesBefore);
+    expect((await getSessionPage(env.SITE, EVENT, "rust-and-xen"))?.notes.map((n) => n.url)).toEqual([url]);
+  });
+
+  it("loads a new catalogue beside the stored ones", async () => {
+    await loadEvents(env, [buildTestEvent()], now);
+    const other = buildTestEvent({ id: "other-summit-2027", title: "Other Summit 2027" });
+    expect(await loadEvents(env, [buildTestEvent(), other], now)).toMatchObject({ added: 1, kept: 1 });
+    expect(await getEvent(env.DB, other.id)).toEqual(other);
+  });
+});
+
+describe("publishing", () => {
+  it("removes a session that left D1 from the read model", async () => {
+    await loadEvents(env, [buildTestEvent()], now);
+    await env.DB.prepare("DELETE FROM sessions WHERE event_id = ? AND id = 'xen-on-risc-v'").bind(EVENT).run();
+    const result = await publish(env);
     // the session's page and its three feeds
-    expect(result).toMatchObject({ changed: 1, deleted: 4 });
-    expect(await getSessionPage(env.SITE, event.id, "xen-on-risc-v")).toBeNull();
-    expect(await env.SITE.get(siteKeys.session(event.id, "xen-on-risc-v"))).toBeNull();
-    expect((await getEvent(env.DB, event.id))?.sessions.map((s) => s.id)).toEqual(["xen-toolstacks", "rust-and-xen"]);
+    expect(result).toMatchObject({ deleted: 4, failed: [], remaining: 0 });
+    expect(await getSessionPage(env.SITE, EVENT, "xen-on-risc-v")).toBeNull();
+    expect(await env.SITE.get(siteKeys.session(EVENT, "xen-on-risc-v"))).toBeNull();
+  });
+
+  it("compares with what is stored without reading it back, however large it grew", async () => {
+    await loadEvents(env, [buildTestEvent()], now);
+    // Stored values far over what a bulk read may return in all (25 MB), as a flood once left behind.
+    const big = "&amp;".repeat(1_000_000);
+    const keys = ["rss", "atom", "json"].flatMap((f) => [
+      siteKeys.feed(`/events/${EVENT}/feed.${f}`),
+      siteKeys.feed(`/events/${EVENT}/sessions/xen-toolstacks/feed.${f}`),
+      siteKeys.feed(`/feed.${f}`),
+    ]);
+    for (const key of keys)
+      await env.SITE.put(key, big, { metadata: { etag: '"stale"', lastModified: now.toISOString() } });
+    const getSpy = vi.spyOn(env.SITE, "get");
+    const result = await publish(env);
+    expect(getSpy).not.toHaveBeenCalled();
+    expect(result).toMatchObject({ written: keys.length, failed: [], remaining: 0 });
+    const feed = await exports.default.fetch(new Request(`http://sessionwire.test/events/${EVENT}/feed.atom`));
+    expect((await feed.text()).length).toBeLessThan(10_000);
+  });
+
+  it("records a page that cannot be rendered and still publishes the rest", async () => {
+    await loadEvents(env, [buildTestEvent()], now);
+    // A description far over any value we mean to store (a row written before inputs were bounded).
+    await env.DB.prepare("UPDATE sessions SET description = ? WHERE event_id = ? AND id = 'rust-and-xen'")
+      .bind("x".repeat(6 * 1024 * 1024), EVENT)
+      .run();
+    await env.DB.prepare("UPDATE events SET title = 'Renamed Summit' WHERE id = ?").bind(EVENT).run();
+    const result = await publish(env);
+    expect(result.failed).toEqual([siteKeys.event(EVENT), siteKeys.session(EVENT, "rust-and-xen")]);
+    expect(result.remaining).toBe(0);
+    // The other pages and every feed carry the new title; the failed keys keep their last good value.
+    expect((await getSessionPage(env.SITE, EVENT, "xen-toolstacks"))?.event.title).toBe("Renamed Summit");
+    expect((await getSessionPage(env.SITE, EVENT, "rust-and-xen"))?.event.title).toBe("Test Summit 2026");
+    const feed = await exports.default.fetch(new Request(`http://sessionwire.test/events/${EVENT}/feed.rss`));
+    expect(await feed.text()).toContain("Renamed Summit");
+    const failures = await env.DB.prepare("SELECT queue, message_id FROM failures ORDER BY id").all();
+    expect(failures.results).toEqual([
+      { queue: "publish", message_id: siteKeys.event(EVENT) },
+      { queue: "publish", message_id: siteKeys.session(EVENT, "rust-and-xen") },
+    ]);
+  });
+
+  it("stays within its budget of KV operations and is finished by follow-up runs", async () => {
+    await loadEvents(env, [buildTestEvent()], now);
+    await env.DB.prepare("UPDATE events SET title = 'Renamed Summit' WHERE id = ?").bind(EVENT).run();
+    const putSpy = vi.spyOn(env.SITE, "put");
+    const first = await publish(env, undefined, 6);
+    // one list operation, then five writes; the rest is left for later
+    expect(putSpy).toHaveBeenCalledTimes(5);
+    expect(first.written).toBe(5);
+    expect(first.remaining).toBeGreaterThan(0);
+    let runs = 1;
+    for (let r = first; r.remaining > 0; runs++) r = await publish(env, undefined, 6);
+    expect(runs).toBeGreaterThan(2);
+    expect(await publish(env)).toMatchObject({ written: 0, remaining: 0 });
+  });
+
+  it("finishes an unfinished publish through the queue, and a commit never waits on it", async () => {
+    await loadEvents(env, [buildTestEvent()], now);
+    const sent = captureQueueSends(env.CHANGES);
+    // KV refuses every write for a while (as it does past one write per key per second).
+    const putSpy = vi.spyOn(env.SITE, "put").mockRejectedValue(new Error("KV PUT failed: 429 Too Many Requests"));
+    const res = await exports.default.fetch(
+      new Request(`http://sessionwire.test/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`, {
+        method: "POST",
+        headers: { authorization: "Bearer test-admin-token", "content-type": "application/json" },
+        body: JSON.stringify({ url: "https://hackmd.io/while-kv-refuses" }),
+      }),
+    );
+    expect(res.status).toBe(202);
+    expect((await runQueue(sent)).retryMessages).toEqual([]);
+    // The edit is committed and the receipt done; a follow-up publish is queued.
+    expect(await countChanges()).toBe(1);
+    expect(sent.map((m) => m.body)).toEqual([{ v: 1, type: "publish", eventIds: [EVENT] }]);
+    // Still refused: no progress, so the message is retried with backoff rather than re-queued forever.
+    expect((await runQueue([...sent])).retryMessages).toHaveLength(1);
+    putSpy.mockRestore();
+    expect((await runQueue(sent)).retryMessages).toEqual([]);
+    const page = await getSessionPage(env.SITE, EVENT, "rust-and-xen");
+    expect(page?.latestChange?.type).toBe("link.added");
   });
 });
