@@ -3,9 +3,10 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./http/env.ts";
-import { jsonError, wantsJson } from "./http/errors.ts";
+import { AppError, jsonError, wantsJson, wantsJsonAnswer } from "./http/errors.ts";
 import { rejectOtherMethods } from "./http/methods.ts";
 import { renderErrorPage } from "./http/pages.tsx";
+import { requireConfig } from "./http/require-config.ts";
 import { apiRoutes } from "./routes/api.ts";
 import { feedRoutes } from "./routes/feeds.ts";
 import { pageRoutes } from "./routes/pages.tsx";
@@ -28,6 +29,12 @@ export function buildApp() {
   );
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   rejectOtherMethods(app, ["/healthz"]);
+  app.use("/webhooks/notes", requireConfig("notes webhooks"));
+  app.use("/webhooks/github", requireConfig("GitHub webhooks"));
+  app.use("/webhooks/etherpad", requireConfig("Etherpad webhooks"));
+  app.use("/api/admin/*", requireConfig("admin API"));
+  app.use("/subscriptions", requireConfig("mail"));
+  app.use("/subscriptions/*", requireConfig("mail"));
   app.route("/", apiRoutes);
   app.route("/", webhookRoutes);
   app.route("/", feedRoutes);
@@ -40,6 +47,11 @@ export function buildApp() {
       : renderErrorPage(c, 404, "Nothing is at this address."),
   );
   app.onError((err, c) => {
+    if (err instanceof AppError) {
+      return wantsJsonAnswer(c)
+        ? jsonError(c, err.status, err.message, undefined, err.code)
+        : renderErrorPage(c, err.status, err.message);
+    }
     // Middleware that built its own answer (bearer auth: the envelope plus WWW-Authenticate) keeps it.
     if (err instanceof HTTPException && err.res) return err.getResponse();
     const status = err instanceof HTTPException ? err.status : 500;

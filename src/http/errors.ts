@@ -28,6 +28,22 @@ export const STATUS_CODES: Record<number, string> = {
   503: "unavailable",
 };
 
+/** JSON for API and webhook paths, and for a JSON body sent to a route that also takes forms. */
+export function wantsJsonAnswer(c: Context): boolean {
+  return wantsJson(c.req.path) || (c.req.header("content-type") ?? "").includes("json");
+}
+
+/** An answer thrown from anywhere and rendered by the one onError: the envelope, or a page on HTML routes. */
+export class AppError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Is this request answered with JSON (API, webhooks) rather than a page? */
 export function wantsJson(path: string): boolean {
   return path === "/api" || path.startsWith("/api/") || path.startsWith("/webhooks/") || path === "/healthz";
