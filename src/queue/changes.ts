@@ -2,7 +2,7 @@
 // the retry policy in policy.ts (a page that does not import or a session that is gone is permanent).
 // Every step is idempotent: receipts are marked processed, change ids are derived from what they describe,
 // and pad updates are guarded by the state they were computed from.
-import type { NewChange, Observation } from "../domain/changes.ts";
+import { MAX_TEXT_BYTES, type NewChange, type Observation } from "../domain/changes.ts";
 import {
   type CatalogueChange,
   EditError,
@@ -20,12 +20,15 @@ import { type PublishResult, publish } from "../publish.ts";
 import { buildPutEventStatements, getEvent, markNotesPublished } from "../store/catalogue.ts";
 import { insertChange } from "../store/changes.ts";
 import {
+  OPAQUE_PREFIX,
   type PadKey,
+  type PadVersion,
+  buildPendingGuard,
   deletePad,
   getPad,
+  hasPadVersion,
   putBaselineText,
   putPendingText,
-  buildPendingGuard,
   settlePendingText,
 } from "../store/pads.ts";
 import { type Receipt, getReceipt, markReceiptProcessed } from "../store/receipts.ts";
@@ -154,37 +157,43 @@ async function processNotes(
   const linked = addNoteLink(event, obs.session, obs.url);
   const link = linked.event.sessions.find((s) => s.id === obs.session)!.notes.find((n) => n.url === obs.url)!;
   const text = obs.text ?? (await readNotesText(env, link));
-  if (text === null) {
-    // Nothing to diff (an end-to-end encrypted pad, or a host we may not fetch): the change is the word itself.
-    const session = linked.event.sessions.find((s) => s.id === obs.session)!;
-    return commitEdit(
-      env,
-      receipt,
-      {
-        event: linked.event,
-        changes: [
-          {
-            type: obs.type,
-            session,
-            url: obs.url,
-            summary: obs.type === "notes.published" ? "Notes published" : "Notes updated",
-          },
-        ],
-      },
-      now,
-    );
-  }
-  // The link is recorded without a change of its own: the notes change follows once the text settles.
+  // The link is recorded without a change of its own: the notes change follows once the edit settles.
   if (linked.changes.length) await commitEdit(env, receipt, { event: linked.event, changes: [] }, now);
-  const version = { hash: await hashText(text), text, revision: obs.revision ?? null };
-  const pad = await getPad(env.DB, key);
-  if (receipt.source === "poll" && !pad?.publishedHash && !pad?.pendingHash) {
+  const version = await buildPadVersion(receipt, text, obs.revision ?? null);
+  // Ordering and the quiet period run on when the edit came in, not on when it is processed (retries are late).
+  const receivedAt = (await readReceivedAt(env.DB, receipt.id)) ?? now;
+  if (receipt.source === "poll" && !(await hasPadVersion(env.DB, key))) {
     // The poller's first look at a pad that was in the catalogue before us: a baseline, not news.
-    await putBaselineText(env.DB, key, version);
+    await putBaselineText(env.DB, key, version, receivedAt);
     return;
   }
-  if (await putPendingText(env.DB, key, version, now))
-    await scheduleSettle(env, key, parseQuietPeriod(env.QUIET_PERIOD_SECONDS));
+  if (await putPendingText(env.DB, key, version, receivedAt)) {
+    const quiet = parseQuietPeriod(env.QUIET_PERIOD_SECONDS);
+    await scheduleSettle(env, key, Math.ceil(quiet - (now.getTime() - receivedAt.getTime()) / 1000));
+  }
+}
+
+/**
+ * The pad version a delivery brings. Without text (an end-to-end encrypted pad, a host we may not fetch) or with
+ * more text than a pad may hold, the version is opaque: its id names the delivery (the receipt, so a redelivery
+ * is the same version) or the oversized text, and it settles like any other but is published as words only.
+ */
+async function buildPadVersion(receipt: Receipt, text: string | null, revision: number | null): Promise<PadVersion> {
+  if (text === null) return { hash: `${OPAQUE_PREFIX}${await hashText(`receipt:${receipt.id}`)}`, text, revision };
+  const hash = await hashText(text);
+  if (new TextEncoder().encode(text).byteLength > MAX_TEXT_BYTES) {
+    return { hash: `${OPAQUE_PREFIX}${hash}`, text: null, revision };
+  }
+  return { hash, text, revision };
+}
+
+/** When a receipt was stored (the Receipt type does not carry it). */
+async function readReceivedAt(db: D1Database, receiptId: string): Promise<Date | null> {
+  const row = await db
+    .prepare("SELECT received_at FROM receipts WHERE id = ?")
+    .bind(receiptId)
+    .first<{ received_at: string }>();
+  return row ? new Date(row.received_at) : null;
 }
 
 /**
@@ -271,7 +280,9 @@ async function settlePad(env: ChangesEnv, key: PadKey, now: Date): Promise<void>
       const event = await getEvent(env.DB, key.event);
       const session = event?.sessions.find((s) => s.id === key.session);
       const change: NewChange = {
-        id: await buildChangeId([key.event, key.session, key.url, pad.publishedHash, pad.pendingHash]),
+        // The pending version's time is part of the id: A → B, B → A, A → B again are three changes, while a
+        // redelivered settle of the same pad state computes the same id (and the guard below stops it anyway).
+        id: await buildChangeId([key.event, key.session, key.url, pad.publishedHash, pad.pendingHash, pad.lastEditAt]),
         event: key.event,
         session: key.session,
         sessionTitle: session?.title ?? null,

@@ -8,7 +8,7 @@ import { AdminAction, MAX_TEXT_BYTES } from "../domain/changes.ts";
 import { Session, Slug, buildNoteLink } from "../domain/event.ts";
 import type { AppContext, AppEnv } from "../http/env.ts";
 import { ErrorEnvelope, jsonError } from "../http/errors.ts";
-import { ingest } from "../ingest.ts";
+import { PayloadTooLargeError, ingest } from "../ingest.ts";
 import { listFailures } from "../store/failures.ts";
 import { getSessionPresence } from "../store/links.ts";
 import { splitSecrets, verifyEqual } from "../webhooks/standard.ts";
@@ -42,6 +42,7 @@ const accepted = {
   400: errors("Invalid input"),
   401: errors("Missing or wrong bearer token"),
   404: errors("No such event or session"),
+  413: errors("Too large to store"),
   503: errors("Could not queue; retry"),
 };
 const security = [{ bearer: [] }];
@@ -63,6 +64,7 @@ async function submit(c: AppContext, edit: AdminAction, key?: string) {
       ? c.json({ status: "duplicate" as const }, 200)
       : c.json({ status: "queued" as const, receipt: result.receiptId }, 202);
   } catch (err) {
+    if (err instanceof PayloadTooLargeError) return jsonError(c, 413, "The edit is too large to store.");
     console.error("admin: could not queue", err);
     return jsonError(c, 503, "The edit could not be queued; try again.");
   }

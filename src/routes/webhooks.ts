@@ -10,8 +10,13 @@ import { buildIssues, jsonError } from "../http/errors.ts";
 import { rejectOtherMethods } from "../http/methods.ts";
 import { type IngestResult, ingest } from "../ingest.ts";
 import { getSessionPresence, listEtherpadLinks, listLinksByUrl } from "../store/links.ts";
-import { EtherpadPadsUpdate, buildPadUpdates, verifyEtherpadKey } from "../webhooks/etherpad.ts";
-import { buildGithubTouches, verifyGithubSignature } from "../webhooks/github.ts";
+import {
+  EtherpadPadsUpdate,
+  buildPadUpdateExternalId,
+  buildPadUpdates,
+  verifyEtherpadKey,
+} from "../webhooks/etherpad.ts";
+import { buildGithubExternalId, buildGithubTouches, verifyGithubSignature } from "../webhooks/github.ts";
 import { type Bytes, readStandardWebhookHeaders, splitSecrets, verifyStandardWebhook } from "../webhooks/standard.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -60,14 +65,14 @@ webhookRoutes.post("/webhooks/github", async (c) => {
   if (mapping.status === "ignored") return c.json({ status: "ignored" }, 200);
   if (mapping.status === "invalid") return jsonError(c, 400, "The request is not valid.", buildIssues(mapping.error));
 
-  const typeByUrl = new Map(mapping.touches.map((t) => [t.url, t.type]));
-  const links = await listLinksByUrl(c.env.DB, [...typeByUrl.keys()]);
+  const touchByUrl = new Map(mapping.touches.map((t) => [t.url, t]));
+  const links = await listLinksByUrl(c.env.DB, [...touchByUrl.keys()]);
   return answerMany(
     c,
     links.map((l) => ({
       source: "github",
-      externalId: `${delivery}:${l.event}/${l.session}:${l.url}`,
-      payload: { kind: "notes", type: typeByUrl.get(l.url)!, event: l.event, session: l.session, url: l.url },
+      externalId: buildGithubExternalId(touchByUrl.get(l.url)!, delivery, l),
+      payload: { kind: "notes", type: touchByUrl.get(l.url)!.type, event: l.event, session: l.session, url: l.url },
     })),
   );
 });
@@ -80,17 +85,17 @@ webhookRoutes.post("/webhooks/etherpad", async (c) => {
   }
   const parsed = parseJson(c, body, EtherpadPadsUpdate);
   if (parsed instanceof Response) return parsed;
-  const updates = new Map(buildPadUpdates(parsed).map((u) => [u.padId, u.revision]));
+  const updates = new Map(buildPadUpdates(parsed).map((u) => [u.padId, u]));
   const links = await listEtherpadLinks(c.env.DB, [...updates.keys()]);
-  // ep_webhooks sends no delivery id: the same body (same pads, same revisions) is the same delivery.
   const bodyHash = await hashHex(body);
   return answerMany(
     c,
     links.map((l) => {
-      const revision = updates.get(l.padId);
+      const update = updates.get(l.padId)!;
+      const revision = update.revision;
       return {
         source: "etherpad",
-        externalId: `${bodyHash}:${l.event}/${l.session}:${l.url}`,
+        externalId: buildPadUpdateExternalId(update, bodyHash, l),
         payload: {
           kind: "notes",
           type: "notes.updated",

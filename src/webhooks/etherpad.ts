@@ -26,3 +26,17 @@ export function buildPadUpdates(body: EtherpadPadsUpdate): PadUpdate[] {
     return revs.length ? { padId, revision: Math.max(...revs) } : { padId };
   });
 }
+
+/**
+ * An update's receipt key for one notes link. ep_webhooks sends no delivery id, and one pad at one revision may
+ * come in several bodies (with other pads, other authors): the pad and its revision are the delivery. Only an
+ * update without revision falls back to the body's hash.
+ */
+export function buildPadUpdateExternalId(
+  update: PadUpdate,
+  bodyHash: string,
+  link: { event: string; session: string; url: string },
+): string {
+  const version = update.revision === undefined ? `body:${bodyHash}` : `rev:${update.padId}@${update.revision}`;
+  return `${version}:${link.event}/${link.session}:${link.url}`;
+}

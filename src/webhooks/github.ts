@@ -5,19 +5,27 @@ import { z } from "zod";
 import type { NotesEvent } from "../domain/changes.ts";
 import { type Bytes, encodeText, verifyEqual } from "./standard.ts";
 
-/** A notes URL a delivery says was published, edited or removed. */
-export type NotesTouch = { url: string; type: NotesEvent["type"] };
+/**
+ * A notes URL a delivery says was published, edited or removed. `version` names what the delivery carries (the
+ * push's commit range, the wiki page's commit): the same content delivered again, under another delivery id or
+ * by a second webhook, is the same receipt. Null when the payload names no commit.
+ */
+export type NotesTouch = { url: string; type: NotesEvent["type"]; version: string | null };
 
 const Paths = z.array(z.string()).default([]);
 
 export const GithubPush = z.object({
   ref: z.string(),
+  // Commit ids (40 or 64 hex digits); bounded because they become part of a stored receipt key.
+  before: z.string().max(100).optional(),
+  after: z.string().max(100).optional(),
+  head_commit: z.object({ id: z.string().max(100) }).nullish(),
   repository: z.object({ full_name: z.string().regex(/^[^/]+\/[^/]+$/) }),
   commits: z.array(z.object({ added: Paths, modified: Paths, removed: Paths })).default([]),
 });
 
 export const GithubGollum = z.object({
-  pages: z.array(z.object({ action: z.string(), html_url: z.url() })),
+  pages: z.array(z.object({ action: z.string(), html_url: z.url(), sha: z.string().max(100).optional() })),
 });
 
 export type GithubMapping =
@@ -49,6 +57,7 @@ export function buildGithubTouches(eventName: string, payload: unknown): GithubM
       touches: parsed.data.pages.map((p) => ({
         url: p.html_url,
         type: p.action === "created" ? "notes.published" : "notes.updated",
+        version: p.sha ? `wiki:${p.sha}` : null,
       })),
     };
   }
@@ -66,8 +75,21 @@ function buildPushTouches(push: z.infer<typeof GithubPush>): NotesTouch[] {
     for (const path of commit.removed) byPath.set(path, "notes.removed");
   }
   const encode = (s: string) => s.split("/").map(encodeURIComponent).join("/");
+  // before..after, not after alone: a force push back to an older commit is a change too.
+  const after = push.after ?? push.head_commit?.id;
+  const version = after ? `push:${push.before ?? ""}..${after}` : null;
   return [...byPath].map(([path, type]) => ({
     url: `https://github.com/${push.repository.full_name}/blob/${encode(branch)}/${encode(path)}`,
     type,
+    version,
   }));
+}
+
+/** A touch's receipt key for one notes link: what the delivery carries, else the delivery id. */
+export function buildGithubExternalId(
+  touch: NotesTouch,
+  delivery: string,
+  link: { event: string; session: string; url: string },
+): string {
+  return `${touch.version ?? `delivery:${delivery}`}:${link.event}/${link.session}:${link.url}`;
 }

@@ -129,6 +129,18 @@ describe("edits land in the change log", () => {
     expect(event.changeCount).toBe(21);
   });
 
+  it("answers 413, storing nothing, for an import too large to store once JSON-escaped", async () => {
+    // Within the text limit, but every control character escapes to six bytes in the stored receipt.
+    const res = await admin("POST", "/api/admin/events/xen-design-sessions-2019/import", {
+      title: "Xen Design Sessions 2019",
+      text: "\u0001".repeat(400_000),
+    });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("payload_too_large");
+    expect(queued).toEqual([]);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM receipts").first()).toEqual({ n: 0 });
+  });
+
   it("deduplicates on Idempotency-Key", async () => {
     const body = { url: "https://hackmd.io/abc" };
     const path = `/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`;

@@ -36,9 +36,9 @@ describe("every 10 minutes", () => {
       receipt.bind("fresh", "b", ago(60_000), null),
       receipt.bind("done", "c", ago(60 * 60_000), ago(59 * 60_000)),
       env.DB.prepare(
-        `INSERT INTO pads (event_id, session_id, url, pending_hash, pending_text, last_edit_at)
-         VALUES ('test-summit-2026', 'xen-toolstacks', 'https://hackmd.io/quiet', 'h1', 't', ?),
-                ('test-summit-2026', 'xen-toolstacks', 'https://hackmd.io/busy', 'h2', 't', ?)`,
+        `INSERT INTO pads (event_id, session_id, url, pending_hash, last_edit_at)
+         VALUES ('test-summit-2026', 'xen-toolstacks', 'https://hackmd.io/quiet', 'h1', ?),
+                ('test-summit-2026', 'xen-toolstacks', 'https://hackmd.io/busy', 'h2', ?)`,
       ).bind(ago(11 * 60_000), ago(60_000)),
     ]);
     await runCron(POLL_CRON);

@@ -352,10 +352,27 @@ describe("POST /webhooks/github", () => {
     return { delivery, fetch: () => post("/webhooks/github", init) };
   }
 
-  const push = (ref: string, commits: { added?: string[]; modified?: string[]; removed?: string[] }[]) => ({
+  const BEFORE = "1f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c";
+  const AFTER = "9a8b7c6d5e4f30219a8b7c6d5e4f30219a8b7c6d";
+  /** A push as GitHub shapes it: the commit range it moves the branch over, and its commits oldest first. */
+  const push = (
+    ref: string,
+    commits: { added?: string[]; modified?: string[]; removed?: string[] }[],
+    { before = BEFORE, after = AFTER } = {},
+  ) => ({
     ref,
+    before,
+    after,
     repository: { full_name: "xen-project/summit-notes", name: "summit-notes" },
-    commits: commits.map((c, i) => ({ id: `c${i}`, message: "notes", added: [], modified: [], removed: [], ...c })),
+    commits: commits.map((c, i) => ({
+      id: i === commits.length - 1 ? after : `c${i}`,
+      message: "notes",
+      added: [],
+      modified: [],
+      removed: [],
+      ...c,
+    })),
+    head_commit: commits.length ? { id: after } : null,
   });
 
   it("verifies GitHub's documented signature example", async () => {
@@ -366,7 +383,7 @@ describe("POST /webhooks/github", () => {
   });
 
   it("maps a push to the notes links of every session whose file it touched, last action winning", async () => {
-    const { delivery, fetch } = await github(
+    const { fetch } = await github(
       "push",
       push("refs/heads/main", [
         { added: ["2026/rust.md", "2026/old notes.md"] },
@@ -381,17 +398,17 @@ describe("POST /webhooks/github", () => {
     expect(receipts.map((r) => [r.source, r.externalId, r.payload])).toEqual([
       [
         "github",
-        `${delivery}:${EVENT}/rust-and-xen:${REPO_OLD_FILE}`,
+        `push:${BEFORE}..${AFTER}:${EVENT}/rust-and-xen:${REPO_OLD_FILE}`,
         { kind: "notes", type: "notes.removed", event: EVENT, session: "rust-and-xen", url: REPO_OLD_FILE },
       ],
       [
         "github",
-        `${delivery}:${EVENT}/rust-and-xen:${REPO_FILE}`,
+        `push:${BEFORE}..${AFTER}:${EVENT}/rust-and-xen:${REPO_FILE}`,
         { kind: "notes", type: "notes.updated", event: EVENT, session: "rust-and-xen", url: REPO_FILE },
       ],
       [
         "github",
-        `${delivery}:${EVENT}/xen-on-risc-v:${REPO_FILE}`,
+        `push:${BEFORE}..${AFTER}:${EVENT}/xen-on-risc-v:${REPO_FILE}`,
         { kind: "notes", type: "notes.updated", event: EVENT, session: "xen-on-risc-v", url: REPO_FILE },
       ],
     ]);
@@ -409,6 +426,49 @@ describe("POST /webhooks/github", () => {
     expect((await fetch()).status).toBe(202);
     expect((await listReceipts()).map((r) => r.payload)).toEqual([
       { kind: "notes", type: "notes.updated", event: EVENT, session: "rust-and-xen", url: WIKI_PAGE },
+    ]);
+  });
+
+  it("stores the same push once, whatever delivery id or webhook brings it; another commit range is new", async () => {
+    const change = [{ modified: ["2026/rust.md"] }];
+    expect((await (await github("push", push("refs/heads/main", change))).fetch()).status).toBe(202);
+    const redelivered = await (await github("push", push("refs/heads/main", change))).fetch();
+    expect(redelivered.status).toBe(200);
+    expect(await redelivered.json()).toEqual({ status: "duplicate" });
+    expect(await listReceipts()).toHaveLength(2);
+
+    // A force push back to the earlier commit changes the notes again: its range differs.
+    const back = push("refs/heads/main", change, { before: AFTER, after: BEFORE });
+    expect((await (await github("push", back)).fetch()).status).toBe(202);
+    expect((await listReceipts()).map((r) => r.externalId.split(":")[1])).toEqual([
+      `${BEFORE}..${AFTER}`,
+      `${BEFORE}..${AFTER}`,
+      `${AFTER}..${BEFORE}`,
+      `${AFTER}..${BEFORE}`,
+    ]);
+  });
+
+  it("keys a push that names no commit on its delivery id", async () => {
+    const { commits, ref, repository } = push("refs/heads/main", [{ modified: ["2026/rust.md"] }]);
+    const { delivery, fetch } = await github("push", { ref, repository, commits: commits.map(({ id: _, ...c }) => c) });
+    expect((await fetch()).status).toBe(202);
+    expect((await listReceipts()).map((r) => r.externalId)).toEqual([
+      `delivery:${delivery}:${EVENT}/rust-and-xen:${REPO_FILE}`,
+      `delivery:${delivery}:${EVENT}/xen-on-risc-v:${REPO_FILE}`,
+    ]);
+  });
+
+  it("stores a wiki edit once per page commit, whatever delivery id brings it", async () => {
+    const gollum = (sha: string) => ({
+      pages: [{ page_name: "Rust-and-Xen", action: "edited", html_url: WIKI_PAGE, sha }],
+      repository: { full_name: "xen-project/summit-notes" },
+    });
+    expect((await (await github("gollum", gollum(AFTER))).fetch()).status).toBe(202);
+    expect((await (await github("gollum", gollum(AFTER))).fetch()).status).toBe(200);
+    expect((await (await github("gollum", gollum(BEFORE))).fetch()).status).toBe(202);
+    expect((await listReceipts()).map((r) => r.externalId)).toEqual([
+      `wiki:${BEFORE}:${EVENT}/rust-and-xen:${WIKI_PAGE}`,
+      `wiki:${AFTER}:${EVENT}/rust-and-xen:${WIKI_PAGE}`,
     ]);
   });
 
@@ -496,26 +556,12 @@ describe("POST /webhooks/etherpad", () => {
     const res = await etherpad(update);
     expect(res.status).toBe(202);
     const receipts = await listReceipts();
-    const bodyHash = Array.from(
-      new Uint8Array(await crypto.subtle.digest("SHA-256", encodeText(JSON.stringify(update)))),
-      (b) => b.toString(16).padStart(2, "0"),
-    ).join("");
-    expect(receipts.map((r) => [r.source, r.externalId])).toEqual(
-      [
-        `${EVENT}/rust-and-xen:https://etherpad.wikimedia.org/p/xen-rust`,
-        `${EVENT}/xen-on-risc-v:https://pad.example.org/p/risc-v%20notes`,
-        `${EVENT}/xen-on-risc-v:https://pad.example.org/p/xen-rust/`,
-      ].map((id) => ["etherpad", `${bodyHash}:${id}`]),
-    );
+    expect(receipts.map((r) => [r.source, r.externalId])).toEqual([
+      ["etherpad", `rev:risc-v notes@2:${EVENT}/xen-on-risc-v:https://pad.example.org/p/risc-v%20notes`],
+      ["etherpad", `rev:xen-rust@9:${EVENT}/rust-and-xen:https://etherpad.wikimedia.org/p/xen-rust`],
+      ["etherpad", `rev:xen-rust@9:${EVENT}/xen-on-risc-v:https://pad.example.org/p/xen-rust/`],
+    ]);
     expect(receipts.map((r) => r.payload)).toEqual([
-      {
-        kind: "notes",
-        type: "notes.updated",
-        event: EVENT,
-        session: "rust-and-xen",
-        url: "https://etherpad.wikimedia.org/p/xen-rust",
-        revision: 9,
-      },
       {
         kind: "notes",
         type: "notes.updated",
@@ -523,6 +569,14 @@ describe("POST /webhooks/etherpad", () => {
         session: "xen-on-risc-v",
         url: "https://pad.example.org/p/risc-v%20notes",
         revision: 2,
+      },
+      {
+        kind: "notes",
+        type: "notes.updated",
+        event: EVENT,
+        session: "rust-and-xen",
+        url: "https://etherpad.wikimedia.org/p/xen-rust",
+        revision: 9,
       },
       {
         kind: "notes",
@@ -542,6 +596,35 @@ describe("POST /webhooks/etherpad", () => {
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ status: "duplicate" });
     expect(await listReceipts()).toHaveLength(3);
+  });
+
+  it("stores a pad at one revision once, in whatever body it comes", async () => {
+    expect((await etherpad({ pads: { "xen-rust": [{ userId: "a.1", rev: 9 }] } })).status).toBe(202);
+    const reshaped = await etherpad({
+      pads: { "not-catalogued": [{ userId: "a.4", rev: 1 }], "xen-rust": [{ userId: "a.2", rev: 9 }, { rev: 4 }] },
+    });
+    expect(reshaped.status).toBe(200);
+    expect(await reshaped.json()).toEqual({ status: "duplicate" });
+    expect((await etherpad({ pads: { "xen-rust": [{ userId: "a.1", rev: 10 }] } })).status).toBe(202);
+    expect((await listReceipts()).map((r) => r.externalId.split(":")[0])).toEqual(["rev", "rev", "rev", "rev"]);
+    expect(await listReceipts()).toHaveLength(4);
+  });
+
+  it("falls back to the body's hash for an update without revision", async () => {
+    const body = { pads: { "risc-v notes": [{ userId: "a.3" }] } };
+    expect((await etherpad(body)).status).toBe(202);
+    expect((await etherpad(body)).status).toBe(200);
+    expect((await etherpad({ pads: { "risc-v notes": [{ userId: "a.5" }] } })).status).toBe(202);
+    const bodyHash = Array.from(
+      new Uint8Array(await crypto.subtle.digest("SHA-256", encodeText(JSON.stringify(body)))),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("");
+    const receipts = await listReceipts();
+    expect(receipts).toHaveLength(2);
+    expect(receipts.map((r) => r.externalId)).toContain(
+      `body:${bodyHash}:${EVENT}/xen-on-risc-v:https://pad.example.org/p/risc-v%20notes`,
+    );
+    expect(receipts.every((r) => r.payload.kind === "notes" && r.payload.revision === undefined)).toBe(true);
   });
 
   it("answers 200 and stores nothing for pads that are no one's notes", async () => {
