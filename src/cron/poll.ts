@@ -2,7 +2,7 @@
 // text into a receipt on the CHANGES pipeline (which diffs, debounces and publishes). It is a polite
 // client: conditional GETs, one request per host every few seconds, and at most six requests in flight
 // (a Worker's simultaneous-connection limit). One bad link is counted and logged, never fatal.
-import { ingest } from "../ingest.ts";
+import { PayloadTooLargeError, ingest } from "../ingest.ts";
 import type { ChangesMessage } from "../queue/messages.ts";
 import { type WatchedLink, listWatchedLinks, putPadFetchState } from "../store/pads.ts";
 import { fetchNotesText } from "../watch/fetch.ts";
@@ -92,22 +92,25 @@ export async function pollWatchedLinks(env: PollEnv, now: Date, opts: PollOption
     const hash = await hashText(text);
     let outcome: Outcome = "unchanged";
     if (hash !== link.knownHash) {
-      await ingest(
-        env,
-        {
-          source: "poll",
-          externalId: `${link.url}@${now.toISOString()}`,
-          payload: {
-            kind: "notes",
-            type: link.knownHash ? "notes.updated" : "notes.published",
-            event: link.event,
-            session: link.session,
-            url: link.url,
-            text,
-          },
+      const item = {
+        source: "poll",
+        externalId: `${link.url}@${now.toISOString()}`,
+        payload: {
+          kind: "notes" as const,
+          type: link.knownHash ? ("notes.updated" as const) : ("notes.published" as const),
+          event: link.event,
+          session: link.session,
+          url: link.url,
+          text,
         },
-        now,
-      );
+      };
+      // A text too large to store with its receipt still says "changed": without it the consumer records an
+      // opaque version, instead of this poll failing on the same pad every cycle.
+      await ingest(env, item, now).catch((err: unknown) => {
+        if (!(err instanceof PayloadTooLargeError)) throw err;
+        const { text: _tooLarge, ...payload } = item.payload;
+        return ingest(env, { ...item, payload }, now);
+      });
       outcome = "modified";
     }
     // Validators are stored only once the text is safely received, so a failed ingest is retried next poll.

@@ -73,6 +73,23 @@ describe("pollWatchedLinks", () => {
     expect(summary).toMatchObject({ checked: 1, notModified: 1 });
   });
 
+  it("hands over a text too large to store with its receipt without the text, rather than failing each cycle", async () => {
+    await loadLinks(PAD);
+    // Under the fetch cap, but JSON escapes each control character sixfold: over a receipt's row budget.
+    const text = "\u0001".repeat(400_000);
+    mockFetch({ [PAD_TEXT_URL]: () => new Response(text) });
+    const summary = await pollWatchedLinks(env, now, { sleep: noSleep });
+    expect(summary).toMatchObject({ modified: 1, failed: 0 });
+    const [receipt] = await listReceipts();
+    expect(receipt?.payload).toEqual({
+      kind: "notes",
+      type: "notes.published",
+      event: EVENT,
+      session: "xen-toolstacks",
+      url: PAD,
+    });
+  });
+
   it("hands a new pad's text to the pipeline as exactly one receipt and one queue message", async () => {
     await loadLinks(PAD);
     mockFetch({ [PAD_TEXT_URL]: () => new Response("# Toolstacks\n- a daemon", { headers: { etag: '"v2"' } }) });
