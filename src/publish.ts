@@ -8,6 +8,7 @@
 // (writes are idempotent, so a follow-up simply publishes again).
 import type { Change } from "./domain/changes.ts";
 import type { Event } from "./domain/event.ts";
+import { MAX_STORED_VALUE_BYTES } from "./domain/limits.ts";
 import { buildAllFeed, buildEventFeeds, parseSiteConfig } from "./feeds/build.ts";
 import { FEED_FORMATS, type Feed, MAX_FEED_ITEMS } from "./feeds/model.ts";
 import { renderFeed } from "./feeds/render.ts";
@@ -28,8 +29,6 @@ import {
 import { hashText } from "./watch/hash.ts";
 
 const LATEST = 10;
-/** KV takes values up to 25 MiB; ours are bounded far below this, so a larger one is a bug, not content. */
-export const MAX_VALUE_BYTES = 5 * 1024 * 1024;
 /** KV operations one run may use (the platform allows 1,000 per invocation, and a queue batch is one). */
 export const PUBLISH_KV_BUDGET = 400;
 
@@ -66,7 +65,7 @@ type Planned = { key: string; render: () => Promise<{ text: string; meta: Stored
 export async function publish(
   env: PublishEnv,
   eventIds?: string[],
-  budget = PUBLISH_KV_BUDGET,
+  { budget = PUBLISH_KV_BUDGET, maxValueBytes = MAX_STORED_VALUE_BYTES } = {},
 ): Promise<PublishResult> {
   const { DB: db, SITE: kv } = env;
   const site = parseSiteConfig(env);
@@ -119,7 +118,7 @@ export async function publish(
     try {
       rendered = await entry.render();
       const bytes = new TextEncoder().encode(rendered.text).byteLength;
-      if (bytes > MAX_VALUE_BYTES) throw new Error(`rendered ${bytes} bytes, over ${MAX_VALUE_BYTES}`);
+      if (bytes > maxValueBytes) throw new Error(`rendered ${bytes} bytes, over ${maxValueBytes}`);
     } catch (err) {
       result.failed.push(entry.key);
       await recordPublishFailure(db, entry.key, err);
@@ -204,5 +203,5 @@ export async function loadEvents(env: PublishEnv, events: Event[], now: Date) {
     await env.DB.batch(buildPutEventStatements(env.DB, event, now));
     added++;
   }
-  return { added, kept: events.length - added, ...(await publish(env, undefined, Number.POSITIVE_INFINITY)) };
+  return { added, kept: events.length - added, ...(await publish(env, undefined, { budget: Number.POSITIVE_INFINITY })) };
 }

@@ -2,6 +2,7 @@
 // Admin actions, imports and notes webhooks that introduce a new link all come through here.
 import { type Event, type NoteLink, type Session, buildNoteLink } from "./event.ts";
 import type { ChangeType } from "./changes.ts";
+import { MAX_SESSIONS } from "./limits.ts";
 
 export type CatalogueChange = {
   type: ChangeType;
@@ -55,10 +56,30 @@ export function removeNoteLink(
 
 const EDITABLE: (keyof Session)[] = ["title", "description", "hosts", "notesPublished"];
 
-/** Adds or replaces a session; its links, when given, are compared link by link. */
-export function putSession(event: Event, input: Omit<Session, "notes"> & { notes?: NoteLink[] }): EditResult {
+/** A session put: the id and title, and whichever other fields the edit gives. */
+export type SessionPut = Pick<Session, "id" | "title"> & Partial<Omit<Session, "id" | "title">>;
+
+/**
+ * Adds or replaces a session. Fields the put omits keep their current value, read here, when the edit is
+ * applied (so an edit queued behind another does not undo it); a new session gets empty defaults. Notes
+ * become published, as when a link is added, if the put adds a link and says nothing about it. Links, when
+ * given, are compared link by link.
+ */
+export function putSession(event: Event, input: SessionPut): EditResult {
   const current = event.sessions.find((s) => s.id === input.id);
-  const next: Session = { ...input, notes: input.notes ?? current?.notes ?? [] };
+  if (!current && event.sessions.length >= MAX_SESSIONS) {
+    throw new EditError(`event ${event.id} already has ${MAX_SESSIONS} sessions, the most it may have`);
+  }
+  const notes = input.notes ?? current?.notes ?? [];
+  const addsLink = notes.some((n) => !current?.notes.some((c) => c.url === n.url));
+  const next: Session = {
+    id: input.id,
+    title: input.title,
+    description: input.description ?? current?.description ?? "",
+    hosts: input.hosts ?? current?.hosts ?? [],
+    notesPublished: input.notesPublished ?? ((current?.notesPublished ?? false) || addsLink),
+    notes,
+  };
   if (!current) {
     return {
       event: replaceSession(event, next),

@@ -1,6 +1,19 @@
 // The catalogue's shape: events, their design sessions, and the links to each session's notes.
 // Every boundary (importer output, data/ files, D1 rows, KV values, API responses) parses with these.
 import { z } from "zod";
+import {
+  MAX_DESCRIPTION_CHARS,
+  MAX_EVENT_TITLE_CHARS,
+  MAX_HOST_CHARS,
+  MAX_HOSTS,
+  MAX_LABEL_CHARS,
+  MAX_NOTE_LINKS,
+  MAX_SESSION_TITLE_CHARS,
+  MAX_SESSIONS,
+  MAX_SLUG_CHARS,
+  MAX_URL_CHARS,
+} from "./limits.ts";
+import { cleanLine, cleanText } from "./text.ts";
 
 export const NOTE_KINDS = ["mailing-list", "hackmd", "hedgedoc", "cryptpad", "etherpad", "wiki", "other"] as const;
 export const NoteKind = z.enum(NOTE_KINDS);
@@ -10,15 +23,22 @@ export type NoteKind = z.infer<typeof NoteKind>;
 export const Slug = z
   .string()
   .min(1)
-  .max(200)
+  .max(MAX_SLUG_CHARS)
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be a slug: lowercase a-z0-9 words joined by single '-'");
+
+/** One line of untrusted text: cleaned (text.ts) before it is measured, so what is stored is what was checked. */
+export const lineText = (max: number) => z.string().overwrite(cleanLine).max(max);
+/** Untrusted text of several lines (TAB, LF and CR kept), cleaned before it is measured. */
+export const multilineText = (max: number) => z.string().overwrite(cleanText).max(max);
+
+export const NotesUrl = z.url({ protocol: /^https?$/ }).max(MAX_URL_CHARS);
 
 export const NoteLink = z
   .object({
-    url: z.url({ protocol: /^https?$/ }),
+    url: NotesUrl,
     kind: NoteKind,
     /** What the page said beside the link, e.g. "these need work". */
-    label: z.string().optional(),
+    label: lineText(MAX_LABEL_CHARS).optional(),
     /** Whether the poller may fetch it: false for end-to-end encrypted pads (CryptPad). */
     watchable: z.boolean(),
   })
@@ -28,13 +48,13 @@ export type NoteLink = z.infer<typeof NoteLink>;
 export const Session = z
   .object({
     id: Slug,
-    title: z.string().min(1),
+    title: lineText(MAX_SESSION_TITLE_CHARS).min(1),
     /** Plain text: paragraphs separated by a blank line; a paragraph of "- " lines is a list. */
-    description: z.string(),
-    hosts: z.array(z.string()),
+    description: multilineText(MAX_DESCRIPTION_CHARS),
+    hosts: z.array(lineText(MAX_HOST_CHARS)).max(MAX_HOSTS),
     /** What the source says, even when it gives no link ("published, link missing"). */
     notesPublished: z.boolean(),
-    notes: z.array(NoteLink),
+    notes: z.array(NoteLink).max(MAX_NOTE_LINKS),
   })
   .meta({ id: "Session" });
 export type Session = z.infer<typeof Session>;
@@ -42,8 +62,8 @@ export type Session = z.infer<typeof Session>;
 export const Event = z
   .object({
     id: Slug,
-    title: z.string().min(1),
-    sessions: z.array(Session),
+    title: lineText(MAX_EVENT_TITLE_CHARS).min(1),
+    sessions: z.array(Session).max(MAX_SESSIONS),
   })
   .superRefine((event, ctx) => {
     const seen = new Set<string>();

@@ -1,30 +1,32 @@
 // The mails sessionwire sends, built as plain data before any transport sees them (STYLE 8), so tests read the
-// subject, parts and headers directly. Titles, summaries, excerpts and URLs come from anyone: titles are folded
-// to one line, the subject is cut to the 998 characters a header line allows, HTML is only escaped text in a
-// fixed shape passed through the sanitizer as defence in depth, and only http(s) URLs become links. The HTML is
-// a small table-free block with inline styles: mail clients drop <style> elements and block external resources.
+// subject, parts and headers directly. Titles, summaries, excerpts and URLs come from anyone: every text is
+// cleaned and cut to its limit (domain/text.ts, domain/limits.ts) whatever the rows held, titles are one line,
+// the subject is cut to the 998 characters a header line allows, HTML is only escaped text in a fixed shape
+// passed through the sanitizer as defence in depth, and only http(s) URLs become links. A digest lists the
+// newest MAX_DIGEST_CHANGES and links the rest. The HTML is a small table-free block with inline styles: mail
+// clients drop <style> elements and block external resources.
 import { CHANGE_LABELS, type Change } from "../domain/changes.ts";
+import {
+  MAX_DIGEST_CHANGES,
+  MAX_EVENT_TITLE_CHARS,
+  MAX_EXCERPT_CHARS,
+  MAX_ITEM_TITLE_CHARS,
+  MAX_SCOPE_TITLE_CHARS,
+  MAX_SUBJECT_LENGTH,
+  MAX_SUMMARY_CHARS,
+} from "../domain/limits.ts";
+import { cleanLine, fitLine, fitText } from "../domain/text.ts";
 import { feedPaths, pagePaths } from "../feeds/build.ts";
 import { cleanXmlText, escapeXml } from "../feeds/escape.ts";
-import { MAIL_SANITIZER_OPTIONS, sanitizeHtml, toHttpUrl } from "../feeds/content.ts";
+import { MAIL_SANITIZER_OPTIONS, buildShownUrl, sanitizeHtml, toHttpUrl } from "../feeds/content.ts";
 import { CONFIRM_TOKEN_TTL_SECONDS } from "./tokens.ts";
 import type { MailMessage } from "./model.ts";
 
-export const MAX_SUBJECT_LENGTH = 998;
+export { MAX_SUBJECT_LENGTH };
 
-// Controls (C0, DEL, C1 such as U+0085 NEL) and the Unicode line and paragraph separators: any of them in a header
-// could start a new line somewhere along the way.
-const LINE_BREAKERS = /[\p{Cc}\u2028\u2029]/gu;
-
-const oneLine = (text: string) => text.replace(LINE_BREAKERS, " ").replace(/\s+/g, " ").trim();
-
-/** One line, trimmed, at most 998 UTF-16 code units (so also code points), cut between code points with "…". */
+/** One line (no control character, no line or paragraph separator), at most 998 UTF-16 code units. */
 export function buildSubject(text: string): string {
-  const line = oneLine(text);
-  if (line.length <= MAX_SUBJECT_LENGTH) return line;
-  let cut = line.slice(0, MAX_SUBJECT_LENGTH - 1);
-  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
-  return `${cut.trimEnd()}…`;
+  return fitLine(text, MAX_SUBJECT_LENGTH);
 }
 
 /** RFC 8058 one-click unsubscribe; the URL must be https in production (the platform rejects http). */
@@ -66,14 +68,17 @@ const formatTime = (iso: string) => `${new Date(iso).toISOString().slice(0, 16).
 function describeChange(change: Change, eventTitle: string, baseUrl: string) {
   const absolute = (path: string) => new URL(path, baseUrl).href;
   const { event, session } = change;
+  const subject = fitLine(change.sessionTitle ?? eventTitle, MAX_ITEM_TITLE_CHARS);
+  // An http(s) notes URL is linked when it fits MAX_URL_CHARS, shown shortened and unlinked when it does not.
+  const notes = change.url === null || toHttpUrl(change.url) === null ? null : buildShownUrl(change.url);
   return {
-    title: oneLine(`${CHANGE_LABELS[change.type]}: ${change.sessionTitle ?? eventTitle}`),
-    meta: `${oneLine(eventTitle)} · ${formatTime(change.at)}`,
-    summary: change.summary,
-    excerpt: change.excerpt,
+    title: fitLine(`${CHANGE_LABELS[change.type]}: ${subject}`, MAX_ITEM_TITLE_CHARS),
+    meta: `${fitLine(eventTitle, MAX_EVENT_TITLE_CHARS)} · ${formatTime(change.at)}`,
+    summary: fitText(change.summary, MAX_SUMMARY_CHARS),
+    excerpt: fitText(change.excerpt, MAX_EXCERPT_CHARS),
     pageUrl: absolute(session ? pagePaths.session(event, session) : pagePaths.event(event)),
     feedUrl: absolute(session ? feedPaths.session(event, session, "atom") : feedPaths.event(event, "atom")),
-    notesUrl: change.url === null ? null : toHttpUrl(change.url),
+    notes,
   };
 }
 type ChangeDescription = ReturnType<typeof describeChange>;
@@ -82,14 +87,14 @@ function renderChangeText(d: ChangeDescription): string {
   const lines = [d.title, d.meta, "", d.summary];
   if (d.excerpt) lines.push("", ...d.excerpt.split("\n").map((line) => `    ${line}`));
   lines.push("", `Session: ${d.pageUrl}`);
-  if (d.notesUrl) lines.push(`Notes: ${d.notesUrl}`);
+  if (d.notes) lines.push(`Notes: ${d.notes.full}`);
   lines.push(`Atom feed: ${d.feedUrl}`);
   return lines.join("\n");
 }
 
 function renderChangeHtml(d: ChangeDescription): string {
   const links = [renderLink(d.pageUrl, "Session page")];
-  if (d.notesUrl) links.push(renderLink(d.notesUrl, "Notes"));
+  if (d.notes) links.push(d.notes.href ? renderLink(d.notes.href, "Notes") : `Notes: ${escapeXml(d.notes.text)}`);
   links.push(renderLink(d.feedUrl, "Atom feed"));
   return [
     p(STYLE.title, `<strong>${escapeXml(d.title)}</strong>`),
@@ -144,16 +149,39 @@ export type DigestMailInput = {
   unsubscribeUrl: string;
   /** The day the digest covers, as shown to the reader (e.g. 2019-07-10). */
   day: string;
+  /**
+   * What was subscribed to (sessionId "" for the whole event): its page is where the changes a digest leaves
+   * out are. Without it, the changes' event, or their session when they all have the same one.
+   */
+  scope?: { eventId: string; sessionId: string };
 };
 
-/** One mail for a day's changes in a scope, newest first. */
+/** The page that lists a digest's changes: the subscribed session's, or the event's. */
+function buildScopePath(changes: Change[], scope: DigestMailInput["scope"]): string {
+  const eventId = scope?.eventId ?? changes[0]!.event;
+  const sessions = new Set(changes.map((c) => c.session));
+  const [only] = sessions;
+  const sessionId = scope ? scope.sessionId : sessions.size === 1 && only ? only : "";
+  return sessionId ? pagePaths.session(eventId, sessionId) : pagePaths.event(eventId);
+}
+
+/**
+ * One mail for a day's changes in a scope: the newest MAX_DIGEST_CHANGES in full, newest first, then one line
+ * linking the rest (a busy day must not make a mail of unbounded size).
+ */
 export function buildDigestMail(input: DigestMailInput): MailMessage {
   const count = `${input.changes.length} ${input.changes.length === 1 ? "change" : "changes"}`;
-  const scope = oneLine(input.scopeTitle);
-  const heading = `Daily digest for ${oneLine(input.day)}: ${count} in ${scope}`;
-  const entries = [...input.changes]
+  const scope = fitLine(input.scopeTitle, MAX_SCOPE_TITLE_CHARS);
+  const heading = `Daily digest for ${cleanLine(input.day)}: ${count} in ${scope}`;
+  const newest = [...input.changes]
     .sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || b.seq - a.seq)
-    .map((change) => describeChange(change, input.eventTitles.get(change.event) ?? change.event, input.baseUrl));
+    .slice(0, MAX_DIGEST_CHANGES);
+  const entries = newest.map((change) =>
+    describeChange(change, input.eventTitles.get(change.event) ?? change.event, input.baseUrl),
+  );
+  const more = input.changes.length - newest.length;
+  const rest = more > 0 ? new URL(buildScopePath(input.changes, input.scope), input.baseUrl).href : null;
+  const moreLine = `and ${more} more ${more === 1 ? "change" : "changes"}: `;
   const footer = buildFooter(
     `You get this daily digest because you subscribed to ${scope} on sessionwire.`,
     input.unsubscribeUrl,
@@ -162,10 +190,13 @@ export function buildDigestMail(input: DigestMailInput): MailMessage {
     from: input.from,
     to: input.to,
     subject: buildSubject(`Daily digest: ${count} in ${scope}`),
-    text: finishText(`${[heading, ...entries.map(renderChangeText)].join("\n\n\n")}\n\n${footer.text}\n`),
+    text: finishText(
+      `${[heading, ...entries.map(renderChangeText), ...(rest ? [`${moreLine}${rest}`] : [])].join("\n\n\n")}\n\n${footer.text}\n`,
+    ),
     html: renderHtml([
       p(STYLE.title, `<strong>${escapeXml(heading)}</strong>`),
       ...entries.map((d) => `<div style="${STYLE.entry}">\n${renderChangeHtml(d)}\n</div>`),
+      ...(rest ? [p(STYLE.text, `${escapeXml(moreLine)}${renderLink(rest, rest)}`)] : []),
       footer.html,
     ]),
     headers: buildUnsubscribeHeaders(input.unsubscribeUrl),
@@ -176,7 +207,7 @@ export type ConfirmMailInput = { from: string; to: string; scopeTitle: string; c
 
 /** The only mail an unconfirmed address gets; nothing to unsubscribe from yet, so no List-Unsubscribe. */
 export function buildConfirmMail(input: ConfirmMailInput): MailMessage {
-  const scope = oneLine(input.scopeTitle);
+  const scope = fitLine(input.scopeTitle, MAX_SCOPE_TITLE_CHARS);
   const days = CONFIRM_TOKEN_TTL_SECONDS / 86_400;
   const asked = `Someone, hopefully you, asked sessionwire to email this address when the notes of ${scope} change.`;
   const action = `To confirm, open the link below and press the button (the link works for ${days} days):`;

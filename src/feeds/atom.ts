@@ -1,8 +1,8 @@
 // Atom (RFC 4287). Entry ids are IRIs unique per change (the session page plus the change id as fragment);
 // dates are normalised to RFC 3339 in UTC.
-import { buildItemHtml, buildItemText } from "./content.ts";
+import { boundFeed, buildItemHtml, buildItemText } from "./content.ts";
 import { XML_DECLARATION, renderElement } from "./escape.ts";
-import { type Feed, type FeedItem, MAX_FEED_ITEMS } from "./model.ts";
+import type { Feed, FeedItem } from "./model.ts";
 
 const toRfc3339 = (iso: string) => new Date(iso).toISOString();
 
@@ -19,7 +19,8 @@ function renderEntry(item: FeedItem): string[] {
   ];
 }
 
-export function renderAtom(feed: Feed): string {
+export function renderAtom(unbounded: Feed): string {
+  const feed = boundFeed(unbounded);
   const head = [
     renderElement("id", feed.id),
     renderElement("title", feed.title, { type: "text" }),
@@ -30,9 +31,11 @@ export function renderAtom(feed: Feed): string {
     renderElement("link", null, { rel: "alternate", type: "text/html", href: feed.homeUrl }),
     ...(feed.hubUrl ? [renderElement("link", null, { rel: "hub", href: feed.hubUrl })] : []),
   ];
-  const entries = feed.items
-    .slice(0, MAX_FEED_ITEMS)
-    .flatMap((item) => ["<entry>", ...renderEntry(item).map((line) => `  ${line}`), "</entry>"]);
+  const entries = feed.items.flatMap((item) => [
+    "<entry>",
+    ...renderEntry(item).map((line) => `  ${line}`),
+    "</entry>",
+  ]);
   return [
     XML_DECLARATION,
     '<feed xmlns="http://www.w3.org/2005/Atom">',

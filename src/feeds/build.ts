@@ -2,6 +2,8 @@
 // base URL, hub and times come in as data, so the same D1 state always gives the same feeds (and ETags).
 import { CHANGE_LABELS, type Change } from "../domain/changes.ts";
 import type { Event } from "../domain/event.ts";
+import { MAX_CATEGORY_CHARS } from "../domain/limits.ts";
+import { fitLine } from "../domain/text.ts";
 import { type Feed, type FeedFormat, type FeedItem, MAX_FEED_ITEMS } from "./model.ts";
 
 export type SiteConfig = { baseUrl: string; hubUrl: string | null };
@@ -23,17 +25,19 @@ const absolute = (site: SiteConfig, path: string) => new URL(path, site.baseUrl)
 
 function buildItem(site: SiteConfig, change: Change, eventTitle: string): FeedItem {
   const path = change.session ? pagePaths.session(change.event, change.session) : pagePaths.event(change.event);
-  const subject = change.sessionTitle ?? eventTitle;
+  // Cut here already (the renderers bound every field again): the model stays small whatever the rows hold.
+  const event = fitLine(eventTitle, MAX_CATEGORY_CHARS);
+  const session = change.sessionTitle === null ? null : fitLine(change.sessionTitle, MAX_CATEGORY_CHARS);
   return {
     id: change.id,
-    title: `${CHANGE_LABELS[change.type]}: ${subject}`,
+    title: `${CHANGE_LABELS[change.type]}: ${session ?? event}`,
     url: absolute(site, path),
     published: change.at,
     updated: change.at,
     summary: change.summary,
     excerpt: change.excerpt,
     notesUrl: change.url,
-    categories: change.sessionTitle ? [eventTitle, change.sessionTitle] : [eventTitle],
+    categories: session ? [event, session] : [event],
   };
 }
 

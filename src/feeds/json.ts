@@ -1,12 +1,13 @@
 // JSON Feed 1.1. Every string goes through cleanXmlText (JSON Feed readers choke on what XML forbids), and key
 // order is fixed, so the same feed always serialises to the same bytes (the ETag is computed from them).
-import { buildItemHtml, buildItemText } from "./content.ts";
+import { boundFeed, buildItemHtml, buildItemText } from "./content.ts";
 import { cleanXmlText } from "./escape.ts";
-import { type Feed, MAX_FEED_ITEMS } from "./model.ts";
+import type { Feed } from "./model.ts";
 
 const toRfc3339 = (iso: string) => new Date(iso).toISOString();
 
-export function renderJsonFeed(feed: Feed): string {
+export function renderJsonFeed(unbounded: Feed): string {
+  const feed = boundFeed(unbounded);
   const json = {
     version: "https://jsonfeed.org/version/1.1",
     title: feed.title,
@@ -14,7 +15,7 @@ export function renderJsonFeed(feed: Feed): string {
     feed_url: feed.selfUrls.json,
     description: feed.description,
     ...(feed.hubUrl ? { hubs: [{ type: "WebSub", url: feed.hubUrl }] } : {}),
-    items: feed.items.slice(0, MAX_FEED_ITEMS).map((item) => ({
+    items: feed.items.map((item) => ({
       id: item.id,
       url: item.url,
       title: item.title,

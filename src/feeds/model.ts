@@ -38,7 +38,7 @@ export type Feed = {
   items: FeedItem[];
 };
 
-export const MAX_FEED_ITEMS = 50;
+export { MAX_FEED_ITEMS } from "../domain/limits.ts";
 export const FEED_FORMATS = ["rss", "atom", "json"] as const;
 export type FeedFormat = (typeof FEED_FORMATS)[number];
 export const FEED_MEDIA_TYPES: Record<FeedFormat, string> = {

@@ -3,9 +3,18 @@
 // comma-separated, during a rotation), compared in constant time.
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { bearerAuth } from "hono/bearer-auth";
+import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
-import { AdminAction, MAX_TEXT_BYTES } from "../domain/changes.ts";
-import { Session, Slug, buildNoteLink } from "../domain/event.ts";
+import { AdminAction, utf8Text } from "../domain/changes.ts";
+import { NotesUrl, Session, Slug, buildNoteLink, lineText } from "../domain/event.ts";
+import {
+  MAX_ADMIN_EDIT_BODY_BYTES,
+  MAX_ADMIN_IMPORT_BODY_BYTES,
+  MAX_EVENT_TITLE_CHARS,
+  MAX_IMPORT_TEXT_BYTES,
+  MAX_LABEL_CHARS,
+  MAX_NOTE_LINKS,
+} from "../domain/limits.ts";
 import type { AppContext, AppEnv } from "../http/env.ts";
 import { ErrorEnvelope, jsonError } from "../http/errors.ts";
 import { PayloadTooLargeError, ingest } from "../ingest.ts";
@@ -42,13 +51,17 @@ const accepted = {
   400: errors("Invalid input"),
   401: errors("Missing or wrong bearer token"),
   404: errors("No such event or session"),
-  413: errors("Too large to store"),
+  413: errors("The body is larger than the route allows, or the edit too large to store"),
   503: errors("Could not queue; retry"),
 };
+/** A route's body cap (limits.ts), answered with the envelope; it runs after the bearer check. */
+const limitBody = (maxSize: number) =>
+  bodyLimit({ maxSize, onError: (c) => jsonError(c, 413, `The body is larger than ${maxSize} bytes.`) });
 const security = [{ bearer: [] }];
 const EventParam = z.object({ event: Slug });
 const SessionParams = EventParam.extend({ session: Slug });
 const IdempotencyHeader = z.object({ "idempotency-key": z.string().min(1).max(200).optional() });
+const LinkInput = z.object({ url: NotesUrl, label: lineText(MAX_LABEL_CHARS).optional() });
 
 adminRoutes.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
 
@@ -84,15 +97,12 @@ adminRoutes.openapi(
     path: "/api/admin/events/{event}/sessions/{session}/notes",
     summary: "Add a notes link to a session",
     security,
+    middleware: limitBody(MAX_ADMIN_EDIT_BODY_BYTES),
     request: {
       params: SessionParams,
       headers: IdempotencyHeader,
       body: {
-        content: {
-          "application/json": {
-            schema: z.object({ url: z.url({ protocol: /^https?$/ }).max(2048), label: z.string().max(200).optional() }),
-          },
-        },
+        content: { "application/json": { schema: LinkInput } },
         required: true,
       },
     },
@@ -121,7 +131,7 @@ adminRoutes.openapi(
     request: {
       params: SessionParams,
       headers: IdempotencyHeader,
-      query: z.object({ url: z.url({ protocol: /^https?$/ }).max(2048) }),
+      query: z.object({ url: NotesUrl }),
     },
     responses: accepted,
   }),
@@ -140,18 +150,20 @@ adminRoutes.openapi(
 
 const SessionInput = Session.omit({ id: true, notes: true })
   .partial({ description: true, hosts: true, notesPublished: true })
-  .extend({
-    notes: z
-      .array(z.object({ url: z.url({ protocol: /^https?$/ }).max(2048), label: z.string().max(200).optional() }))
-      .optional(),
-  });
+  .extend({ notes: z.array(LinkInput).max(MAX_NOTE_LINKS).optional() });
 
 adminRoutes.openapi(
   createRoute({
     method: "put",
     path: "/api/admin/events/{event}/sessions/{session}",
-    summary: "Add or edit a session",
+    summary: "Add or edit a session; omitted fields keep their current value",
+    description:
+      "The title is required. Omitted fields (description, hosts, notesPublished, notes) keep their current value, " +
+      "read when the edit is applied, so an edit queued behind another does not undo it; a new session starts " +
+      "with no description, hosts or notes. Given notes replace the session's links (each added or removed link " +
+      "is a change); notesPublished, when omitted, also becomes true if the edit adds a link.",
     security,
+    middleware: limitBody(MAX_ADMIN_EDIT_BODY_BYTES),
     request: {
       params: SessionParams,
       headers: IdempotencyHeader,
@@ -161,14 +173,12 @@ adminRoutes.openapi(
   }),
   async (c) => {
     const { event, session } = c.req.valid("param");
-    const body = c.req.valid("json");
+    const { notes, ...fields } = c.req.valid("json");
+    // Only what the body gives: the consumer merges it with the session as it is then (domain/edits.ts).
     const put = {
+      ...fields,
       id: session,
-      title: body.title,
-      description: body.description ?? "",
-      hosts: body.hosts ?? [],
-      notesPublished: body.notesPublished ?? Boolean(body.notes?.length),
-      ...(body.notes ? { notes: body.notes.map((n) => buildNoteLink(n.url, n.label)) } : {}),
+      ...(notes ? { notes: notes.map((n) => buildNoteLink(n.url, n.label)) } : {}),
     };
     return (
       (await requireSession(c, event)) ??
@@ -183,13 +193,17 @@ adminRoutes.openapi(
     path: "/api/admin/events/{event}/import",
     summary: "Import a design-sessions wiki page into an event (new sessions added, changed ones edited)",
     security,
+    middleware: limitBody(MAX_ADMIN_IMPORT_BODY_BYTES),
     request: {
       params: EventParam,
       headers: IdempotencyHeader,
       body: {
         content: {
           "application/json": {
-            schema: z.object({ title: z.string().min(1).max(300), text: z.string().min(1).max(MAX_TEXT_BYTES) }),
+            schema: z.object({
+              title: lineText(MAX_EVENT_TITLE_CHARS).min(1),
+              text: utf8Text(MAX_IMPORT_TEXT_BYTES).min(1),
+            }),
           },
         },
         required: true,

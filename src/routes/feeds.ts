@@ -25,7 +25,7 @@ async function serveFeed(c: AppContext, format: FeedFormat, path: string | null)
     ifNoneMatch: c.req.header("if-none-match") ?? null,
     ifModifiedSince: c.req.header("if-modified-since") ?? null,
   };
-  if (isNotModified(conditional, feed.meta)) return c.body(null, 304, headers);
+  if (isNotModified(conditional, feed.meta, new Date())) return c.body(null, 304, headers);
   return c.body(feed.body, 200, { ...headers, "content-type": FEED_MEDIA_TYPES[format] });
 }
 

@@ -2,9 +2,11 @@
 // answer is the same whatever the address's state, so it reveals nothing; GETs from mail links only show a
 // button (link scanners follow GETs), the POSTs act. JSON requests get JSON answers, form posts get pages.
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import { Slug } from "../domain/event.ts";
+import { MAX_SUBSCRIPTION_BODY_BYTES } from "../domain/limits.ts";
 import { type TokenPurpose, signToken, verifyToken } from "../email/tokens.ts";
 import type { AppContext, AppEnv } from "../http/env.ts";
 import { type Issue, buildIssues, jsonError } from "../http/errors.ts";
@@ -41,6 +43,23 @@ export const SubscribeRequest = z.strictObject({
 });
 
 export const subscriptionRoutes = new Hono<AppEnv>();
+
+// Every form here is a few short fields: a larger body is refused (413) before it is read or parsed, with the
+// envelope for JSON and a page for a form.
+subscriptionRoutes.on(
+  "POST",
+  ["/subscriptions", "/subscriptions/confirm", "/subscriptions/unsubscribe"],
+  bodyLimit({
+    maxSize: MAX_SUBSCRIPTION_BODY_BYTES,
+    onError: (c) =>
+      answerError(
+        c,
+        (c.req.header("content-type") ?? "").includes("json"),
+        413,
+        `The request is larger than ${MAX_SUBSCRIPTION_BODY_BYTES} bytes.`,
+      ),
+  }),
+);
 
 subscriptionRoutes.post("/subscriptions", async (c) => {
   const json = (c.req.header("content-type") ?? "").includes("json");

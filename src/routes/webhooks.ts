@@ -3,8 +3,10 @@
 // A 2xx means stored (202) or already stored (200); a failure to store or queue answers 503 so the sender
 // retries, and the receipt's (source, external id) uniqueness makes the retry harmless.
 import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { z } from "zod";
 import { NotesEvent, type Observation } from "../domain/changes.ts";
+import { MAX_WEBHOOK_BODY_BYTES } from "../domain/limits.ts";
 import type { AppEnv } from "../http/env.ts";
 import { buildIssues, jsonError } from "../http/errors.ts";
 import { rejectOtherMethods } from "../http/methods.ts";
@@ -19,16 +21,30 @@ import {
 import { buildGithubExternalId, buildGithubTouches, verifyGithubSignature } from "../webhooks/github.ts";
 import { type Bytes, readStandardWebhookHeaders, splitSecrets, verifyStandardWebhook } from "../webhooks/standard.ts";
 
-export const MAX_BODY_BYTES = 1024 * 1024;
-
 type Ctx = Context<AppEnv>;
 type Item = { source: string; externalId: string; payload: Observation };
 
 export const webhookRoutes = new Hono<AppEnv>();
 
+// Every delivery is JSON (415 otherwise, before anything is read) of at most MAX_WEBHOOK_BODY_BYTES: a larger
+// declared Content-Length is refused unread, a larger stream as soon as it passes the cap.
+const WEBHOOK_PATHS = ["/webhooks/notes", "/webhooks/github", "/webhooks/etherpad"];
+webhookRoutes.on(
+  "POST",
+  WEBHOOK_PATHS,
+  async (c, next) => {
+    const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
+    if (type !== "application/json") return jsonError(c, 415, "Send the body as application/json.");
+    await next();
+  },
+  bodyLimit({
+    maxSize: MAX_WEBHOOK_BODY_BYTES,
+    onError: (c) => jsonError(c, 413, `The body is larger than ${MAX_WEBHOOK_BODY_BYTES} bytes.`),
+  }),
+);
+
 webhookRoutes.post("/webhooks/notes", async (c) => {
   const body = await readBody(c);
-  if (body instanceof Response) return body;
   const headers = readStandardWebhookHeaders(c.req.raw.headers);
   const verified = await verifyStandardWebhook(splitSecrets(c.env.WEBHOOK_SECRET), headers, body, new Date());
   if (!verified.ok) return jsonError(c, 401, `The webhook signature is not valid (${verified.reason}).`);
@@ -50,7 +66,6 @@ webhookRoutes.post("/webhooks/notes", async (c) => {
 
 webhookRoutes.post("/webhooks/github", async (c) => {
   const body = await readBody(c);
-  if (body instanceof Response) return body;
   if (!(await verifyGithubSignature(c.env.GITHUB_WEBHOOK_SECRET, c.req.header("x-hub-signature-256") ?? null, body))) {
     return jsonError(c, 401, "The X-Hub-Signature-256 signature is not valid.");
   }
@@ -79,7 +94,6 @@ webhookRoutes.post("/webhooks/github", async (c) => {
 
 webhookRoutes.post("/webhooks/etherpad", async (c) => {
   const body = await readBody(c);
-  if (body instanceof Response) return body;
   if (!(await verifyEtherpadKey(c.env.ETHERPAD_API_KEY, c.req.header("x-api-key") ?? null))) {
     return jsonError(c, 401, "The X-API-KEY is not valid.");
   }
@@ -109,34 +123,11 @@ webhookRoutes.post("/webhooks/etherpad", async (c) => {
   );
 });
 
-rejectOtherMethods(webhookRoutes, ["/webhooks/notes", "/webhooks/github", "/webhooks/etherpad"], "POST");
+rejectOtherMethods(webhookRoutes, WEBHOOK_PATHS, "POST");
 
-/** The raw body, or the answer to give: 415 unless JSON, 413 past the cap (declared or actually read). */
-async function readBody(c: Ctx): Promise<Bytes | Response> {
-  const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
-  if (type !== "application/json") return jsonError(c, 415, "Send the body as application/json.");
-  const tooLarge = () => jsonError(c, 413, `The body is larger than ${MAX_BODY_BYTES} bytes.`);
-  if (Number(c.req.header("content-length") ?? 0) > MAX_BODY_BYTES) return tooLarge();
-  const stream = c.req.raw.body;
-  if (!stream) return new Uint8Array();
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (let r = await reader.read(); !r.done; r = await reader.read()) {
-    size += r.value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel();
-      return tooLarge();
-    }
-    chunks.push(r.value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+/** The raw bytes, as signed: verified before any parsing (the size and type were checked above). */
+async function readBody(c: Ctx): Promise<Bytes> {
+  return new Uint8Array(await c.req.arrayBuffer());
 }
 
 /** UTF-8 JSON, checked against `schema` when given; a 400 with the issues otherwise. */

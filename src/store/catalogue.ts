@@ -1,6 +1,15 @@
 // D1, the system of record for the catalogue: events, sessions in page order, notes links in page order.
 // Reads parse with the domain schemas so that a drift between the tables and the code fails loudly.
 import { Event, type NoteLink, type Session } from "../domain/event.ts";
+import {
+  MAX_DESCRIPTION_CHARS,
+  MAX_EVENT_TITLE_CHARS,
+  MAX_HOST_CHARS,
+  MAX_HOSTS,
+  MAX_LABEL_CHARS,
+  MAX_SESSION_TITLE_CHARS,
+} from "../domain/limits.ts";
+import { fitLine, fitText } from "../domain/text.ts";
 
 type EventRow = { id: string; title: string };
 type SessionRow = {
@@ -42,19 +51,21 @@ export async function getEvent(db: D1Database, eventId: string): Promise<Event |
     list.push({
       url: l.url,
       kind: l.kind as NoteLink["kind"],
-      ...(l.label === null ? {} : { label: l.label }),
+      ...(l.label === null ? {} : { label: fitLine(l.label, MAX_LABEL_CHARS) }),
       watchable: l.watchable === 1,
     });
     notesBySession.set(l.session_id, list);
   }
+  // Texts are cut to their limits before the parse: rows written before the limits existed still load (and the
+  // next write of the event stores them cut), rather than stopping every edit that could fix them.
   return Event.parse({
     id: event.id,
-    title: event.title,
+    title: fitLine(event.title, MAX_EVENT_TITLE_CHARS),
     sessions: (sessions!.results as SessionRow[]).map((s): Session => ({
       id: s.id,
-      title: s.title,
-      description: s.description,
-      hosts: JSON.parse(s.hosts) as string[],
+      title: fitLine(s.title, MAX_SESSION_TITLE_CHARS),
+      description: fitText(s.description, MAX_DESCRIPTION_CHARS),
+      hosts: (JSON.parse(s.hosts) as string[]).slice(0, MAX_HOSTS).map((h) => fitLine(h, MAX_HOST_CHARS)),
       notesPublished: s.notes_published === 1,
       notes: notesBySession.get(s.id) ?? [],
     })),

@@ -1,6 +1,6 @@
 // The change log in D1. Each event numbers its changes 1, 2, 3 … (seq), assigned inside the insert so that
 // two writers cannot take the same number (UNIQUE (event_id, seq) fails the later batch, which retries).
-import { Change, type NewChange } from "../domain/changes.ts";
+import { Change, type NewChange, fitChange } from "../domain/changes.ts";
 
 type ChangeRow = {
   id: string;
@@ -17,6 +17,7 @@ type ChangeRow = {
   created_at: string;
 };
 
+/** A row as a Change; the schema cuts texts of rows written before the limits existed. */
 const toChange = (r: ChangeRow): Change =>
   Change.parse({
     id: r.id,
@@ -35,13 +36,15 @@ const toChange = (r: ChangeRow): Change =>
 
 /**
  * Appends a change unless one with its id exists (redelivered work inserts nothing). `when` is an optional SQL
- * condition with its bindings (e.g. "the pad is still in the state this change was computed from").
+ * condition with its bindings (e.g. "the pad is still in the state this change was computed from"). The session
+ * title, summary and excerpt are cut to their limits first: every feed and mail about the change copies them.
  */
 export function insertChange(
   db: D1Database,
-  c: NewChange,
+  change: NewChange,
   when?: { sql: string; binds: unknown[] },
 ): D1PreparedStatement {
+  const c = fitChange(change);
   return db
     .prepare(
       `INSERT INTO changes (id, event_id, seq, session_id, session_title, type, url, summary, excerpt,

@@ -3,6 +3,17 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index.ts";
+import {
+  MAX_ADMIN_EDIT_BODY_BYTES,
+  MAX_ADMIN_IMPORT_BODY_BYTES,
+  MAX_DESCRIPTION_CHARS,
+  MAX_HOST_CHARS,
+  MAX_HOSTS,
+  MAX_IMPORT_TEXT_BYTES,
+  MAX_LABEL_CHARS,
+  MAX_SESSION_TITLE_CHARS,
+  MAX_URL_CHARS,
+} from "../../src/domain/limits.ts";
 import { loadEvents } from "../../src/publish.ts";
 import seed from "../../data/sources/design-sessions-2019.txt?raw";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
@@ -195,5 +206,139 @@ describe("bad input", () => {
       url: "https://hackmd.io/b",
     });
     expect(res.status).toBe(503);
+  });
+});
+
+describe("PUT keeps what it omits", () => {
+  const path = (session: string) => `/api/admin/events/${EVENT}/sessions/${session}`;
+  const getSession = async (session: string) =>
+    (await (await exports.default.fetch(`http://sessionwire.test/api/events/${EVENT}/sessions/${session}`)).json()) as {
+      title: string;
+      description: string;
+      hosts: string[];
+      notesPublished: boolean;
+      notes: { url: string }[];
+    };
+
+  it("keeps the description, hosts, notesPublished and notes of an existing session", async () => {
+    const { description, hosts, notesPublished, notes } = await getSession("xen-toolstacks");
+    expect(notes).toHaveLength(2);
+    expect((await admin("PUT", path("xen-toolstacks"), { title: "Xen Toolstacks, again" })).status).toBe(202);
+    await processQueued();
+    expect(await getSession("xen-toolstacks")).toMatchObject({
+      title: "Xen Toolstacks, again",
+      ...{ description, hosts, notesPublished, notes },
+    });
+    const { results } = await env.DB.prepare("SELECT type, summary FROM changes").all();
+    expect(results).toEqual([{ type: "session.edited", summary: "Edited: title" }]);
+  });
+
+  it("merges when the edit is applied, so an edit queued behind another does not undo it", async () => {
+    const first = { title: "Xen Toolstacks", description: "The new daemon.", hosts: ["Ada Lovelace"] };
+    expect((await admin("PUT", path("xen-toolstacks"), first)).status).toBe(202);
+    expect((await admin("PUT", path("xen-toolstacks"), { title: "Xen Toolstacks 2" })).status).toBe(202);
+    await processQueued();
+    expect(await getSession("xen-toolstacks")).toMatchObject({ ...first, title: "Xen Toolstacks 2" });
+  });
+
+  it("gives a new session defaults, and publishes notes when a put adds a link and says nothing about it", async () => {
+    await admin("PUT", path("xen-and-arm"), { title: "Xen and Arm" });
+    await admin("PUT", path("xen-on-risc-v"), { title: "Xen on RISC-V", notes: [{ url: "https://hackmd.io/riscv" }] });
+    await processQueued();
+    expect(await getSession("xen-and-arm")).toMatchObject({
+      description: "",
+      hosts: [],
+      notesPublished: false,
+      notes: [],
+    });
+    expect(await getSession("xen-on-risc-v")).toMatchObject({
+      notesPublished: true,
+      notes: [{ url: "https://hackmd.io/riscv" }],
+      description: buildTestEvent().sessions[2]!.description,
+    });
+  });
+
+  it("says so in the OpenAPI document", async () => {
+    const doc = (await (await exports.default.fetch("http://sessionwire.test/api/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { summary: string; description: string }>>;
+    };
+    const put = doc.paths["/api/admin/events/{event}/sessions/{session}"]!.put!;
+    expect(put.summary).toMatch(/omitted fields keep their current value/);
+    expect(put.description).toMatch(
+      /Omitted fields \(description, hosts, notesPublished, notes\) keep their current value/,
+    );
+  });
+});
+
+describe("limits", () => {
+  const putPath = `/api/admin/events/${EVENT}/sessions/xen-toolstacks`;
+  const expectEnvelope = async (res: Response, status: number, code: string) => {
+    expect(res.status).toBe(status);
+    const body = (await res.json()) as { error: { code: string; message: string; issues?: { message: string }[] } };
+    expect(body.error.code).toBe(code);
+    return body.error;
+  };
+
+  it("answers 413 with the envelope for an edit body over MAX_ADMIN_EDIT_BODY_BYTES, 401 before it", async () => {
+    const body = { title: "X", description: "x".repeat(MAX_ADMIN_EDIT_BODY_BYTES) };
+    await expectEnvelope(await admin("PUT", putPath, body), 413, "payload_too_large");
+    await expectEnvelope(
+      await admin("POST", `${putPath}/notes`, {
+        url: "https://hackmd.io/a",
+        label: "x".repeat(MAX_ADMIN_EDIT_BODY_BYTES),
+      }),
+      413,
+      "payload_too_large",
+    );
+    await expectEnvelope(await admin("PUT", putPath, body, "wrong"), 401, "unauthorized");
+    expect(queued).toEqual([]);
+  });
+
+  it("answers 413 for an import over MAX_ADMIN_IMPORT_BODY_BYTES, and 400 for a text over 1 MiB of UTF-8", async () => {
+    const importPath = `/api/admin/events/${EVENT}/import`;
+    await expectEnvelope(
+      await admin("POST", importPath, { title: "X", text: "x".repeat(MAX_ADMIN_IMPORT_BODY_BYTES) }),
+      413,
+      "payload_too_large",
+    );
+    // 400,000 characters, 1,200,000 bytes: within the body cap, over the text's own limit, measured in bytes.
+    const error = await expectEnvelope(
+      await admin("POST", importPath, { title: "X", text: "€".repeat(400_000) }),
+      400,
+      "bad_request",
+    );
+    expect(error.issues![0]!.message).toBe(`Too big: expected at most ${MAX_IMPORT_TEXT_BYTES} bytes of UTF-8`);
+    expect(queued).toEqual([]);
+  });
+
+  it.each([
+    ["a title", { title: "x".repeat(MAX_SESSION_TITLE_CHARS + 1) }],
+    ["a title of only controls", { title: "\u202E\u0007" }],
+    ["a description", { title: "X", description: "x".repeat(MAX_DESCRIPTION_CHARS + 1) }],
+    ["a host", { title: "X", hosts: ["x".repeat(MAX_HOST_CHARS + 1)] }],
+    ["the hosts", { title: "X", hosts: Array.from({ length: MAX_HOSTS + 1 }, (_, i) => `Host ${i}`) }],
+    ["a notes URL", { title: "X", notes: [{ url: `https://hackmd.io/${"x".repeat(MAX_URL_CHARS)}` }] }],
+    ["a label", { title: "X", notes: [{ url: "https://hackmd.io/x", label: "x".repeat(MAX_LABEL_CHARS + 1) }] }],
+  ])("answers 400 for too long %s", async (_, body) => {
+    await expectEnvelope(await admin("PUT", putPath, body), 400, "bad_request");
+    expect(queued).toEqual([]);
+  });
+
+  it("stores titles, hosts and labels without control or bidi characters", async () => {
+    const res = await admin("PUT", putPath, {
+      title: "Xen\u202E Tool\u0007stacks\u2066",
+      hosts: ["Ada\u202D\nLovelace"],
+      notes: [{ url: "https://hackmd.io/x", label: "live\u2067 notes\u0000" }],
+    });
+    expect(res.status).toBe(202);
+    await processQueued();
+    const session = (await (
+      await exports.default.fetch(`http://sessionwire.test/api/events/${EVENT}/sessions/xen-toolstacks`)
+    ).json()) as { title: string; hosts: string[]; notes: { label?: string }[] };
+    expect(session).toMatchObject({
+      title: "Xen Tool stacks",
+      hosts: ["Ada Lovelace"],
+      notes: [{ label: "live notes" }],
+    });
   });
 });

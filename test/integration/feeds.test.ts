@@ -5,7 +5,15 @@ import { env, exports } from "cloudflare:workers";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index.ts";
+import {
+  MAX_EXCERPT_CHARS,
+  MAX_FEED_HEAD_BYTES,
+  MAX_FEED_ITEM_BYTES,
+  MAX_SESSION_TITLE_CHARS,
+  MAX_SUMMARY_CHARS,
+} from "../../src/domain/limits.ts";
 import { loadEvents, publish } from "../../src/publish.ts";
+import { insertChange as insertChangeRow } from "../../src/store/changes.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
 import { QUEUE_SEND_RESPONSE } from "../fixtures/queue.ts";
 
@@ -147,6 +155,15 @@ describe("conditional GET", () => {
     expect(await status({ "if-modified-since": "yesterday-ish" })).toBe(200);
   });
 
+  it("ignores an If-Modified-Since that is in the future or not an HTTP-date, and honours a valid past one", async () => {
+    expect(await status({ "if-modified-since": new Date(Date.now() + 60_000).toUTCString() })).toBe(200);
+    expect(await status({ "if-modified-since": "Fri, 31 Dec 9999 23:59:59 GMT" })).toBe(200);
+    expect(await status({ "if-modified-since": "garbage" })).toBe(200);
+    // Date.parse reads this one, and it is after Last-Modified; it is still no HTTP-date.
+    expect(await status({ "if-modified-since": "Nov 28 2026" })).toBe(200);
+    expect(await status({ "if-modified-since": new Date(Date.now() - 1000).toUTCString() })).toBe(304);
+  });
+
   it("lets a mismatched If-None-Match win over a matching date (RFC 9110)", async () => {
     expect(await status({ "if-none-match": '"stale"', "if-modified-since": lastModified })).toBe(200);
   });
@@ -236,5 +253,54 @@ describe("discovery and WebSub", () => {
     expect(new URLSearchParams(await request.text())).toEqual(
       new URLSearchParams({ "hub.mode": "publish", "hub.url": pings[0]! }),
     );
+  });
+});
+
+describe("change rows as large as issue 8's", () => {
+  const HUGE = "<&>\"'".repeat(400_000); // 2,000,000 characters
+
+  it("render small from rows written before the limits: feeds, pages and the change log", async () => {
+    await env.DB.prepare(
+      `INSERT INTO changes (id, event_id, seq, session_id, session_title, type, url, summary, excerpt, created_at)
+       VALUES ('chg_old', ?, 1, 'xen-toolstacks', ?, 'notes.updated', ?, ?, ?, '2026-11-27T10:00:00.000Z')`,
+    )
+      .bind(EVENT, HUGE, `https://hackmd.io/?${"&".repeat(2000)}`, HUGE.slice(0, 100_000), HUGE.slice(0, 100_000))
+      .run();
+    await publish(hubEnv);
+    for (const [path] of FEEDS) {
+      const body = await (await get(path)).text();
+      expect(new TextEncoder().encode(body).byteLength, path).toBeLessThanOrEqual(
+        MAX_FEED_HEAD_BYTES + MAX_FEED_ITEM_BYTES,
+      );
+      expect(body, path).toContain("Notes updated: ");
+    }
+    const log = (await (await get(`/api/events/${EVENT}/changes`)).json()) as {
+      changes: { sessionTitle: string; summary: string; excerpt: string }[];
+    };
+    expect(log.changes[0]!.sessionTitle).toHaveLength(MAX_SESSION_TITLE_CHARS);
+    const session = await (await get(`/api/events/${EVENT}/sessions/xen-toolstacks`)).text();
+    expect(session.length).toBeLessThan(20_000);
+    const page = await (await get(`/events/${EVENT}/sessions/xen-toolstacks`)).text();
+    expect(page.length).toBeLessThan(50_000);
+  });
+
+  it("are cut when written: insertChange stores the session title, summary and excerpt at their limits", async () => {
+    await insertChangeRow(env.DB, {
+      id: "chg_new",
+      event: EVENT,
+      session: "xen-toolstacks",
+      sessionTitle: HUGE,
+      type: "notes.updated",
+      url: "https://hackmd.io/0vZaSrKBT2iKWzpVMxDVvQ",
+      summary: HUGE,
+      excerpt: HUGE,
+      linesAdded: 1,
+      linesRemoved: 0,
+      at: "2026-11-27T10:00:00.000Z",
+    }).run();
+    const row = await env.DB.prepare(
+      "SELECT length(session_title) AS title, length(summary) AS summary, length(excerpt) AS excerpt FROM changes",
+    ).first();
+    expect(row).toEqual({ title: MAX_SESSION_TITLE_CHARS, summary: MAX_SUMMARY_CHARS, excerpt: MAX_EXCERPT_CHARS });
   });
 });

@@ -111,12 +111,12 @@ describe("publishing", () => {
 
   it("records a page that cannot be rendered and still publishes the rest", async () => {
     await loadEvents(env, [buildTestEvent()], now);
-    // A description far over any value we mean to store (a row written before inputs were bounded).
+    // A value cap that one session's page and the event page (which carries it) pass, and nothing else does.
     await env.DB.prepare("UPDATE sessions SET description = ? WHERE event_id = ? AND id = 'rust-and-xen'")
-      .bind("x".repeat(6 * 1024 * 1024), EVENT)
+      .bind("x".repeat(9_000), EVENT)
       .run();
     await env.DB.prepare("UPDATE events SET title = 'Renamed Summit' WHERE id = ?").bind(EVENT).run();
-    const result = await publish(env);
+    const result = await publish(env, undefined, { maxValueBytes: 8_000 });
     expect(result.failed).toEqual([siteKeys.event(EVENT), siteKeys.session(EVENT, "rust-and-xen")]);
     expect(result.remaining).toBe(0);
     // The other pages and every feed carry the new title; the failed keys keep their last good value.
@@ -135,13 +135,13 @@ describe("publishing", () => {
     await loadEvents(env, [buildTestEvent()], now);
     await env.DB.prepare("UPDATE events SET title = 'Renamed Summit' WHERE id = ?").bind(EVENT).run();
     const putSpy = vi.spyOn(env.SITE, "put");
-    const first = await publish(env, undefined, 6);
+    const first = await publish(env, undefined, { budget: 6 });
     // one list operation, then five writes; the rest is left for later
     expect(putSpy).toHaveBeenCalledTimes(5);
     expect(first.written).toBe(5);
     expect(first.remaining).toBeGreaterThan(0);
     let runs = 1;
-    for (let r = first; r.remaining > 0; runs++) r = await publish(env, undefined, 6);
+    for (let r = first; r.remaining > 0; runs++) r = await publish(env, undefined, { budget: 6 });
     expect(runs).toBeGreaterThan(2);
     expect(await publish(env)).toMatchObject({ written: 0, remaining: 0 });
   });

@@ -1,6 +1,7 @@
 // Subscribe (double opt-in), confirm and RFC 8058 unsubscribe, through the Worker's real fetch handler.
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { MAX_SUBSCRIPTION_BODY_BYTES } from "../../src/domain/limits.ts";
 import { signToken } from "../../src/email/tokens.ts";
 import { ErrorEnvelope } from "../../src/http/errors.ts";
 import { loadEvents } from "../../src/publish.ts";
@@ -206,6 +207,24 @@ describe("POST /subscriptions", () => {
       headers: { "content-type": "text/plain" },
     });
     expect(text.status).toBe(415);
+  });
+
+  it("answers 413 to a body over MAX_SUBSCRIPTION_BODY_BYTES: the envelope for JSON, a page for a form", async () => {
+    const padding = "x".repeat(MAX_SUBSCRIPTION_BODY_BYTES);
+    const json = await subscribeJson({ email: EMAIL, event: EVENT, padding });
+    expect(json.status).toBe(413);
+    expect(ErrorEnvelope.parse(await json.json()).error.code).toBe("payload_too_large");
+    const form = await subscribeForm({ email: EMAIL, event: EVENT, padding });
+    expect(form.status).toBe(413);
+    expect(form.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(await form.text()).toContain(`larger than ${MAX_SUBSCRIPTION_BODY_BYTES} bytes`);
+    const unsubscribe = await request("/subscriptions/unsubscribe?token=x", {
+      method: "POST",
+      body: new URLSearchParams({ "List-Unsubscribe": "One-Click", padding }),
+    });
+    expect(unsubscribe.status).toBe(413);
+    expect(await getRow()).toBeNull();
+    expect(sent).toEqual([]);
   });
 
   it.each([

@@ -5,7 +5,7 @@ import { Observation } from "../../src/domain/changes.ts";
 import { buildNoteLink } from "../../src/domain/event.ts";
 import { ErrorEnvelope } from "../../src/http/errors.ts";
 import { loadEvents } from "../../src/publish.ts";
-import { MAX_BODY_BYTES } from "../../src/routes/webhooks.ts";
+import { MAX_WEBHOOK_BODY_BYTES as MAX_BODY_BYTES } from "../../src/domain/limits.ts";
 import { verifyGithubSignature } from "../../src/webhooks/github.ts";
 import { encodeText, signStandardWebhook } from "../../src/webhooks/standard.ts";
 import { buildTestEvent, buildTestSession } from "../fixtures/catalogue.ts";
@@ -532,6 +532,12 @@ describe("POST /webhooks/github", () => {
     const { fetch } = await github("ping", {}, { headers: { "content-type": "application/x-www-form-urlencoded" } });
     await expectError(await fetch(), 415, "unsupported_media_type");
   });
+
+  it("answers 413 with the envelope for a signed delivery over the cap", async () => {
+    const { fetch } = await github("push", { ...push("refs/heads/main", []), padding: "x".repeat(MAX_BODY_BYTES) });
+    await expectError(await fetch(), 413, "payload_too_large");
+    expect(await listReceipts()).toEqual([]);
+  });
 });
 
 describe("POST /webhooks/etherpad", () => {
@@ -551,6 +557,12 @@ describe("POST /webhooks/etherpad", () => {
       "not-catalogued": [{ userId: "a.4", rev: 1 }],
     },
   };
+
+  it("answers 413 with the envelope for a body over the cap, before the key is checked", async () => {
+    const res = await etherpad({ pads: { big: [{ userId: "x".repeat(MAX_BODY_BYTES), rev: 1 }] } }, "wrong");
+    await expectError(res, 413, "payload_too_large");
+    expect(await listReceipts()).toEqual([]);
+  });
 
   it("maps each updated pad to its notes links on any host, at the highest revision, without text", async () => {
     const res = await etherpad(update);

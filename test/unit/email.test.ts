@@ -2,6 +2,14 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Change } from "../../src/domain/changes.ts";
+import {
+  MAX_DIGEST_CHANGES,
+  MAX_EVENT_TITLE_CHARS,
+  MAX_EXCERPT_CHARS,
+  MAX_ITEM_TITLE_CHARS,
+  MAX_SUMMARY_CHARS,
+  MAX_URL_CHARS,
+} from "../../src/domain/limits.ts";
 import { MAIL_SANITIZER_OPTIONS, sanitizeHtml } from "../../src/feeds/content.ts";
 import { escapeXml } from "../../src/feeds/escape.ts";
 import {
@@ -194,6 +202,56 @@ describe("buildDigestMail", () => {
     expect(text).toContain(`Unsubscribe: ${UNSUBSCRIBE_URL}\n`);
   });
 
+  describe("a busy day", () => {
+    const many = (n: number, overrides: Partial<Change> = {}) =>
+      Array.from({ length: n }, (_, i) =>
+        buildChange({
+          id: `chg-${i}`,
+          seq: i + 1,
+          summary: `change number ${i + 1}.`,
+          at: new Date(Date.UTC(2019, 6, 10, 0, i)).toISOString(),
+          ...overrides,
+        }),
+      );
+    const EVENT_PAGE = `${BASE}/events/xen-2019`;
+
+    it("lists the newest MAX_DIGEST_CHANGES and links the rest, in both parts", () => {
+      const changes = many(MAX_DIGEST_CHANGES + 5, { session: null, sessionTitle: null });
+      const { subject, text, html } = digestMail(changes);
+      expect(subject).toBe(`Daily digest: ${MAX_DIGEST_CHANGES + 5} changes in Xen Design Sessions 2019`);
+      for (const part of [text, html]) {
+        expect(part).toContain(`change number ${MAX_DIGEST_CHANGES + 5}.`);
+        expect(part).toContain(`change number 6.`);
+        expect(part).not.toContain(`change number 5.`);
+        expect(part.match(/change number \d+\./g)).toHaveLength(MAX_DIGEST_CHANGES);
+      }
+      expect(text).toContain(`\nand 5 more changes: ${EVENT_PAGE}\n`);
+      expect(html).toContain(`and 5 more changes: <a href="${EVENT_PAGE}" style="color:#0969da;">${EVENT_PAGE}</a>`);
+    });
+
+    it("links the session page for a session's changes, or the scope it is told", () => {
+      const changes = many(MAX_DIGEST_CHANGES + 1);
+      expect(digestMail(changes).text).toContain(`and 1 more change: ${SESSION_URL}\n`);
+      const scoped = buildDigestMail({
+        from: FROM,
+        to: TO,
+        scopeTitle: "Xen Design Sessions 2019",
+        changes,
+        eventTitles: new Map([["xen-2019", "Xen Design Sessions 2019"]]),
+        baseUrl: BASE,
+        unsubscribeUrl: UNSUBSCRIBE_URL,
+        day: "2019-07-10",
+        scope: { eventId: "xen-2019", sessionId: "" },
+      });
+      expect(scoped.text).toContain(`and 1 more change: ${EVENT_PAGE}\n`);
+    });
+
+    it("has no such line when every change is listed", () => {
+      const { text, html } = digestMail(many(MAX_DIGEST_CHANGES));
+      for (const part of [text, html]) expect(part).not.toMatch(/more change/);
+    });
+  });
+
   it("counts the changes in the subject and carries the RFC 8058 headers", () => {
     const mail = digestMail(changes);
     expect(mail.subject).toBe("Daily digest: 3 changes in Xen Design Sessions 2019");
@@ -283,6 +341,37 @@ describe("hostile input", () => {
     ];
     for (const mail of mails) expectNoLiveMarkup(mail.html);
     expect(hrefsOf(mails[0]!.html)).toHaveLength(url.startsWith("https:") ? 4 : 3);
+  });
+
+  it("renders small and clean from changes as large as issue 8's", () => {
+    const huge = "<&>\"'\u202E".repeat(400_000);
+    const evil = buildChange({
+      sessionTitle: huge,
+      summary: huge,
+      excerpt: huge,
+      url: `https://pad.example/?${"&".repeat(2020)}`,
+    });
+    const mails = [
+      changeMail(evil, { eventTitle: huge }),
+      digestMail(
+        Array.from({ length: 100 }, (_, i) => ({ ...evil, id: `chg-${i}`, seq: i + 1 })),
+        huge,
+      ),
+    ];
+    // Per change: its title, event title, summary, excerpt, notes URL and three page or feed URLs (~100 each),
+    // each character at most 6 bytes once HTML-escaped; the digest lists at most MAX_DIGEST_CHANGES.
+    const perChange =
+      6 * (MAX_ITEM_TITLE_CHARS + MAX_EVENT_TITLE_CHARS + MAX_SUMMARY_CHARS + MAX_EXCERPT_CHARS + MAX_URL_CHARS + 300) +
+      1024;
+    const [single, digest] = mails.map((m) => m.text.length + m.html.length);
+    expect(single).toBeLessThan(2 * perChange + 2048);
+    expect(digest).toBeLessThan(2 * MAX_DIGEST_CHANGES * perChange + 2048);
+    for (const mail of mails) {
+      expect(mail.subject.length).toBeLessThanOrEqual(MAX_SUBJECT_LENGTH);
+      for (const part of [mail.subject, mail.text, mail.html]) expect(part).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/);
+    }
+    expect(mails[0]!.subject).toHaveLength(MAX_ITEM_TITLE_CHARS);
+    expect(mails[0]!.text).toContain(`Notes: https://pad.example/?${"&".repeat(2020)}\n`);
   });
 
   it("the mail sanitizer really rewrites markup in workerd (it is not a no-op)", () => {

@@ -3,6 +3,8 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { renderAtom } from "../../src/feeds/atom.ts";
 import { buildItemHtml, buildItemText, sanitizeHtml } from "../../src/feeds/content.ts";
+import { MAX_CATEGORY_CHARS, MAX_LINK_TEXT_CHARS, MAX_SCOPE_TITLE_CHARS } from "../../src/domain/limits.ts";
+import { cleanLine, cleanText, fitLine } from "../../src/domain/text.ts";
 import { cleanXmlText, escapeXml } from "../../src/feeds/escape.ts";
 import { renderJsonFeed } from "../../src/feeds/json.ts";
 import { type Feed, type FeedItem, MAX_FEED_ITEMS } from "../../src/feeds/model.ts";
@@ -158,7 +160,8 @@ describe("item content", () => {
     ]) {
       const html = buildItemHtml(buildItem({ notesUrl: url }));
       expect(html, url).not.toContain("<a");
-      expect(html, url).toContain(`<strong>Notes:</strong> ${escapeXml(url)}</p>`);
+      // Shown as the one line of text it is (blanks folded), not linked.
+      expect(html, url).toContain(`<strong>Notes:</strong> ${escapeXml(fitLine(url, MAX_LINK_TEXT_CHARS))}</p>`);
     }
     expect(buildItemHtml(buildItem({ notesUrl: ' HTTPS://pad.example/p/"><script>' }))).toContain(
       '<a href="https://pad.example/p/%22%3E%3Cscript%3E">',
@@ -211,6 +214,32 @@ describe("renderRss", () => {
     expect(rss.channel["atom:link"]).toEqual([
       { "@href": `${BASE}/events/xen-2019/feed.rss`, "@rel": "self", "@type": "application/rss+xml" },
     ]);
+  });
+});
+
+describe("RSS plain-text fields, which readers may render as HTML", () => {
+  const evil = "<script>alert(1)</script> & <b>x</b>";
+  const rssOf = (text: string) => {
+    const xml = renderRss(
+      buildTestFeed({ title: text, description: text, items: [buildItem({ title: text, categories: [text] })] }),
+    );
+    expectWellFormed(xml);
+    const { channel } = parseXml(xml).rss;
+    return [channel.title, channel.description, channel.item[0].title, channel.item[0].category[0]];
+  };
+
+  it("show markup literally: after XML parsing no element is left, only escaped text", () => {
+    expect(rssOf(evil)).toEqual(Array(4).fill("&lt;script>alert(1)&lt;/script> & &lt;b>x&lt;/b>"));
+    // Atom says type="text" and JSON Feed titles are text by definition: there the title stays as written.
+    expect(text(parseXml(renderAtom(buildTestFeed({ items: [buildItem({ title: evil })] }))).feed.entry[0].title)).toBe(
+      evil,
+    );
+  });
+
+  it("leave ordinary titles plain, escaping only an & that could start a character reference", () => {
+    expect(rssOf("Xen & ARM")).toEqual(Array(4).fill("Xen & ARM"));
+    expect(rssOf("x86 -> Arm, 1 > 0")[0]).toBe("x86 -> Arm, 1 > 0");
+    expect(rssOf("AT&T &copy &#106; a<b")[0]).toBe("AT&amp;T &amp;copy &amp;#106; a&lt;b");
   });
 });
 
@@ -345,21 +374,33 @@ describe("untrusted text", () => {
       buildItem({ id: `chg-${i}`, title: s, summary: s, excerpt: s, notesUrl: s, categories: [s, all] }),
     ),
   });
-  const expectedText = (s: string) => cleanXmlText(`${s}\n\n${s}\n\nNotes: `);
+  // Summary, excerpt (left out when cleaning empties it) and notes link, each cleaned.
+  const expectedText = (s: string) => {
+    const clean = cleanText(s);
+    return `${clean}${clean ? `\n\n${clean}` : ""}\n\nNotes: `;
+  };
+  /** RSS plain-text fields are HTML as far as readers know: no markup, and decoded they are the text. */
+  const expectHtmlText = (html: string, plain: string) => {
+    expect(html).not.toContain("<");
+    expect(decodeHtml(html)).toBe(plain);
+  };
 
   it("leaves RSS well-formed with no live markup", () => {
     const xml = renderRss(feed);
     expectWellFormed(xml);
     const { channel } = parseXml(xml).rss;
-    expect(channel.title).toBe(cleanXmlText(all));
+    expectHtmlText(channel.title, fitLine(all, MAX_SCOPE_TITLE_CHARS));
+    expectHtmlText(channel.description, fitLine(all, MAX_SCOPE_TITLE_CHARS));
     channel.item.forEach((item: Node, i: number) => {
       const s = XSS_CORPUS[i]!;
-      expect(item.title).toBe(cleanXmlText(s));
-      expect(item.category).toEqual([cleanXmlText(s), cleanXmlText(all)]);
+      expectHtmlText(item.title, cleanLine(s));
+      expect(item.category).toHaveLength(2);
+      expectHtmlText(item.category[0], cleanLine(s));
+      expectHtmlText(item.category[1], fitLine(all, MAX_CATEGORY_CHARS));
       expectNoLiveMarkup(item.description);
       expectNoLiveMarkup(item["content:encoded"]);
       // The summary reads as the (cleaned) text it was: escaped once, not lost or doubled.
-      expect(decodeHtml(item.description.match(/^<p>(.*?)<\/p>/s)[1])).toBe(cleanXmlText(s));
+      expect(decodeHtml(item.description.match(/^<p>(.*?)<\/p>/s)[1])).toBe(cleanText(s));
     });
   });
 
@@ -368,7 +409,7 @@ describe("untrusted text", () => {
     expectWellFormed(xml);
     parseXml(xml).feed.entry.forEach((entry: Node, i: number) => {
       const s = XSS_CORPUS[i]!;
-      expect(text(entry.title)).toBe(cleanXmlText(s));
+      expect(text(entry.title)).toBe(cleanLine(s));
       expect(text(entry.summary).startsWith(expectedText(s))).toBe(true);
       expectNoLiveMarkup(text(entry.content));
     });
@@ -382,7 +423,7 @@ describe("untrusted text", () => {
     for (const s of strings) expect(s).not.toMatch(FORBIDDEN);
     json.items.forEach((item: Node, i: number) => {
       const s = XSS_CORPUS[i]!;
-      expect(item.title).toBe(cleanXmlText(s));
+      expect(item.title).toBe(cleanLine(s));
       expect(item.content_text.startsWith(expectedText(s))).toBe(true);
       expectNoLiveMarkup(item.content_html);
     });
@@ -401,7 +442,7 @@ describe("untrusted text", () => {
         const feed = buildTestFeed({ title, description: summary, items: [item] });
         for (const render of Object.values(XML_RENDERERS)) expectWellFormed(render(feed));
         const json = JSON.parse(renderJsonFeed(feed));
-        expect(json.title).toBe(cleanXmlText(title));
+        expect(json.title).toBe(cleanLine(title));
         expect(json.items[0].content_text).toBe(buildItemText(item));
         expect(json.items[0].content_text).not.toMatch(FORBIDDEN);
       }),
