@@ -9,7 +9,9 @@ ALTER TABLE receipts ADD COLUMN sweeps INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE receipts ADD COLUMN retry_at TEXT;
 ALTER TABLE receipts ADD COLUMN failed_at TEXT;
 ALTER TABLE receipts ADD COLUMN error TEXT;
--- The sweep reads unprocessed, unfailed receipts in this order (the same expression as its ORDER BY).
+-- The sweep reads unprocessed, unfailed receipts in this order (the same expression as its ORDER BY); it
+-- replaces the index of all unprocessed ones, which would make it wade through the failed ones.
+DROP INDEX receipts_unprocessed;
 CREATE INDEX receipts_sweep ON receipts (COALESCE(retry_at, received_at)) WHERE processed_at IS NULL AND failed_at IS NULL;
 CREATE INDEX receipts_failed ON receipts (failed_at) WHERE failed_at IS NOT NULL;
 

@@ -299,6 +299,36 @@ describe("a fan-out that crashed", () => {
   }, 120_000);
 });
 
+describe("a large fan-out", () => {
+  it("is planned in bounded steps: each change message queues 25,000 recipients at most, then hands on", async () => {
+    await addAudience(25_100);
+    await addChange();
+    await tick(0, () => "drop"); // hand-over only: the change message is lost
+    queued.push({ body: { v: 1, type: "change", changeId: CHANGE }, attempts: 1 });
+    const plan = async () => {
+      const ids = await deliverBatch("sessionwire-notify", queued.splice(0, 1));
+      expect(ids.retried.size).toBe(0);
+    };
+    await plan();
+    const deliver = queued.filter((m) => m.body.type === "deliver");
+    expect(deliver).toHaveLength(250);
+    expect(queued.at(-1)!.body).toEqual({ v: 1, type: "change", changeId: CHANGE });
+    expect(await fanout()).toMatchObject({ cursor: "s24999", planned_at: null });
+    // The hand-on message continues from the cursor, and the pass ends.
+    queued = queued.slice(-1);
+    await plan();
+    expect(queued.map((m) => m.body)).toEqual([
+      {
+        v: 1,
+        type: "deliver",
+        changeId: CHANGE,
+        subscriberIds: Array.from({ length: 100 }, (_, i) => `s${25_000 + i}`),
+      },
+    ]);
+    expect(await fanout()).toMatchObject({ cursor: "s25099", planned_at: expect.any(String) });
+  }, 120_000);
+});
+
 describe("whatever the queue and the isolate do", () => {
   it("every recipient gets the change exactly once", async () => {
     await fc.assert(
