@@ -1,15 +1,16 @@
 // Cron dispatch (wrangler.toml [triggers]). Every 10 minutes: poll watched pads, settle pads whose quiet
-// period ran out (in case their settle message was lost), re-queue receipts stored but never processed,
-// hand changes a crash left in the mail outbox to NOTIFY. Daily: queue the digests of the last 24 hours and
-// forget receipts past their 7-day retention.
+// period ran out (in case their settle message was lost), re-queue receipts stored but never processed (or
+// give up on them), hand changes a crash left in the mail outbox to NOTIFY, and drive fan-outs that stalled
+// (recover.ts). Daily: queue the digests of the last 24 hours and forget receipts past their 7-day retention.
 import { parseQuietPeriod } from "../domain/settle.ts";
 import type { ChangesEnv } from "../queue/changes.ts";
 import { queueRecipientBatches } from "../queue/notify.ts";
 import { handOverChanges } from "../queue/outbox.ts";
 import { listDigestRecipientIds } from "../store/deliveries.ts";
 import { listSettledPads } from "../store/pads.ts";
-import { deleteExpiredReceipts, listStaleReceipts } from "../store/receipts.ts";
+import { deleteExpiredReceipts } from "../store/receipts.ts";
 import { pollWatchedLinks } from "./poll.ts";
+import { driveFanouts, planReceiptSweep } from "./recover.ts";
 
 export const POLL_CRON = "*/10 * * * *";
 export const DAILY_CRON = "17 3 * * *";
@@ -24,18 +25,23 @@ export async function handleScheduled(controller: { cron: string; scheduledTime:
     console.log(`cron: queued ${digests} digest batch(es), forgot ${deleted} expired receipt(s)`);
     return;
   }
-  const stale = await listStaleReceipts(env.DB, new Date(now.getTime() - STALE_MS));
+  const sweep = await planReceiptSweep(env.DB, now);
   const quietSince = new Date(now.getTime() - parseQuietPeriod(env.QUIET_PERIOD_SECONDS) * 1000);
   const settled = await listSettledPads(env.DB, quietSince);
   const messages = [
-    ...stale.map((receiptId) => ({ body: { v: 1 as const, type: "receipt" as const, receiptId } })),
+    ...sweep.messages,
     ...settled.map((key) => ({ body: { v: 1 as const, type: "settle" as const, ...key } })),
   ];
-  if (messages.length) await env.CHANGES.sendBatch(messages);
-  const handedOver = await handOverChanges(env, new Date(now.getTime() - STALE_MS));
+  for (let i = 0; i < messages.length; i += 100) await env.CHANGES.sendBatch(messages.slice(i, i + 100));
+  // Recorded after the messages went out: a failed send leaves the receipts due, to be re-queued next time.
+  if (sweep.statements.length) await env.DB.batch(sweep.statements);
+  const handedOver = await handOverChanges(env, new Date(now.getTime() - STALE_MS), undefined, now);
+  const fanouts = await driveFanouts(env, now);
   const summary = await pollWatchedLinks(env, now);
   console.log(
-    `cron: re-queued ${stale.length} receipt(s), settled ${settled.length} pad(s), handed ${handedOver} change(s) to mail, polled`,
+    `cron: re-queued ${sweep.requeued} receipt(s) and gave up on ${sweep.failed}, settled ${settled.length} pad(s), handed ${handedOver} change(s) to mail, fan-outs`,
+    fanouts,
+    "polled",
     summary,
   );
 }

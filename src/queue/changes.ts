@@ -31,7 +31,7 @@ import {
   putPendingText,
   settlePendingText,
 } from "../store/pads.ts";
-import { type Receipt, getReceipt, markReceiptProcessed } from "../store/receipts.ts";
+import { type Receipt, getReceipt, markReceiptFailed, markReceiptProcessed } from "../store/receipts.ts";
 import { fetchNotesText } from "../watch/fetch.ts";
 import { hashText } from "../watch/hash.ts";
 import { parseWatchHosts } from "../cron/poll.ts";
@@ -51,14 +51,13 @@ export const FETCH_TIMEOUT_MS = 10_000;
 const PUBLISH_RETRY_SECONDS = 2;
 
 export async function handleChangesBatch(batch: MessageBatch<unknown>, env: ChangesEnv): Promise<void> {
-  await consumeBatch(
-    batch,
-    env.DB,
-    ChangesMessage,
-    (message) => processChangesMessage(message, env, new Date()),
-    (err) =>
+  await consumeBatch(batch, env.DB, ChangesMessage, (message) => processChangesMessage(message, env, new Date()), {
+    classify: (err) =>
       err instanceof PermanentError || err instanceof EditError || err instanceof ImportError ? "permanent" : "retry",
-  );
+    // A receipt that can never be processed is marked failed with its error: the sweep never re-queues it.
+    onPermanent: (message, error, now) =>
+      message.type === "receipt" ? [markReceiptFailed(env.DB, message.receiptId, error, now)] : [],
+  });
 }
 
 export async function processChangesMessage(message: ChangesMessage, env: ChangesEnv, now: Date): Promise<void> {
@@ -67,7 +66,7 @@ export async function processChangesMessage(message: ChangesMessage, env: Change
   if (message.type === "publish") return finishPublish(env, message.eventIds);
   const receipt = await getReceipt(env.DB, message.receiptId);
   if (!receipt) throw new PermanentError(`receipt ${message.receiptId} not found (expired?)`);
-  if (receipt.processedAt) return;
+  if (receipt.processedAt || receipt.failedAt) return;
   if (receipt.payload.kind === "notes") await processNotes(env, receipt, receipt.payload, now);
   else await processEdit(env, receipt, receipt.payload.edit, now);
   await markReceiptProcessed(env.DB, receipt.id, now).run();

@@ -1,6 +1,7 @@
 // Versioned bodies of the messages on the CHANGES queue. Anything that does not parse is recorded and acked.
 import { z } from "zod";
 import { Slug } from "../domain/event.ts";
+import { buildSubject } from "../store/failures.ts";
 
 export const ChangesMessage = z.discriminatedUnion("type", [
   /** A stored receipt to process (its payload is in D1: notes text can exceed a message's 128 KB). */
@@ -16,7 +17,10 @@ export type ChangesMessage = z.infer<typeof ChangesMessage>;
 
 /** Bodies of the NOTIFY queue: each names at most 100 subscribers, so each send batch is acked on its own. */
 export const NotifyMessage = z.discriminatedUnion("type", [
-  /** A published change: find its recipients (by cursor) and queue "deliver" batches of them. */
+  /**
+   * A change handed to mail: continue its fan-out's current planning pass (queue "deliver" batches of the
+   * recipients without a sent or failed ledger row, from the cursor stored in its fan-out row).
+   */
   z.object({ v: z.literal(1), type: z.literal("change"), changeId: z.string().min(1) }),
   /** Send one change to these subscribers, one mail each, through the send ledger. */
   z.object({
@@ -37,3 +41,23 @@ export const NotifyMessage = z.discriminatedUnion("type", [
   z.object({ v: z.literal(1), type: z.literal("confirm"), subscriberId: z.string().min(1) }),
 ]);
 export type NotifyMessage = z.infer<typeof NotifyMessage>;
+
+/**
+ * What a message is about, for its failures row: a receipt's message that dies after every sweep keeps
+ * updating one row. Null for a body that is neither queue's message.
+ */
+export function describeSubject(body: unknown): string | null {
+  const changes = ChangesMessage.safeParse(body);
+  if (changes.success) {
+    const m = changes.data;
+    if (m.type === "receipt") return buildSubject.receipt(m.receiptId);
+    if (m.type === "settle") return buildSubject.pad(m);
+    return buildSubject.websub(m.feedUrl);
+  }
+  const notify = NotifyMessage.safeParse(body);
+  if (!notify.success) return null;
+  const m = notify.data;
+  if (m.type === "change" || m.type === "deliver") return buildSubject.fanout(m.changeId);
+  if (m.type === "digest") return buildSubject.digest(m.until);
+  return buildSubject.confirm(m.subscriberId);
+}

@@ -121,9 +121,15 @@ export async function listUnnotifiedChangeIds(db: D1Database, before: Date, even
   return results.map((r) => r.id);
 }
 
-export async function markNotified(db: D1Database, ids: string[], now: Date): Promise<void> {
-  await db
-    .prepare("UPDATE changes SET notified_at = ? WHERE id IN (SELECT value FROM json_each(?))")
-    .bind(now.toISOString(), JSON.stringify(ids))
-    .run();
+/**
+ * Marks changes handed to mail (the outbox); RETURNING names those this call marked, so of two racing
+ * hand-overs only one queues each change.
+ */
+export function buildMarkNotified(db: D1Database, ids: string[], now: Date): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE changes SET notified_at = ? WHERE id IN (SELECT value FROM json_each(?)) AND notified_at IS NULL
+       RETURNING id`,
+    )
+    .bind(now.toISOString(), JSON.stringify(ids));
 }

@@ -145,6 +145,8 @@ describe("fan-out", () => {
             env.DB.prepare("DELETE FROM subscribers"),
             env.DB.prepare("DELETE FROM deliveries"),
             env.DB.prepare("DELETE FROM addresses"),
+            // Each run reuses the change id, so its fan-out row (opened by the first "change" message) goes too.
+            env.DB.prepare("DELETE FROM fanouts"),
           ]);
           const subs = people.map((p, i) => ({
             id: `p${String(i).padStart(3, "0")}`,

@@ -1,0 +1,124 @@
+// Recovery, run by the 10-minute cron: whatever the queues lost or gave up on is found in D1 and queued again.
+// Receipts: unprocessed ones are re-queued in a fair order with backoff (buildSweepDelayMs), at most
+// RECEIPTS_PER_SWEEP a run; one still unprocessed after MAX_RECEIPT_SWEEPS re-queues is marked failed. Fan-outs:
+// one idle while recipients are still owed its mail is driven again (its planner resumed, or a new pass over the
+// recipients without a final ledger row), at most FANOUTS_PER_SWEEP a run; one still owing mail after
+// MAX_FANOUT_DRIVES drives is closed, and what it owes is recorded as a failure.
+import type { ChangesEnv } from "../queue/changes.ts";
+import { MAX_FANOUT_DRIVES, MAX_RECEIPT_SWEEPS, RECEIPT_FIRST_WAIT_MS, buildSweepDelayMs } from "../queue/policy.ts";
+import { getChange } from "../store/changes.ts";
+import { type FanoutScope, countUnsentRecipients, listUnsentRecipientIds } from "../store/deliveries.ts";
+import { buildFanoutCompletion, buildFanoutDrive, listDueFanouts } from "../store/fanouts.ts";
+import { buildFailureUpserts, buildSubject } from "../store/failures.ts";
+import { buildReceiptGiveUps, buildReceiptRequeues, listDueReceipts } from "../store/receipts.ts";
+
+/**
+ * Ten sendBatch calls of 100 at most. A re-queue moves a receipt's place in line to 10 minutes or more in the
+ * future, so none comes back ahead of a receipt already due: one lost behind k others is re-queued within
+ * ⌈k / 1,000⌉ + 1 sweeps.
+ */
+export const RECEIPTS_PER_SWEEP = 1000;
+/** Each costs the cron two or three D1 queries; their "change" messages go out in one sendBatch. */
+export const FANOUTS_PER_SWEEP = 50;
+const CHANGES_QUEUE = "sessionwire-changes";
+const NOTIFY_QUEUE = "sessionwire-notify";
+
+/**
+ * What this sweep does with the receipts that are due: the messages that re-queue them, and the statements that
+ * record it (to commit after the messages went out) and give up on the spent ones.
+ */
+export async function planReceiptSweep(db: D1Database, now: Date) {
+  const due = await listDueReceipts(db, now, RECEIPT_FIRST_WAIT_MS, RECEIPTS_PER_SWEEP);
+  const spent = due.filter((r) => r.sweeps >= MAX_RECEIPT_SWEEPS);
+  const retry = due.filter((r) => r.sweeps < MAX_RECEIPT_SWEEPS);
+  return {
+    messages: retry.map((r) => ({ body: { v: 1 as const, type: "receipt" as const, receiptId: r.id } })),
+    statements: [
+      ...buildReceiptRequeues(
+        db,
+        retry.map((r) => ({ id: r.id, retryAt: new Date(now.getTime() + buildSweepDelayMs(r.sweeps + 1)) })),
+      ),
+      ...buildReceiptGiveUps(
+        db,
+        spent.map((r) => ({
+          id: r.id,
+          sweeps: r.sweeps,
+          error: `not processed after ${r.sweeps} re-queues${r.lastError ? `; last error: ${r.lastError}` : ""}`,
+        })),
+        CHANGES_QUEUE,
+        now,
+      ),
+    ],
+    requeued: retry.length,
+    failed: spent.length,
+  };
+}
+
+/**
+ * Looks at the fan-outs that have been idle until their due time: completes those whose recipients all have a
+ * final ledger row, closes those driven too often (recording what they still owe), and drives the rest by
+ * queuing a "change" message that resumes or restarts their planning pass.
+ */
+export async function driveFanouts(env: Pick<ChangesEnv, "DB" | "NOTIFY">, now: Date) {
+  const due = await listDueFanouts(env.DB, now, FANOUTS_PER_SWEEP);
+  const statements: D1PreparedStatement[] = [];
+  const driven: string[] = [];
+  const summary = { completed: 0, closed: 0, driven: 0 };
+  for (const fanout of due) {
+    const change = await getChange(env.DB, fanout.changeId);
+    if (!change) {
+      statements.push(buildFanoutCompletion(env.DB, fanout.changeId, now, "the change no longer exists"));
+      summary.closed++;
+      continue;
+    }
+    const scope: FanoutScope = {
+      changeId: change.id,
+      eventId: change.event,
+      sessionId: change.session,
+      handedAt: fanout.handedAt,
+    };
+    if ((await listUnsentRecipientIds(env.DB, scope, "", 1)).length === 0) {
+      statements.push(buildFanoutCompletion(env.DB, change.id, now));
+      summary.completed++;
+    } else if (fanout.drives >= MAX_FANOUT_DRIVES) {
+      const owed = await countUnsentRecipients(env.DB, scope);
+      const error = `gave up after ${fanout.drives} drives: ${owed} recipient(s) never got this change`;
+      const sample = await listUnsentRecipientIds(env.DB, scope, "", 100);
+      statements.push(
+        buildFanoutCompletion(env.DB, change.id, now, error),
+        buildFailureUpserts(
+          env.DB,
+          [
+            {
+              subject: buildSubject.fanout(change.id),
+              queue: NOTIFY_QUEUE,
+              messageId: "sweep",
+              attempts: fanout.drives,
+              body: { changeId: change.id, owed, subscriberIds: sample },
+              error,
+            },
+          ],
+          now,
+        ),
+      );
+      summary.closed++;
+    } else {
+      // A pass that never reached its end is resumed where its cursor stands; a finished one that still left
+      // recipients without a final row is followed by a new pass over exactly those.
+      const restart = fanout.plannedAt !== null;
+      statements.push(
+        buildFanoutDrive(env.DB, change.id, restart, new Date(now.getTime() + buildSweepDelayMs(fanout.drives + 1))),
+      );
+      driven.push(change.id);
+      summary.driven++;
+    }
+  }
+  // The drives are committed before their messages go out, so a planner that runs at once finds its pass reset
+  // (a lost send only delays the fan-out until it is due again).
+  if (statements.length) await env.DB.batch(statements);
+  if (driven.length)
+    await env.NOTIFY.sendBatch(
+      driven.map((changeId) => ({ body: { v: 1 as const, type: "change" as const, changeId } })),
+    );
+  return summary;
+}
