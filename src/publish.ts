@@ -14,7 +14,7 @@ import { FEED_FORMATS, type Feed, MAX_FEED_ITEMS } from "./feeds/model.ts";
 import { renderFeed } from "./feeds/render.ts";
 import { buildPutEventStatements, getEvent, listEvents } from "./store/catalogue.ts";
 import { listChanges, listRecentChanges } from "./store/changes.ts";
-import { recordFailure } from "./store/failures.ts";
+import { buildSubject, recordFailure } from "./store/failures.ts";
 import {
   CHANGES_PAGE_SIZE,
   type EventPage,
@@ -160,8 +160,16 @@ function planFeed(feed: Feed): Planned[] {
 
 async function recordPublishFailure(db: D1Database, key: string, err: unknown) {
   console.error("publish: could not render", key, err);
-  const message = err instanceof Error ? err.message : String(err);
-  await recordFailure(db, "publish", { id: key, attempts: 1, body: null }, message, new Date()).catch((e: unknown) =>
+  const error = err instanceof Error ? err.message : String(err);
+  const failure = {
+    subject: buildSubject.publish(key),
+    queue: "publish",
+    messageId: key,
+    attempts: 1,
+    body: null,
+    error,
+  };
+  await recordFailure(db, failure, new Date()).catch((e: unknown) =>
     console.error("publish: could not record the failure", key, e),
   );
 }
@@ -203,5 +211,9 @@ export async function loadEvents(env: PublishEnv, events: Event[], now: Date) {
     await env.DB.batch(buildPutEventStatements(env.DB, event, now));
     added++;
   }
-  return { added, kept: events.length - added, ...(await publish(env, undefined, { budget: Number.POSITIVE_INFINITY })) };
+  return {
+    added,
+    kept: events.length - added,
+    ...(await publish(env, undefined, { budget: Number.POSITIVE_INFINITY })),
+  };
 }

@@ -160,7 +160,7 @@ async function processNotes(
   if (linked.changes.length) await commitEdit(env, receipt, { event: linked.event, changes: [] }, now);
   const version = await buildPadVersion(receipt, text, obs.revision ?? null);
   // Ordering and the quiet period run on when the edit came in, not on when it is processed (retries are late).
-  const receivedAt = (await readReceivedAt(env.DB, receipt.id)) ?? now;
+  const receivedAt = new Date(receipt.receivedAt);
   if (receipt.source === "poll" && !(await hasPadVersion(env.DB, key))) {
     // The poller's first look at a pad that was in the catalogue before us: a baseline, not news.
     await putBaselineText(env.DB, key, version, receivedAt);
@@ -184,15 +184,6 @@ async function buildPadVersion(receipt: Receipt, text: string | null, revision: 
     return { hash: `${OPAQUE_PREFIX}${hash}`, text: null, revision };
   }
   return { hash, text, revision };
-}
-
-/** When a receipt was stored (the Receipt type does not carry it). */
-async function readReceivedAt(db: D1Database, receiptId: string): Promise<Date | null> {
-  const row = await db
-    .prepare("SELECT received_at FROM receipts WHERE id = ?")
-    .bind(receiptId)
-    .first<{ received_at: string }>();
-  return row ? new Date(row.received_at) : null;
 }
 
 /**

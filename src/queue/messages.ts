@@ -52,6 +52,7 @@ export function describeSubject(body: unknown): string | null {
     const m = changes.data;
     if (m.type === "receipt") return buildSubject.receipt(m.receiptId);
     if (m.type === "settle") return buildSubject.pad(m);
+    if (m.type === "publish") return buildSubject.publish(m.eventIds.join(","));
     return buildSubject.websub(m.feedUrl);
   }
   const notify = NotifyMessage.safeParse(body);

@@ -8,6 +8,8 @@ export const buildSubject = {
   fanout: (changeId: string) => `fanout:${changeId}`,
   pad: (key: { event: string; session: string; url: string }) => `pad:${key.event}:${key.session}:${key.url}`,
   websub: (feedUrl: string) => `websub:${feedUrl}`,
+  /** A read-model key that could not be rendered, or a publish run of these events that never finished. */
+  publish: (keyOrEvents: string) => `publish:${keyOrEvents}`,
   digest: (until: string) => `digest:${until}`,
   confirm: (subscriberId: string) => `confirm:${subscriberId}`,
   /** A message that names nothing we know (it does not parse): its own subject. */

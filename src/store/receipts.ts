@@ -11,6 +11,7 @@ export type Receipt = {
   source: string;
   externalId: string;
   payload: Observation;
+  receivedAt: string;
   processedAt: string | null;
   failedAt: string | null;
 };
@@ -33,13 +34,14 @@ export async function putReceipt(
 
 export async function getReceipt(db: D1Database, id: string): Promise<Receipt | null> {
   const row = await db
-    .prepare("SELECT id, source, external_id, payload, processed_at, failed_at FROM receipts WHERE id = ?")
+    .prepare("SELECT id, source, external_id, payload, received_at, processed_at, failed_at FROM receipts WHERE id = ?")
     .bind(id)
     .first<{
       id: string;
       source: string;
       external_id: string;
       payload: string;
+      received_at: string;
       processed_at: string | null;
       failed_at: string | null;
     }>();
@@ -49,6 +51,7 @@ export async function getReceipt(db: D1Database, id: string): Promise<Receipt | 
     source: row.source,
     externalId: row.external_id,
     payload: Observation.parse(JSON.parse(row.payload)),
+    receivedAt: row.received_at,
     processedAt: row.processed_at,
     failedAt: row.failed_at,
   };
