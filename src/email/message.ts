@@ -149,21 +149,9 @@ export type DigestMailInput = {
   unsubscribeUrl: string;
   /** The day the digest covers, as shown to the reader (e.g. 2019-07-10). */
   day: string;
-  /**
-   * What was subscribed to (sessionId "" for the whole event): its page is where the changes a digest leaves
-   * out are. Without it, the changes' event, or their session when they all have the same one.
-   */
-  scope?: { eventId: string; sessionId: string };
+  /** What was subscribed to (sessionId "" for the whole event): its page lists the changes a digest leaves out. */
+  scope: { eventId: string; sessionId: string };
 };
-
-/** The page that lists a digest's changes: the subscribed session's, or the event's. */
-function buildScopePath(changes: Change[], scope: DigestMailInput["scope"]): string {
-  const eventId = scope?.eventId ?? changes[0]!.event;
-  const sessions = new Set(changes.map((c) => c.session));
-  const [only] = sessions;
-  const sessionId = scope ? scope.sessionId : sessions.size === 1 && only ? only : "";
-  return sessionId ? pagePaths.session(eventId, sessionId) : pagePaths.event(eventId);
-}
 
 /**
  * One mail for a day's changes in a scope: the newest MAX_DIGEST_CHANGES in full, newest first, then one line
@@ -180,7 +168,15 @@ export function buildDigestMail(input: DigestMailInput): MailMessage {
     describeChange(change, input.eventTitles.get(change.event) ?? change.event, input.baseUrl),
   );
   const more = input.changes.length - newest.length;
-  const rest = more > 0 ? new URL(buildScopePath(input.changes, input.scope), input.baseUrl).href : null;
+  const rest =
+    more > 0
+      ? new URL(
+          input.scope.sessionId
+            ? pagePaths.session(input.scope.eventId, input.scope.sessionId)
+            : pagePaths.event(input.scope.eventId),
+          input.baseUrl,
+        ).href
+      : null;
   const moreLine = `and ${more} more ${more === 1 ? "change" : "changes"}: `;
   const footer = buildFooter(
     `You get this daily digest because you subscribed to ${scope} on sessionwire.`,

@@ -269,6 +269,7 @@ async function deliverDigest(
           from: env.MAIL_FROM,
           to: r.email,
           scopeTitle: scopeTitle(event, r),
+          scope: { eventId: r.eventId, sessionId: r.sessionId },
           changes,
           eventTitles: new Map([[r.eventId, event?.title ?? r.eventId]]),
           baseUrl: env.PUBLIC_BASE_URL,

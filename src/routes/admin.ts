@@ -18,7 +18,9 @@ import {
 import type { AppContext, AppEnv } from "../http/env.ts";
 import { ErrorEnvelope, jsonError } from "../http/errors.ts";
 import { PayloadTooLargeError, ingest } from "../ingest.ts";
+import { listAllMissingConfig } from "../config.ts";
 import { listFailures } from "../store/failures.ts";
+import { type PipelineHealth, getPipelineHealth } from "../store/health.ts";
 import { getSessionPresence } from "../store/links.ts";
 import { splitSecrets, verifyEqual } from "../webhooks/standard.ts";
 import { validationHook } from "../http/validation.ts";
@@ -238,3 +240,64 @@ adminRoutes.openapi(
   }),
   async (c) => c.json({ failures: await listFailures(c.env.DB) }, 200),
 );
+
+const PipelineHealthSchema = z.object({
+  receipts: z.object({
+    unprocessed: z.number().int(),
+    oldestUnprocessedAt: z.string().nullable(),
+    failed: z.number().int(),
+  }),
+  fanouts: z.object({
+    incomplete: z.number().int(),
+    oldestIncompleteAt: z.string().nullable(),
+    givenUp: z.number().int(),
+  }),
+  failures: z.object({ subjects: z.number().int(), lastRecordedAt: z.string().nullable() }),
+});
+const Health = z
+  .object({
+    status: z.enum(["ok", "degraded"]),
+    problems: z.array(z.string()).meta({ description: "Why the status is degraded, in words" }),
+    missingConfig: z.array(z.object({ capability: z.string(), missing: z.array(z.string()) })),
+    pipeline: PipelineHealthSchema,
+  })
+  .meta({ id: "Health" });
+
+adminRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/admin/health",
+    summary: "What is not configured, and the pipeline's backlog: unprocessed receipts, pending fan-outs, failures",
+    security,
+    responses: {
+      200: { content: { "application/json": { schema: Health } }, description: "Health" },
+      401: errors("Missing or wrong bearer token"),
+    },
+  }),
+  async (c) => {
+    const now = new Date();
+    const missingConfig = listAllMissingConfig(c.env);
+    const pipeline = await getPipelineHealth(c.env.DB);
+    const problems = [
+      ...missingConfig.map((m) => `${m.capability}: missing ${m.missing.join(", ")}`),
+      ...describeBacklog(pipeline, now),
+    ];
+    const status = problems.length ? ("degraded" as const) : ("ok" as const);
+    return c.json({ status, problems, missingConfig, pipeline }, 200);
+  },
+);
+
+/** Work older than this is not just in flight: the sweep should have re-driven it by then. */
+const BACKLOG_ALARM_MS = 30 * 60_000;
+
+function describeBacklog(p: PipelineHealth, now: Date): string[] {
+  const stale = (at: string | null) => at !== null && now.getTime() - Date.parse(at) > BACKLOG_ALARM_MS;
+  const problems: string[] = [];
+  if (stale(p.receipts.oldestUnprocessedAt))
+    problems.push(`receipts: the oldest unprocessed one arrived at ${p.receipts.oldestUnprocessedAt}`);
+  if (stale(p.fanouts.oldestIncompleteAt))
+    problems.push(`mail: the oldest unfinished fan-out was handed over at ${p.fanouts.oldestIncompleteAt}`);
+  if (p.fanouts.givenUp > 0) problems.push(`mail: ${p.fanouts.givenUp} fan-out(s) gave up on some recipients`);
+  if (p.receipts.failed > 0) problems.push(`receipts: ${p.receipts.failed} failed for good (see /api/admin/failures)`);
+  return problems;
+}

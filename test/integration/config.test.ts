@@ -88,3 +88,43 @@ describe("listAllMissingConfig", () => {
     ]);
   });
 });
+
+describe("GET /api/admin/health", () => {
+  const health = async (overrides: Partial<Env> = {}) => {
+    const res = await send(overrides, "/api/admin/health", { headers: { authorization: "Bearer test-admin-token" } });
+    expect(res.status).toBe(200);
+    return (await res.json()) as {
+      status: string;
+      problems: string[];
+      missingConfig: { capability: string; missing: string[] }[];
+      pipeline: { receipts: { unprocessed: number; oldestUnprocessedAt: string | null } };
+    };
+  };
+
+  it("is ok with everything configured and nothing waiting", async () => {
+    const body = await health();
+    expect(body).toMatchObject({ status: "ok", problems: [], missingConfig: [] });
+    expect(body.pipeline.receipts).toMatchObject({ unprocessed: 0, oldestUnprocessedAt: null });
+  });
+
+  it("lists what is missing and the oldest unprocessed receipt", async () => {
+    const hourAgo = new Date(Date.now() - 3600_000).toISOString();
+    await env.DB.prepare(
+      "INSERT INTO receipts (id, source, external_id, payload, received_at) VALUES ('r1', 'notes', 'x', '{}', ?)",
+    )
+      .bind(hourAgo)
+      .run();
+    const body = await health({ SUBSCRIPTION_SECRET: "", GITHUB_WEBHOOK_SECRET: "" });
+    expect(body.status).toBe("degraded");
+    expect(body.missingConfig).toEqual([
+      { capability: "GitHub webhooks", missing: ["GITHUB_WEBHOOK_SECRET"] },
+      { capability: "mail", missing: ["SUBSCRIPTION_SECRET"] },
+    ]);
+    expect(body.pipeline.receipts).toEqual({ unprocessed: 1, oldestUnprocessedAt: hourAgo, failed: 0 });
+    expect(body.problems).toContain(`receipts: the oldest unprocessed one arrived at ${hourAgo}`);
+  });
+
+  it("is itself behind the admin token", async () => {
+    expect((await send({}, "/api/admin/health")).status).toBe(401);
+  });
+});

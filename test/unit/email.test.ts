@@ -58,11 +58,12 @@ const changeMail = (change: Partial<Change> = {}, overrides: { eventTitle?: stri
     unsubscribeUrl: UNSUBSCRIBE_URL,
     ...overrides,
   });
-const digestMail = (changes: Change[], scopeTitle = "Xen Design Sessions 2019") =>
+const digestMail = (changes: Change[], scopeTitle = "Xen Design Sessions 2019", sessionId = "") =>
   buildDigestMail({
     from: FROM,
     to: TO,
     scopeTitle,
+    scope: { eventId: "xen-2019", sessionId },
     changes,
     eventTitles: new Map([["xen-2019", "Xen Design Sessions 2019"]]),
     baseUrl: BASE,
@@ -229,21 +230,12 @@ describe("buildDigestMail", () => {
       expect(html).toContain(`and 5 more changes: <a href="${EVENT_PAGE}" style="color:#0969da;">${EVENT_PAGE}</a>`);
     });
 
-    it("links the session page for a session's changes, or the scope it is told", () => {
+    it("links the page of what was subscribed to: the session's, or the event's", () => {
       const changes = many(MAX_DIGEST_CHANGES + 1);
-      expect(digestMail(changes).text).toContain(`and 1 more change: ${SESSION_URL}\n`);
-      const scoped = buildDigestMail({
-        from: FROM,
-        to: TO,
-        scopeTitle: "Xen Design Sessions 2019",
-        changes,
-        eventTitles: new Map([["xen-2019", "Xen Design Sessions 2019"]]),
-        baseUrl: BASE,
-        unsubscribeUrl: UNSUBSCRIBE_URL,
-        day: "2019-07-10",
-        scope: { eventId: "xen-2019", sessionId: "" },
-      });
-      expect(scoped.text).toContain(`and 1 more change: ${EVENT_PAGE}\n`);
+      expect(digestMail(changes, "Xen Toolstacks", "xen-toolstacks").text).toContain(
+        `and 1 more change: ${SESSION_URL}\n`,
+      );
+      expect(digestMail(changes).text).toContain(`and 1 more change: ${EVENT_PAGE}\n`);
     });
 
     it("has no such line when every change is listed", () => {
