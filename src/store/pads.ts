@@ -201,11 +201,11 @@ export async function putPendingText(
   version: PadVersion,
   receivedAt: Date,
 ): Promise<boolean> {
-  const text = buildTextStatements(db, version);
   const restartBefore = new Date(receivedAt.getTime() - RESTART_AFTER_SECONDS * 1000).toISOString();
   const newest = "COALESCE(pads.pending_revision, pads.published_revision)";
-  const results = await db.batch([
-    ...text.before,
+  return putWithText(
+    db,
+    version,
     db
       .prepare(
         `INSERT INTO pads (event_id, session_id, url, pending_hash, pending_revision, last_edit_at, revision_at)
@@ -225,9 +225,7 @@ export async function putPendingText(
                END`,
       )
       .bind(key.event, key.session, key.url, version.hash, version.revision, receivedAt.toISOString(), restartBefore),
-    ...text.after,
-  ]);
-  return results[text.before.length]!.meta.changes > 0;
+  );
 }
 
 /** Records a first look at a pad as its published baseline, without a change: it was there before us. */
@@ -237,9 +235,9 @@ export async function putBaselineText(
   version: PadVersion,
   receivedAt: Date,
 ): Promise<boolean> {
-  const text = buildTextStatements(db, version);
-  const results = await db.batch([
-    ...text.before,
+  return putWithText(
+    db,
+    version,
     db
       .prepare(
         `INSERT INTO pads (event_id, session_id, url, published_hash, published_revision, last_edit_at, revision_at)
@@ -252,8 +250,13 @@ export async function putBaselineText(
          WHERE pads.published_hash IS NULL AND pads.pending_hash IS NULL`,
       )
       .bind(key.event, key.session, key.url, version.hash, version.revision, receivedAt.toISOString()),
-    ...text.after,
-  ]);
+  );
+}
+
+/** Runs a pads statement in one batch with the version's text around it; whether the statement changed a row. */
+async function putWithText(db: D1Database, version: PadVersion, statement: D1PreparedStatement): Promise<boolean> {
+  const text = buildTextStatements(db, version);
+  const results = await db.batch([...text.before, statement, ...text.after]);
   return results[text.before.length]!.meta.changes > 0;
 }
 
