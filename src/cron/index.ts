@@ -25,25 +25,46 @@ export async function handleScheduled(controller: { cron: string; scheduledTime:
     console.log(`cron: queued ${digests} digest batch(es), forgot ${deleted} expired receipt(s)`);
     return;
   }
-  const sweep = await planReceiptSweep(env.DB, now);
-  const quietSince = new Date(now.getTime() - parseQuietPeriod(env.QUIET_PERIOD_SECONDS) * 1000);
-  const settled = await listSettledPads(env.DB, quietSince);
-  const messages = [
-    ...sweep.messages,
-    ...settled.map((key) => ({ body: { v: 1 as const, type: "settle" as const, ...key } })),
-  ];
-  for (let i = 0; i < messages.length; i += 100) await env.CHANGES.sendBatch(messages.slice(i, i + 100));
-  // Recorded after the messages went out: a failed send leaves the receipts due, to be re-queued next time.
-  if (sweep.statements.length) await env.DB.batch(sweep.statements);
-  const handedOver = await handOverChanges(env, new Date(now.getTime() - STALE_MS), undefined, now);
-  const fanouts = await driveFanouts(env, now);
-  const summary = await pollWatchedLinks(env, now);
-  console.log(
-    `cron: re-queued ${sweep.requeued} receipt(s) and gave up on ${sweep.failed}, settled ${settled.length} pad(s), handed ${handedOver} change(s) to mail, fan-outs`,
-    fanouts,
-    "polled",
-    summary,
-  );
+  // Each step runs whatever the others do: a queue or D1 failure in one must not stall the rest of the recovery.
+  const results = await runSteps({
+    receipts: async () => {
+      const sweep = await planReceiptSweep(env.DB, now);
+      const messages = sweep.messages;
+      for (let i = 0; i < messages.length; i += 100) await env.CHANGES.sendBatch(messages.slice(i, i + 100));
+      // Recorded after the messages went out: a failed send leaves the receipts due, to be re-queued next time.
+      if (sweep.statements.length) await env.DB.batch(sweep.statements);
+      return { requeued: sweep.requeued, failed: sweep.failed };
+    },
+    settles: async () => {
+      const quietSince = new Date(now.getTime() - parseQuietPeriod(env.QUIET_PERIOD_SECONDS) * 1000);
+      const settled = await listSettledPads(env.DB, quietSince);
+      const messages = settled.map((key) => ({ body: { v: 1 as const, type: "settle" as const, ...key } }));
+      if (messages.length) await env.CHANGES.sendBatch(messages);
+      return settled.length;
+    },
+    handedOver: () => handOverChanges(env, new Date(now.getTime() - STALE_MS), undefined, now),
+    fanouts: () => driveFanouts(env, now),
+    polled: () => pollWatchedLinks(env, now),
+  });
+  console.log("cron:", JSON.stringify(results));
+  const failed = Object.entries(results).filter(([, r]) => r instanceof Error);
+  if (failed.length) throw new Error(`cron: ${failed.map(([name]) => name).join(", ")} failed`);
+}
+
+/** Runs every step in order, each on its own: a step's result, or the error it threw. */
+async function runSteps<T extends Record<string, () => Promise<unknown>>>(
+  steps: T,
+): Promise<{ [K in keyof T]: Awaited<ReturnType<T[K]>> | Error }> {
+  const results: Record<string, unknown> = {};
+  for (const [name, step] of Object.entries(steps)) {
+    try {
+      results[name] = await step();
+    } catch (err) {
+      console.error(`cron: ${name} failed`, err);
+      results[name] = err instanceof Error ? err : new Error(String(err));
+    }
+  }
+  return results as { [K in keyof T]: Awaited<ReturnType<T[K]>> | Error };
 }
 
 /**

@@ -42,8 +42,8 @@ describe("every 10 minutes", () => {
       ).bind(ago(11 * 60_000), ago(60_000)),
     ]);
     await runCron(POLL_CRON);
+    expect(sendBatch).toHaveBeenCalledWith([{ body: { v: 1, type: "receipt", receiptId: "stranded" } }]);
     expect(sendBatch).toHaveBeenCalledWith([
-      { body: { v: 1, type: "receipt", receiptId: "stranded" } },
       {
         body: {
           v: 1,
@@ -56,6 +56,25 @@ describe("every 10 minutes", () => {
     ]);
     // and it polled the watchable links of the catalogue
     expect(vi.mocked(fetch).mock.calls.length).toBeGreaterThan(0);
+  });
+
+  it("runs every step even when one fails, then reports the failure", async () => {
+    await env.DB.batch([
+      receipt.bind("stranded", "a", ago(10 * 60_000), null),
+      env.DB.prepare(
+        `INSERT INTO changes (id, event_id, seq, session_id, session_title, type, summary, created_at)
+         VALUES ('chg_left', 'test-summit-2026', 1, 'xen-toolstacks', 'Xen Toolstacks', 'notes.updated', 'x', ?)`,
+      ).bind(ago(10 * 60_000)),
+    ]);
+    sendBatch.mockRejectedValue(new Error("queue unavailable"));
+    const notify = vi.spyOn(env.NOTIFY, "sendBatch").mockResolvedValue(undefined as never);
+    await expect(runCron(POLL_CRON)).rejects.toThrow(/receipts failed/);
+    // The change a crash left in the outbox was still handed to mail, and the pads were still polled.
+    expect(notify).toHaveBeenCalledWith([{ body: { v: 1, type: "change", changeId: "chg_left" } }]);
+    expect(vi.mocked(fetch).mock.calls.length).toBeGreaterThan(0);
+    // The receipt stays due: it is re-queued by the next run.
+    const row = await env.DB.prepare("SELECT sweeps FROM receipts WHERE id = 'stranded'").first();
+    expect(row).toEqual({ sweeps: 0 });
   });
 });
 
