@@ -5,6 +5,7 @@
 import type { Observation } from "./domain/changes.ts";
 import type { ChangesMessage } from "./queue/messages.ts";
 import { putReceipt } from "./store/receipts.ts";
+import { measureUtf8 } from "./domain/text.ts";
 
 export type IngestResult = { status: "queued"; receiptId: string } | { status: "duplicate" };
 
@@ -27,7 +28,7 @@ export async function ingest(
   item: { source: string; externalId: string; payload: Observation },
   now: Date,
 ): Promise<IngestResult> {
-  const bytes = new TextEncoder().encode(JSON.stringify(item.payload)).byteLength;
+  const bytes = measureUtf8(JSON.stringify(item.payload));
   if (bytes > MAX_PAYLOAD_BYTES) throw new PayloadTooLargeError(bytes);
   const receiptId = await putReceipt(env.DB, item, now);
   if (!receiptId) return { status: "duplicate" };

@@ -27,6 +27,7 @@ import {
   siteKeys,
 } from "./store/site.ts";
 import { hashText } from "./watch/hash.ts";
+import { measureUtf8 } from "./domain/text.ts";
 
 const LATEST = 10;
 /** KV operations one run may use (the platform allows 1,000 per invocation, and a queue batch is one). */
@@ -117,7 +118,7 @@ export async function publish(
     let rendered: { text: string; meta: StoredMeta };
     try {
       rendered = await entry.render();
-      const bytes = new TextEncoder().encode(rendered.text).byteLength;
+      const bytes = measureUtf8(rendered.text);
       if (bytes > maxValueBytes) throw new Error(`rendered ${bytes} bytes, over ${maxValueBytes}`);
     } catch (err) {
       result.failed.push(entry.key);

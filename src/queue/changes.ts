@@ -38,6 +38,7 @@ import { parseWatchHosts } from "../cron/poll.ts";
 import { ChangesMessage, type NotifyMessage } from "./messages.ts";
 import { PermanentError, consumeBatch } from "./policy.ts";
 import { handOverChanges } from "./outbox.ts";
+import { measureUtf8 } from "../domain/text.ts";
 
 export type ChangesEnv = { NOTIFY: Queue<NotifyMessage> } & Pick<
   Env,
@@ -180,7 +181,7 @@ async function processNotes(
 async function buildPadVersion(receipt: Receipt, text: string | null, revision: number | null): Promise<PadVersion> {
   if (text === null) return { hash: `${OPAQUE_PREFIX}${await hashText(`receipt:${receipt.id}`)}`, text, revision };
   const hash = await hashText(text);
-  if (new TextEncoder().encode(text).byteLength > MAX_TEXT_BYTES) {
+  if (measureUtf8(text) > MAX_TEXT_BYTES) {
     return { hash: `${OPAQUE_PREFIX}${hash}`, text: null, revision };
   }
   return { hash, text, revision };

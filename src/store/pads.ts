@@ -4,6 +4,7 @@
 // only hashes, so no row nears D1's 2,000,000-byte limit. Texts are written in the batch that refers to them
 // and deleted by trigger when their last reference goes.
 import { MAX_TEXT_BYTES } from "../domain/changes.ts";
+import { measureUtf8 } from "../domain/text.ts";
 
 export type PadKey = { event: string; session: string; url: string };
 
@@ -167,7 +168,7 @@ export class TextTooLargeError extends Error {}
  */
 function buildTextStatements(db: D1Database, version: PadVersion) {
   if (version.text === null) return { before: [], after: [] };
-  if (new TextEncoder().encode(version.text).byteLength > MAX_TEXT_BYTES) {
+  if (measureUtf8(version.text) > MAX_TEXT_BYTES) {
     throw new TextTooLargeError(`notes text over ${MAX_TEXT_BYTES} bytes`);
   }
   return {

@@ -3,6 +3,7 @@
 // a byte cap enforced while streaming and a timeout. Conditional GET keeps repeat polls cheap for the pad hosts.
 import { MAX_TEXT_BYTES } from "../domain/changes.ts";
 import { buildFetchUrl, buildTextFromHtml } from "./sources.ts";
+import { measureUtf8 } from "../domain/text.ts";
 
 export type FetchOptions = {
   allowHosts: string[];
@@ -107,7 +108,7 @@ export async function fetchNotesText(
     return page ? { outcome: "refused", reason: "HTML page instead of notes text" } : result;
   }
   const text = buildTextFromHtml(result.text);
-  if (new TextEncoder().encode(text).byteLength > MAX_TEXT_BYTES) {
+  if (measureUtf8(text) > MAX_TEXT_BYTES) {
     return { outcome: "refused", reason: `text over ${MAX_TEXT_BYTES} bytes` };
   }
   return { ...result, text };
