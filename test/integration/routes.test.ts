@@ -77,6 +77,7 @@ describe("JSON API", () => {
       "/api/admin/events/{event}/sessions/{session}",
       "/api/admin/events/{event}/sessions/{session}/notes",
       "/api/admin/failures",
+      "/api/admin/health",
       "/api/events",
       "/api/events/{event}",
       "/api/events/{event}/changes",
