@@ -63,31 +63,64 @@ export async function driveFanouts(env: Pick<ChangesEnv, "DB" | "NOTIFY">, now: 
   const due = await listDueFanouts(env.DB, now, FANOUTS_PER_SWEEP);
   const statements: D1PreparedStatement[] = [];
   const driven: string[] = [];
-  const summary = { completed: 0, closed: 0, driven: 0 };
+  const summary = { completed: 0, closed: 0, driven: 0, skipped: 0 };
   for (const fanout of due) {
-    const change = await getChange(env.DB, fanout.changeId);
-    if (!change) {
-      statements.push(buildFanoutCompletion(env.DB, fanout.changeId, now, "the change no longer exists"));
-      summary.closed++;
-      continue;
+    // One fan-out at a time, each on its own: a D1 error while looking at one leaves it due for the next run
+    // and the others still go on (fifty fan-outs make over a hundred queries, so one error is likely enough).
+    try {
+      const looked = await lookAtFanout(env.DB, fanout, now);
+      statements.push(...looked.statements);
+      summary[looked.outcome]++;
+      if (looked.outcome === "driven") driven.push(fanout.changeId);
+    } catch (err) {
+      console.error("cron: could not look at fan-out", fanout.changeId, err);
+      summary.skipped++;
     }
-    const scope: FanoutScope = {
-      changeId: change.id,
-      eventId: change.event,
-      sessionId: change.session,
-      handedAt: fanout.handedAt,
+  }
+  // The drives are committed before their messages go out, so a planner that runs at once finds its pass reset
+  // (a lost send only delays the fan-out until it is due again).
+  if (statements.length) await env.DB.batch(statements);
+  if (driven.length)
+    await env.NOTIFY.sendBatch(
+      driven.map((changeId) => ({ body: { v: 1 as const, type: "change" as const, changeId } })),
+    );
+  return summary;
+}
+
+type DueFanout = Awaited<ReturnType<typeof listDueFanouts>>[number];
+
+/** What the sweep does with one due fan-out: complete it, close it, or drive it again; and the statements for it. */
+async function lookAtFanout(
+  db: D1Database,
+  fanout: DueFanout,
+  now: Date,
+): Promise<{ outcome: "completed" | "closed" | "driven"; statements: D1PreparedStatement[] }> {
+  const change = await getChange(db, fanout.changeId);
+  if (!change) {
+    return {
+      outcome: "closed",
+      statements: [buildFanoutCompletion(db, fanout.changeId, now, "the change no longer exists")],
     };
-    if ((await listUnsentRecipientIds(env.DB, scope, "", 1)).length === 0) {
-      statements.push(buildFanoutCompletion(env.DB, change.id, now));
-      summary.completed++;
-    } else if (fanout.drives >= MAX_FANOUT_DRIVES) {
-      const owed = await countUnsentRecipients(env.DB, scope);
-      const error = `gave up after ${fanout.drives} drives: ${owed} recipient(s) never got this change`;
-      const sample = await listUnsentRecipientIds(env.DB, scope, "", 100);
-      statements.push(
-        buildFanoutCompletion(env.DB, change.id, now, error),
+  }
+  const scope: FanoutScope = {
+    changeId: change.id,
+    eventId: change.event,
+    sessionId: change.session,
+    handedAt: fanout.handedAt,
+  };
+  if ((await listUnsentRecipientIds(db, scope, "", 1)).length === 0) {
+    return { outcome: "completed", statements: [buildFanoutCompletion(db, change.id, now)] };
+  }
+  if (fanout.drives >= MAX_FANOUT_DRIVES) {
+    const owed = await countUnsentRecipients(db, scope);
+    const error = `gave up after ${fanout.drives} drives: ${owed} recipient(s) never got this change`;
+    const sample = await listUnsentRecipientIds(db, scope, "", 100);
+    return {
+      outcome: "closed",
+      statements: [
+        buildFanoutCompletion(db, change.id, now, error),
         buildFailureUpserts(
-          env.DB,
+          db,
           [
             {
               subject: buildSubject.fanout(change.id),
@@ -100,25 +133,12 @@ export async function driveFanouts(env: Pick<ChangesEnv, "DB" | "NOTIFY">, now: 
           ],
           now,
         ),
-      );
-      summary.closed++;
-    } else {
-      // A pass that never reached its end is resumed where its cursor stands; a finished one that still left
-      // recipients without a final row is followed by a new pass over exactly those.
-      const restart = fanout.plannedAt !== null;
-      statements.push(
-        buildFanoutDrive(env.DB, change.id, restart, new Date(now.getTime() + buildSweepDelayMs(fanout.drives + 1))),
-      );
-      driven.push(change.id);
-      summary.driven++;
-    }
+      ],
+    };
   }
-  // The drives are committed before their messages go out, so a planner that runs at once finds its pass reset
-  // (a lost send only delays the fan-out until it is due again).
-  if (statements.length) await env.DB.batch(statements);
-  if (driven.length)
-    await env.NOTIFY.sendBatch(
-      driven.map((changeId) => ({ body: { v: 1 as const, type: "change" as const, changeId } })),
-    );
-  return summary;
+  // A pass that never reached its end is resumed where its cursor stands; a finished one that still left
+  // recipients without a final row is followed by a new pass over exactly those.
+  const restart = fanout.plannedAt !== null;
+  const nextDue = new Date(now.getTime() + buildSweepDelayMs(fanout.drives + 1));
+  return { outcome: "driven", statements: [buildFanoutDrive(db, change.id, restart, nextDue)] };
 }
