@@ -5,16 +5,10 @@
 //
 // Targets (issue 4: feeds are precomputed, so serving one should cost about what a constant response does):
 // feed GET, feed 304 and the JSON API each reach at least 70% of /healthz's requests per second.
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { Miniflare, convertV4MiniflareOptions } from "miniflare";
-import { readD1Migrations } from "@cloudflare/vitest-plugin";
-import { Event } from "../src/domain/event.ts";
-import { loadEvents, publish } from "../src/publish.ts";
+import { publish } from "../src/publish.ts";
+import { loadCatalogue2019, startLocalWorker } from "./local-worker.ts";
 
 const { values } = parseArgs({
   options: { seconds: { type: "string", default: "5" }, connections: { type: "string", default: "10" } },
@@ -23,41 +17,18 @@ const seconds = Math.min(Math.max(Number(values.seconds), 1), 30);
 const connections = Math.min(Math.max(Number(values.connections), 1), 100);
 const TARGET_RATIO = 0.7;
 
-const work = mkdtempSync(join(tmpdir(), "sessionwire-bench-"));
-const env = {
-  ...process.env,
-  WRANGLER_SEND_METRICS: "false",
-  CLOUDFLARE_CF_FETCH_ENABLED: "false",
-  WRANGLER_HIDE_BANNER: "true",
-};
-const build = spawnSync("wrangler", ["deploy", "--dry-run", "--outdir", join(work, "dist")], { env, encoding: "utf8" });
-if (build.status !== 0) throw new Error(`bundling failed:\n${build.stderr}`);
-
 const BASE = "http://127.0.0.1";
-// Miniflare 5 takes a new option shape; the converter accepts the classic one.
-const mf = new Miniflare(
-  convertV4MiniflareOptions({
-    host: "127.0.0.1",
-    port: 0,
-    modules: true,
-    scriptPath: join(work, "dist", "index.js"),
-    modulesRoot: join(work, "dist"),
-    compatibilityDate: "2026-11-01",
-    d1Databases: { DB: "bench" },
-    kvNamespaces: { SITE: "bench" },
-    queueProducers: { CHANGES: "sessionwire-changes", NOTIFY: "sessionwire-notify" },
-    bindings: { PUBLIC_BASE_URL: BASE, WEBSUB_HUB: "", MAIL_TRANSPORT: "binding", SUBSCRIPTION_SECRET: "bench" },
-  }),
-);
+const worker = await startLocalWorker({
+  d1Databases: { DB: "bench" },
+  kvNamespaces: { SITE: "bench" },
+  queueProducers: { CHANGES: "sessionwire-changes", NOTIFY: "sessionwire-notify" },
+  bindings: { PUBLIC_BASE_URL: BASE, WEBSUB_HUB: "", MAIL_TRANSPORT: "binding", SUBSCRIPTION_SECRET: "bench" },
+});
 
 try {
-  const url = (await mf.ready).toString().replace(/\/$/, "");
-  const DB = (await mf.getD1Database("DB")) as unknown as D1Database;
-  const SITE = (await mf.getKVNamespace("SITE")) as unknown as KVNamespace;
-  for (const m of await readD1Migrations("./migrations")) await DB.batch(m.queries.map((q) => DB.prepare(q)));
-  const seed = Event.parse(JSON.parse(readFileSync("data/events/xen-design-sessions-2019.json", "utf8")));
+  const { url, DB, SITE } = worker;
   const site = { DB, SITE, PUBLIC_BASE_URL: BASE, WEBSUB_HUB: "" };
-  await loadEvents(site, [seed], new Date("2026-11-27T00:00:00Z"));
+  const seed = await loadCatalogue2019(site, new Date("2026-11-27T00:00:00Z"));
   const insert = DB.prepare(
     `INSERT INTO changes (id, event_id, seq, session_id, session_title, type, url, summary, excerpt, created_at, notified_at)
      VALUES (?, ?, ?, 'xen-toolstacks', 'Xen Toolstacks', 'notes.updated', 'https://hackmd.io/0vZaSrKBT2iKWzpVMxDVvQ',
@@ -116,6 +87,5 @@ try {
   console.log(ok ? "\nbench: targets met" : "\nbench: TARGETS MISSED");
   process.exitCode = ok ? 0 : 1;
 } finally {
-  await mf.dispose();
-  rmSync(work, { recursive: true, force: true });
+  await worker.dispose();
 }
