@@ -77,18 +77,24 @@ export async function startLocalWorker(options: V4WorkerOptionsShape, entry?: st
     throw new Error(`bundling failed:\n${build.stdout}\n${build.stderr}`);
   }
   const script = entry ? `${basename(entry).replace(/\.[cm]?[jt]s$/, "")}.js` : "index.js";
-  // Miniflare 5 takes a new option shape; the converter accepts the classic one.
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      ...options,
-      host: "127.0.0.1",
-      port: 0,
-      modules: true,
-      scriptPath: join(outdir, script),
-      modulesRoot: outdir,
-      compatibilityDate: options.compatibilityDate ?? "2026-11-01",
-    }),
-  );
+  let mf: Miniflare;
+  try {
+    // Miniflare 5 takes a new option shape; the converter accepts the classic one.
+    mf = new Miniflare(
+      convertV4MiniflareOptions({
+        ...options,
+        host: "127.0.0.1",
+        port: 0,
+        modules: true,
+        scriptPath: join(outdir, script),
+        modulesRoot: outdir,
+        compatibilityDate: options.compatibilityDate ?? "2026-11-01",
+      }),
+    );
+  } catch (err) {
+    rmSync(work, { recursive: true, force: true });
+    throw err;
+  }
   const dispose = async () => {
     await mf.dispose();
     rmSync(work, { recursive: true, force: true });

@@ -450,7 +450,7 @@ for (let round = 1; round <= R && !expired(); round++) {
     await sleep(250);
   }
   console.log(
-    `round ${round}/${R}: ${sequence.length} webhooks (${dups} duplicates) acked and published in ` +
+    `round ${round}/${R}: ${sequence.length} webhooks (${dups} duplicates) sent and waited for in ` +
       `${((Date.now() - roundStart) / 1000).toFixed(1)} s; ${changeRows.length} changes, ` +
       `${mailApi.stats.accepted} mails so far`,
   );
