@@ -7,7 +7,7 @@
 // feed GET, feed 304 and the JSON API each reach at least 70% of /healthz's requests per second.
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { publish } from "../src/publish.ts";
+import { publish } from "../src/pipeline/publish.ts";
 import { loadCatalogue2019, startLocalWorker } from "./local-worker.ts";
 
 const { values } = parseArgs({
@@ -27,8 +27,8 @@ const worker = await startLocalWorker({
 
 try {
   const { url, DB, SITE } = worker;
-  const site = { DB, SITE, PUBLIC_BASE_URL: BASE, WEBSUB_HUB: "" };
-  const seed = await loadCatalogue2019(site, new Date("2026-11-27T00:00:00Z"));
+  const site = { baseUrl: BASE, hubUrl: null };
+  const seed = await loadCatalogue2019({ DB, SITE }, site, new Date("2026-11-27T00:00:00Z"));
   const insert = DB.prepare(
     `INSERT INTO changes (id, event_id, seq, session_id, session_title, type, url, summary, excerpt, created_at, notified_at)
      VALUES (?, ?, ?, 'xen-toolstacks', 'Xen Toolstacks', 'notes.updated', 'https://hackmd.io/0vZaSrKBT2iKWzpVMxDVvQ',
@@ -47,7 +47,7 @@ try {
       );
     }),
   );
-  await publish(site);
+  await publish({ DB, SITE }, site);
 
   const feedPath = `/events/${seed.id}/feed.atom`;
   const etag = (await fetch(`${url}${feedPath}`)).headers.get("etag")!;

@@ -10,7 +10,8 @@ import { Miniflare, type V4WorkerOptionsShape, convertV4MiniflareOptions } from 
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { readD1Migrations } from "@cloudflare/vitest-plugin";
 import { Event } from "../src/domain/event.ts";
-import { type PublishEnv, loadEvents } from "../src/publish.ts";
+import type { SiteConfig } from "../src/feeds/build.ts";
+import { type PublishEnv, loadEvents } from "../src/pipeline/publish.ts";
 
 export const CATALOGUE_2019 = "data/events/xen-design-sessions-2019.json";
 
@@ -112,8 +113,8 @@ export async function startLocalWorker(options: V4WorkerOptionsShape, entry?: st
 }
 
 /** Loads the 2019 catalogue into D1 and publishes it to KV, as `npm run seed` does. */
-export async function loadCatalogue2019(site: PublishEnv, now: Date): Promise<Event> {
+export async function loadCatalogue2019(env: PublishEnv, site: SiteConfig, now: Date): Promise<Event> {
   const event = Event.parse(JSON.parse(readFileSync(CATALOGUE_2019, "utf8")));
-  await loadEvents(site, [event], now);
+  await loadEvents(env, site, [event], now);
   return event;
 }

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { getPlatformProxy } from "wrangler";
 import { Event } from "../src/domain/event.ts";
-import { loadEvents } from "../src/publish.ts";
+import { readConfig } from "../src/config.ts";
+import { loadEvents } from "../src/pipeline/publish.ts";
 
 const { values } = parseArgs({
   options: { "persist-to": { type: "string", default: ".wrangler/state" }, "base-url": { type: "string" } },
@@ -24,8 +25,8 @@ const { env, dispose } = await getPlatformProxy<Env>({
   persist: { path: join(values["persist-to"], "v3") },
 });
 try {
-  const site = { ...env, ...(values["base-url"] ? { PUBLIC_BASE_URL: values["base-url"] } : {}) };
-  const result = await loadEvents(site, events, new Date());
+  const { site } = readConfig({ ...env, ...(values["base-url"] ? { PUBLIC_BASE_URL: values["base-url"] } : {}) });
+  const result = await loadEvents(env, site, events, new Date());
   console.log(
     `seed: ${events.length} catalogue(s) from ${dir}: ${result.added} added to D1, ${result.kept} kept as stored, ` +
       `${result.written} KV key(s) written, ${result.deleted} deleted`,

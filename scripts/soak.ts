@@ -197,7 +197,7 @@ const worker = await startLocalWorker(
 );
 
 const { DB, SITE, url } = worker;
-const event = await loadCatalogue2019({ DB, SITE, PUBLIC_BASE_URL: BASE, WEBSUB_HUB: "" }, new Date());
+const event = await loadCatalogue2019({ DB, SITE }, { baseUrl: BASE, hubUrl: null }, new Date());
 
 // Pads: new hackmd.io links spread over the sessions (their first webhook adds the link to the session).
 const pads: Pad[] = Array.from({ length: P }, (_, index) => ({

@@ -1,46 +1,143 @@
-// What each capability needs from vars and secrets, checked in one place. A capability whose configuration
-// is missing answers 503 `not_configured` instead of pretending to work (a subscribe answered "mail on its
-// way" while no mail could ever be signed or sent), and GET /api/admin/health lists what is missing.
+// The one place that reads vars and secrets. `readConfig` validates them (zod) into plain data the pipeline and
+// the routes take as arguments; `Bindings` declares, once, the Worker's bindings with each queue's message type.
+// A capability whose configuration is missing answers 503 `not_configured` instead of pretending to work (a
+// subscribe answered "mail on its way" while no mail could ever be signed or sent), and GET /api/admin/health
+// lists what is missing.
+import { z } from "zod";
+import type { ChangesMessage, NotifyMessage } from "./domain/messages.ts";
+
+/** The generated Env (`wrangler types`), with the message type of each queue. */
+export type Bindings = Omit<Env, "CHANGES" | "NOTIFY"> & {
+  CHANGES: Queue<ChangesMessage>;
+  NOTIFY: Queue<NotifyMessage>;
+};
+
+/** The queues' names (wrangler.toml [[queues.consumers]]), as batches and failure rows name them. */
+export const QUEUES = {
+  changes: "sessionwire-changes",
+  notify: "sessionwire-notify",
+  changesDeadLetters: "sessionwire-changes-dlq",
+  notifyDeadLetters: "sessionwire-notify-dlq",
+} as const;
+
+/** The vars and secrets as text, the way the platform hands them over (any of them may be missing or empty). */
+export type ConfigEnv = Partial<
+  Pick<
+    Env,
+    | "WEBHOOK_SECRET"
+    | "GITHUB_WEBHOOK_SECRET"
+    | "ETHERPAD_API_KEY"
+    | "ADMIN_TOKEN"
+    | "SUBSCRIPTION_SECRET"
+    | "MAIL_FROM"
+    | "MAIL_TRANSPORT"
+    | "MAIL_API_URL"
+    | "MAIL_API_KEY"
+    | "PUBLIC_BASE_URL"
+    | "WEBSUB_HUB"
+    | "WATCH_HOSTS"
+    | "QUIET_PERIOD_SECONDS"
+  >
+>;
+
+const DEFAULT_QUIET_PERIOD_SECONDS = 600;
+
+/** Comma-separated values, trimmed, empty ones dropped (secrets rotate by listing the old and the new). */
+const list = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? "")
+      .split(",")
+      .map((v) => v.trim())
+      .filter(Boolean),
+  );
+const text = z
+  .string()
+  .optional()
+  .transform((value) => value ?? "");
+
+const ConfigSchema = z.object({
+  /** How long a pad's text must stay unchanged before it is published (seconds; not a number: the default). */
+  QUIET_PERIOD_SECONDS: z
+    .string()
+    .optional()
+    .transform((value) => {
+      const n = Number(value ?? DEFAULT_QUIET_PERIOD_SECONDS);
+      return Number.isFinite(n) && n >= 0 ? Math.floor(n) : DEFAULT_QUIET_PERIOD_SECONDS;
+    }),
+  /** Hosts the poller and the consumer may fetch pad text from, compared case-insensitively. */
+  WATCH_HOSTS: list.transform((hosts) => [...new Set(hosts.map((h) => h.toLowerCase()))]),
+  PUBLIC_BASE_URL: text,
+  WEBSUB_HUB: text.transform((hub) => hub || null),
+  MAIL_FROM: text,
+  MAIL_TRANSPORT: text.transform((transport) => transport || "binding"),
+  MAIL_API_URL: text,
+  MAIL_API_KEY: text,
+  SUBSCRIPTION_SECRET: text,
+  WEBHOOK_SECRET: list,
+  ADMIN_TOKEN: list,
+  GITHUB_WEBHOOK_SECRET: text,
+  ETHERPAD_API_KEY: text,
+});
+
+export type Config = {
+  quietPeriodSeconds: number;
+  watchHosts: string[];
+  /** Where the public site lives (feeds and mail carry absolute URLs), and the WebSub hub feeds advertise. */
+  site: { baseUrl: string; hubUrl: string | null };
+  mail: { from: string; transport: string; apiUrl: string; apiKey: string; subscriptionSecret: string };
+  secrets: { webhook: string[]; admin: string[]; github: string; etherpad: string };
+};
+
+export function readConfig(env: ConfigEnv): Config {
+  const c = ConfigSchema.parse(env);
+  return {
+    quietPeriodSeconds: c.QUIET_PERIOD_SECONDS,
+    watchHosts: c.WATCH_HOSTS,
+    site: { baseUrl: c.PUBLIC_BASE_URL, hubUrl: c.WEBSUB_HUB },
+    mail: {
+      from: c.MAIL_FROM,
+      transport: c.MAIL_TRANSPORT,
+      apiUrl: c.MAIL_API_URL,
+      apiKey: c.MAIL_API_KEY,
+      subscriptionSecret: c.SUBSCRIPTION_SECRET,
+    },
+    secrets: {
+      webhook: c.WEBHOOK_SECRET,
+      admin: c.ADMIN_TOKEN,
+      github: c.GITHUB_WEBHOOK_SECRET,
+      etherpad: c.ETHERPAD_API_KEY,
+    },
+  };
+}
 
 export type Capability = "notes webhooks" | "GitHub webhooks" | "Etherpad webhooks" | "admin API" | "mail";
 
-type ConfigEnv = Pick<
-  Env,
-  | "WEBHOOK_SECRET"
-  | "GITHUB_WEBHOOK_SECRET"
-  | "ETHERPAD_API_KEY"
-  | "ADMIN_TOKEN"
-  | "SUBSCRIPTION_SECRET"
-  | "MAIL_FROM"
-  | "MAIL_TRANSPORT"
-  | "MAIL_API_URL"
-  | "MAIL_API_KEY"
-  | "PUBLIC_BASE_URL"
->;
-
-const blank = (value: string | undefined) => !value?.trim();
+const blank = (value: string) => !value.trim();
 
 /** Names of what is missing or unusable for `capability`, each with why when it is set but wrong. */
 export function listMissingConfig(env: ConfigEnv, capability: Capability): string[] {
+  const config = readConfig(env);
   switch (capability) {
     case "notes webhooks":
-      return blank(env.WEBHOOK_SECRET) ? ["WEBHOOK_SECRET"] : [];
+      return config.secrets.webhook.length ? [] : ["WEBHOOK_SECRET"];
     case "GitHub webhooks":
-      return blank(env.GITHUB_WEBHOOK_SECRET) ? ["GITHUB_WEBHOOK_SECRET"] : [];
+      return blank(config.secrets.github) ? ["GITHUB_WEBHOOK_SECRET"] : [];
     case "Etherpad webhooks":
-      return blank(env.ETHERPAD_API_KEY) ? ["ETHERPAD_API_KEY"] : [];
+      return blank(config.secrets.etherpad) ? ["ETHERPAD_API_KEY"] : [];
     case "admin API":
-      return blank(env.ADMIN_TOKEN) ? ["ADMIN_TOKEN"] : [];
+      return config.secrets.admin.length ? [] : ["ADMIN_TOKEN"];
     case "mail": {
+      const { mail, site } = config;
       const missing: string[] = [];
-      if (blank(env.SUBSCRIPTION_SECRET)) missing.push("SUBSCRIPTION_SECRET");
-      if (blank(env.MAIL_FROM)) missing.push("MAIL_FROM");
-      if (!URL.canParse(env.PUBLIC_BASE_URL ?? "")) missing.push("PUBLIC_BASE_URL");
-      const transport = env.MAIL_TRANSPORT || "binding";
-      if (transport === "http") {
-        if (blank(env.MAIL_API_URL)) missing.push("MAIL_API_URL");
-        if (blank(env.MAIL_API_KEY)) missing.push("MAIL_API_KEY");
-      } else if (transport !== "binding") missing.push('MAIL_TRANSPORT (must be "binding" or "http")');
+      if (blank(mail.subscriptionSecret)) missing.push("SUBSCRIPTION_SECRET");
+      if (blank(mail.from)) missing.push("MAIL_FROM");
+      if (!URL.canParse(site.baseUrl)) missing.push("PUBLIC_BASE_URL");
+      if (mail.transport === "http") {
+        if (blank(mail.apiUrl)) missing.push("MAIL_API_URL");
+        if (blank(mail.apiKey)) missing.push("MAIL_API_KEY");
+      } else if (mail.transport !== "binding") missing.push('MAIL_TRANSPORT (must be "binding" or "http")');
       return missing;
     }
   }

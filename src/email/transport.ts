@@ -106,18 +106,19 @@ export function buildHttpTransport(options: HttpTransportOptions): MailTransport
   };
 }
 
-export type TransportEnv = { MAIL_TRANSPORT: string; EMAIL: SendEmail; MAIL_API_URL: string; MAIL_API_KEY: string };
-
 /** MAIL_TRANSPORT: "binding" (the default, also when empty) or "http"; anything else is a configuration error. */
-export function selectTransport(env: TransportEnv): MailTransport {
-  switch (env.MAIL_TRANSPORT || "binding") {
+export function selectTransport(
+  binding: SendEmail,
+  mail: { transport: string; apiUrl: string; apiKey: string },
+): MailTransport {
+  switch (mail.transport) {
     case "binding":
-      return buildBindingTransport(env.EMAIL);
+      return buildBindingTransport(binding);
     case "http":
-      if (!env.MAIL_API_URL || !env.MAIL_API_KEY)
+      if (!mail.apiUrl || !mail.apiKey)
         throw new Error('MAIL_TRANSPORT is "http" but MAIL_API_URL or the MAIL_API_KEY secret is empty');
-      return buildHttpTransport({ url: env.MAIL_API_URL, apiKey: env.MAIL_API_KEY });
+      return buildHttpTransport({ url: mail.apiUrl, apiKey: mail.apiKey });
     default:
-      throw new Error(`MAIL_TRANSPORT must be "binding" or "http", not ${JSON.stringify(env.MAIL_TRANSPORT)}`);
+      throw new Error(`MAIL_TRANSPORT must be "binding" or "http", not ${JSON.stringify(mail.transport)}`);
   }
 }

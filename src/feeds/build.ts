@@ -110,7 +110,3 @@ export function buildEventFeeds(site: SiteConfig, event: Event, changes: Change[
     }),
   ];
 }
-
-export function parseSiteConfig(env: { PUBLIC_BASE_URL: string; WEBSUB_HUB?: string }): SiteConfig {
-  return { baseUrl: env.PUBLIC_BASE_URL, hubUrl: env.WEBSUB_HUB ? env.WEBSUB_HUB : null };
-}

@@ -1,8 +1,7 @@
-// The Hono environment every route shares: the generated bindings, with the queue's message type.
+// The Hono environment every route shares: the Worker's bindings as declared in src/config.ts.
 import type { Context } from "hono";
-import type { ChangesMessage, NotifyMessage } from "../queue/messages.ts";
+import type { Bindings } from "../config.ts";
 
-export type AppBindings = Env & { CHANGES: Queue<ChangesMessage>; NOTIFY: Queue<NotifyMessage> };
-export type AppEnv = { Bindings: AppBindings };
+export type AppEnv = { Bindings: Bindings };
 // biome-ignore lint: any path and input
 export type AppContext = Context<AppEnv, any, any>;

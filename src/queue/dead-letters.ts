@@ -3,7 +3,7 @@
 // (the same receipt after another sweep, another batch of the same fan-out) updates that row. Nothing is lost
 // here: receipts stay unprocessed and fan-outs incomplete, so the cron re-queues and re-drives them.
 import { buildSubject, recordFailure } from "../store/failures.ts";
-import { describeSubject } from "./messages.ts";
+import { describeSubject } from "./policy.ts";
 
 export async function handleDeadLetters(batch: MessageBatch<unknown>, env: Pick<Env, "DB">): Promise<void> {
   for (const msg of batch.messages) {

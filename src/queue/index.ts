@@ -1,10 +1,20 @@
-// Routes a batch to its consumer by queue name (wrangler.toml [[queues.consumers]]).
-import { type ChangesEnv, handleChangesBatch } from "./changes.ts";
+// Routes a batch to its consumer by queue name (wrangler.toml [[queues.consumers]]). A queue this Worker does
+// not know throws: its messages are retried (and dead-lettered) rather than silently acked.
+import { type Bindings, QUEUES } from "../config.ts";
+import { handleChangesBatch } from "./changes.ts";
 import { handleDeadLetters } from "./dead-letters.ts";
-import { type NotifyEnv, handleNotifyBatch } from "./notify.ts";
+import { handleNotifyBatch } from "./notify.ts";
 
-export async function handleQueue(batch: MessageBatch<unknown>, env: ChangesEnv & NotifyEnv): Promise<void> {
-  if (batch.queue.endsWith("-dlq")) return handleDeadLetters(batch, env);
-  if (batch.queue === "sessionwire-notify") return handleNotifyBatch(batch, env);
-  return handleChangesBatch(batch, env);
+export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
+  switch (batch.queue) {
+    case QUEUES.changes:
+      return handleChangesBatch(batch, env);
+    case QUEUES.notify:
+      return handleNotifyBatch(batch, env);
+    case QUEUES.changesDeadLetters:
+    case QUEUES.notifyDeadLetters:
+      return handleDeadLetters(batch, env);
+    default:
+      throw new Error(`no consumer for queue ${JSON.stringify(batch.queue)}`);
+  }
 }

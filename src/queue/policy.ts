@@ -2,31 +2,36 @@
 // acked or retried on its own. A body that does not parse, or work that can never succeed, is recorded in
 // `failures` (one row per subject) and acked; anything else is retried with exponential backoff (longer when a
 // provider asked us to slow down) until max_retries sends it to the dead-letter queue, whose consumer records
-// it. Recovery (the 10-minute cron): what the queues lost or gave up on is found in D1 and queued again, with
-// its own backoff and a bound on attempts, after which it is marked failed for good.
+// it. Recovery (the 10-minute cron, src/pipeline/recover.ts): what the queues lost or gave up on is found in D1
+// and queued again, with its own backoff and a bound on attempts, after which it is marked failed for good.
 import type { z } from "zod";
+import { ChangesMessage, NotifyMessage } from "../domain/messages.ts";
+import { isPermanent } from "../pipeline/errors.ts";
 import { buildFailureUpserts, buildSubject } from "../store/failures.ts";
-import { describeSubject } from "./messages.ts";
-
-/** Work that retrying cannot fix. */
-export class PermanentError extends Error {}
 
 export function buildRetryDelay(attempts: number, slowDown = false): number {
   return Math.min((slowDown ? 60 : 10) * 2 ** Math.max(0, attempts - 1), 3600);
 }
 
-/** A receipt is re-queued once it has been unprocessed this long (its queue message retries for ~5 minutes). */
-export const RECEIPT_FIRST_WAIT_MS = 5 * 60_000;
-/** A receipt still unprocessed when due after this many re-queues is marked failed instead (≈21 h after arrival). */
-export const MAX_RECEIPT_SWEEPS = 7;
-/** A fan-out with no activity (planner page, deliver batch) for this long is looked at by the cron. */
-export const FANOUT_IDLE_MS = 5 * 60_000;
-/** A fan-out still missing mail when due after this many drives is closed, its leftover recorded (≈21 h). */
-export const MAX_FANOUT_DRIVES = 7;
-
-/** The wait after the n-th re-queue of a receipt or drive of a fan-out: 10, 20, 40 … 640 minutes. */
-export function buildSweepDelayMs(n: number): number {
-  return 10 * 60_000 * 2 ** Math.max(0, n - 1);
+/**
+ * What a message is about, for its failures row: a receipt's message that dies after every sweep keeps
+ * updating one row. Null for a body that is neither queue's message.
+ */
+export function describeSubject(body: unknown): string | null {
+  const changes = ChangesMessage.safeParse(body);
+  if (changes.success) {
+    const m = changes.data;
+    if (m.type === "receipt") return buildSubject.receipt(m.receiptId);
+    if (m.type === "settle") return buildSubject.pad(m);
+    if (m.type === "publish") return buildSubject.publish(m.eventIds.join(","));
+    return buildSubject.websub(m.feedUrl);
+  }
+  const notify = NotifyMessage.safeParse(body);
+  if (!notify.success) return null;
+  const m = notify.data;
+  if (m.type === "change" || m.type === "deliver") return buildSubject.fanout(m.changeId);
+  if (m.type === "digest") return buildSubject.digest(m.until);
+  return buildSubject.confirm(m.subscriberId);
 }
 
 export type ConsumeOptions<T> = {
@@ -40,10 +45,7 @@ export async function consumeBatch<T>(
   db: D1Database,
   schema: z.ZodType<T>,
   process: (message: T) => Promise<void>,
-  {
-    classify = (err) => (err instanceof PermanentError ? "permanent" : "retry"),
-    onPermanent = () => [],
-  }: ConsumeOptions<T> = {},
+  { classify = (err) => (isPermanent(err) ? "permanent" : "retry"), onPermanent = () => [] }: ConsumeOptions<T> = {},
 ): Promise<void> {
   for (const msg of batch.messages) {
     /** Records the failure (then runs `after`) and acks; if D1 refuses, retries instead, so nothing is lost. */

@@ -17,7 +17,7 @@ import {
 } from "../domain/limits.ts";
 import type { AppContext, AppEnv } from "../http/env.ts";
 import { ErrorEnvelope, jsonError } from "../http/errors.ts";
-import { PayloadTooLargeError, ingest } from "../ingest.ts";
+import { PayloadTooLargeError, ingest } from "../pipeline/ingest.ts";
 import { listAllMissingConfig } from "../config.ts";
 import { listFailures } from "../store/failures.ts";
 import { type PipelineHealth, getPipelineHealth } from "../store/health.ts";

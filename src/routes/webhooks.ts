@@ -10,7 +10,7 @@ import { MAX_WEBHOOK_BODY_BYTES } from "../domain/limits.ts";
 import type { AppEnv } from "../http/env.ts";
 import { buildIssues, jsonError } from "../http/errors.ts";
 import { rejectOtherMethods } from "../http/methods.ts";
-import { type IngestResult, ingest } from "../ingest.ts";
+import { type IngestResult, ingest } from "../pipeline/ingest.ts";
 import { getSessionPresence, listEtherpadLinks, listLinksByUrl } from "../store/links.ts";
 import {
   EtherpadPadsUpdate,

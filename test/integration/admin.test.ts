@@ -2,6 +2,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { buildSite } from "../helpers/config.ts";
 import worker from "../../src/index.ts";
 import {
   MAX_ADMIN_EDIT_BODY_BYTES,
@@ -14,7 +15,7 @@ import {
   MAX_SESSION_TITLE_CHARS,
   MAX_URL_CHARS,
 } from "../../src/domain/limits.ts";
-import { loadEvents } from "../../src/publish.ts";
+import { loadEvents } from "../../src/pipeline/publish.ts";
 import seed from "../../data/sources/design-sessions-2019.txt?raw";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
 import { type Sent, captureQueueSends } from "../fixtures/queue.ts";
@@ -25,7 +26,7 @@ const NEXT_TOKEN = "test-admin-token-next";
 let queued: Sent[];
 
 beforeEach(async () => {
-  await loadEvents(env, [buildTestEvent()], new Date());
+  await loadEvents(env, buildSite(), [buildTestEvent()], new Date());
   queued = captureQueueSends(env.CHANGES);
 });
 afterEach(() => vi.restoreAllMocks());
@@ -46,7 +47,7 @@ async function processQueued() {
     queued.splice(0).map(({ body }, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
   );
   const ctx = createExecutionContext();
-  await worker.queue(batch, env as never);
+  await worker.queue(batch, env);
   expect((await getQueueResult(batch, ctx)).retryMessages).toEqual([]);
 }
 

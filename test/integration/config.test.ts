@@ -3,21 +3,23 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import type { ConfigEnv } from "../../src/config.ts";
+import { buildBindings, buildSite } from "../helpers/config.ts";
 import { listAllMissingConfig } from "../../src/config.ts";
 import worker from "../../src/index.ts";
-import { loadEvents } from "../../src/publish.ts";
+import { loadEvents } from "../../src/pipeline/publish.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
 
 const EVENT = "test-summit-2026";
 
 beforeEach(async () => {
-  await loadEvents(env, [buildTestEvent()], new Date());
+  await loadEvents(env, buildSite(), [buildTestEvent()], new Date());
 });
 
-function send(overrides: Partial<Env>, path: string, init: RequestInit = {}) {
+function send(overrides: ConfigEnv, path: string, init: RequestInit = {}) {
   return worker.fetch(
     new Request(`http://sessionwire.test${path}`, init),
-    { ...env, ...overrides } as never,
+    buildBindings(overrides),
     createExecutionContext(),
   );
 }

@@ -3,16 +3,17 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { buildSite } from "../helpers/config.ts";
 import { DAILY_CRON, POLL_CRON } from "../../src/cron/index.ts";
 import worker from "../../src/index.ts";
-import { loadEvents } from "../../src/publish.ts";
+import { loadEvents } from "../../src/pipeline/publish.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
 
 const NOW = new Date("2026-11-27T12:00:00Z");
 const ago = (ms: number) => new Date(NOW.getTime() - ms).toISOString();
 
 async function runCron(cron: string) {
-  await worker.scheduled(createScheduledController({ cron, scheduledTime: NOW }), env as never);
+  await worker.scheduled(createScheduledController({ cron, scheduledTime: NOW }), env);
 }
 
 const receipt = env.DB.prepare(
@@ -21,7 +22,7 @@ const receipt = env.DB.prepare(
 
 let sendBatch: ReturnType<typeof vi.spyOn>;
 beforeEach(async () => {
-  await loadEvents(env, [buildTestEvent()], NOW);
+  await loadEvents(env, buildSite(), [buildTestEvent()], NOW);
   sendBatch = vi.spyOn(env.CHANGES, "sendBatch").mockResolvedValue(undefined as never);
   vi.spyOn(env.CHANGES, "send").mockResolvedValue(undefined as never);
   // The poller's own behaviour is tested in poll.test.ts; here every pad host answers "not modified".

@@ -6,10 +6,11 @@ import { createExecutionContext, createMessageBatch, createScheduledController, 
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { buildSite } from "../helpers/config.ts";
 import { POLL_CRON } from "../../src/cron/index.ts";
 import worker from "../../src/index.ts";
-import { loadEvents } from "../../src/publish.ts";
-import type { NotifyMessage } from "../../src/queue/messages.ts";
+import { loadEvents } from "../../src/pipeline/publish.ts";
+import type { NotifyMessage } from "../../src/domain/messages.ts";
 import { getPipelineHealth } from "../../src/store/health.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
 import { QUEUE_SEND_BATCH_RESPONSE, QUEUE_SEND_RESPONSE } from "../fixtures/queue.ts";
@@ -33,7 +34,7 @@ let seq = 0;
 beforeEach(async () => {
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(minutes(-60));
-  await loadEvents(env, [buildTestEvent()], minutes(-60));
+  await loadEvents(env, buildSite(), [buildTestEvent()], minutes(-60));
   queued = [];
   later = [];
   sends = [];
@@ -172,7 +173,7 @@ async function deliverBatch(queue: string, messages: Queued[]) {
     queue,
     messages.map((m, i) => ({ id: `n${++seq}-${i}`, timestamp: new Date(), attempts: m.attempts, body: m.body })),
   );
-  await worker.queue(batch, env as never);
+  await worker.queue(batch, env);
   const result = await getQueueResult(batch, createExecutionContext());
   const index = new Map(batch.messages.map((m, i) => [m.id, i]));
   return { retried: new Set(result.retryMessages.map((r) => index.get(r.msgId)!)) };
@@ -181,7 +182,7 @@ async function deliverBatch(queue: string, messages: Queued[]) {
 /** One cron tick at T0 + 10·n minutes: the sweep, then whatever it (and earlier retries) queued. */
 async function tick(n: number, fate?: () => Fate) {
   vi.setSystemTime(minutes(10 * n));
-  await worker.scheduled(createScheduledController({ cron: POLL_CRON, scheduledTime: minutes(10 * n) }), env as never);
+  await worker.scheduled(createScheduledController({ cron: POLL_CRON, scheduledTime: minutes(10 * n) }), env);
   queued.push(...later.splice(0));
   await drain(fate);
 }

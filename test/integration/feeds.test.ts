@@ -4,6 +4,7 @@ import { createMessageBatch, getQueueResult, createExecutionContext } from "clou
 import { env, exports } from "cloudflare:workers";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { buildSite } from "../helpers/config.ts";
 import worker from "../../src/index.ts";
 import {
   MAX_EXCERPT_CHARS,
@@ -12,7 +13,7 @@ import {
   MAX_SESSION_TITLE_CHARS,
   MAX_SUMMARY_CHARS,
 } from "../../src/domain/limits.ts";
-import { loadEvents, publish } from "../../src/publish.ts";
+import { loadEvents, publish } from "../../src/pipeline/publish.ts";
 import { insertChange as insertChangeRow } from "../../src/store/changes.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
 import { QUEUE_SEND_RESPONSE } from "../fixtures/queue.ts";
@@ -43,11 +44,11 @@ async function addChanges(n: number, from = 1, session = "xen-toolstacks", title
       ),
     ),
   );
-  await publish(hubEnv);
+  await publish(hubEnv, buildSite(hubEnv));
 }
 
 beforeEach(async () => {
-  await loadEvents(hubEnv, [buildTestEvent()], new Date("2026-11-27T09:00:00Z"));
+  await loadEvents(hubEnv, buildSite(hubEnv), [buildTestEvent()], new Date("2026-11-27T09:00:00Z"));
 });
 afterEach(() => vi.restoreAllMocks());
 
@@ -169,7 +170,7 @@ describe("conditional GET", () => {
   });
 
   it("keeps the ETag across rebuilds of unchanged content and changes it with the content", async () => {
-    const again = await publish(hubEnv);
+    const again = await publish(hubEnv, buildSite(hubEnv));
     expect(again.changedFeeds).toEqual([]);
     expect((await get(`/events/${EVENT}/feed.atom`)).headers.get("etag")).toBe(etag);
     await addChanges(1, 3);
@@ -219,7 +220,7 @@ describe("discovery and WebSub", () => {
       createMessageBatch("sessionwire-changes", [
         { id: "r", timestamp: new Date(), attempts: 1, body: { v: 1, type: "receipt", receiptId } },
       ]),
-      hubEnv as never,
+      hubEnv,
     );
     const pings = sendBatch.mock.calls.flatMap(([messages]) =>
       [...messages].map((m) => (m.body as { feedUrl: string }).feedUrl),
@@ -243,7 +244,7 @@ describe("discovery and WebSub", () => {
       { id: "down", timestamp: new Date(), attempts: 1, body: { v: 1, type: "websub", feedUrl: pings[1] } },
     ]);
     const ctx = createExecutionContext();
-    await worker.queue(batch, hubEnv as never);
+    await worker.queue(batch, hubEnv);
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks).toEqual(["ok"]);
     expect(result.retryMessages).toEqual([{ msgId: "down" }]);
@@ -266,7 +267,7 @@ describe("change rows as large as issue 8's", () => {
     )
       .bind(EVENT, HUGE, `https://hackmd.io/?${"&".repeat(2000)}`, HUGE.slice(0, 100_000), HUGE.slice(0, 100_000))
       .run();
-    await publish(hubEnv);
+    await publish(hubEnv, buildSite(hubEnv));
     for (const [path] of FEEDS) {
       const body = await (await get(path)).text();
       expect(new TextEncoder().encode(body).byteLength, path).toBeLessThanOrEqual(

@@ -6,11 +6,12 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import catalogue from "../../data/events/xen-design-sessions-2019.json";
+import { buildSite } from "../helpers/config.ts";
 import { Event } from "../../src/domain/event.ts";
 import { MAX_FEED_BYTES, MAX_URL_CHARS, MAX_WEBHOOK_BODY_BYTES } from "../../src/domain/limits.ts";
 import worker from "../../src/index.ts";
-import { loadEvents } from "../../src/publish.ts";
-import type { ChangesMessage } from "../../src/queue/messages.ts";
+import { loadEvents } from "../../src/pipeline/publish.ts";
+import type { ChangesMessage } from "../../src/domain/messages.ts";
 import { signStandardWebhook } from "../../src/webhooks/standard.ts";
 import { type Sent, captureQueueSends } from "../fixtures/queue.ts";
 
@@ -23,7 +24,7 @@ let sent: Sent[];
 beforeEach(async () => {
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(T0);
-  await loadEvents(env, [event], T0);
+  await loadEvents(env, buildSite(), [event], T0);
   sent = captureQueueSends(env.CHANGES);
 });
 afterEach(() => {
@@ -60,7 +61,7 @@ async function drain(types: ChangesMessage["type"][]) {
         ready.slice(i, i + 10).map((m, j) => ({ id: `m-${i + j}`, timestamp: new Date(), attempts: 1, body: m.body })),
       );
       const ctx = createExecutionContext();
-      await worker.queue(batch, env as never);
+      await worker.queue(batch, env);
       expect((await getQueueResult(batch, ctx)).retryMessages).toEqual([]);
     }
   }

@@ -3,13 +3,14 @@
 import { createMessageBatch } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect, it, vi } from "vitest";
+import { buildSite } from "../helpers/config.ts";
 import worker from "../../src/index.ts";
-import { loadEvents } from "../../src/publish.ts";
+import { loadEvents } from "../../src/pipeline/publish.ts";
 import { signStandardWebhook } from "../../src/webhooks/standard.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
 
 it("turns a signed webhook into a published change", async () => {
-  await loadEvents(env, [buildTestEvent()], new Date());
+  await loadEvents(env, buildSite(), [buildTestEvent()], new Date());
   const body = JSON.stringify({
     type: "notes.updated",
     event: "test-summit-2026",
@@ -66,7 +67,7 @@ it("turns a signed webhook into a published change", async () => {
         },
       },
     ]);
-    await worker.queue(batch, env as never);
+    await worker.queue(batch, env);
   } finally {
     vi.useRealTimers();
   }

@@ -3,11 +3,12 @@ import { createMessageBatch, getQueueResult, createExecutionContext, createSched
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { buildConfig, buildSite } from "../helpers/config.ts";
 import { DAILY_CRON, POLL_CRON } from "../../src/cron/index.ts";
 import { MailError, type MailMessage, type MailTransport } from "../../src/email/model.ts";
 import worker from "../../src/index.ts";
-import { loadEvents } from "../../src/publish.ts";
-import type { NotifyMessage } from "../../src/queue/messages.ts";
+import { loadEvents } from "../../src/pipeline/publish.ts";
+import type { NotifyMessage } from "../../src/domain/messages.ts";
 import { processNotifyMessage } from "../../src/queue/notify.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
 import { QUEUE_SEND_BATCH_RESPONSE, QUEUE_SEND_RESPONSE } from "../fixtures/queue.ts";
@@ -65,7 +66,7 @@ function buildCountingTransport() {
 /** The queue, played by hand: what the consumer sends to NOTIFY is collected, then delivered in batches. */
 let queued: NotifyMessage[];
 beforeEach(async () => {
-  await loadEvents(env, [buildTestEvent()], NOW);
+  await loadEvents(env, buildSite(), [buildTestEvent()], NOW);
   queued = [];
   vi.spyOn(env.NOTIFY, "sendBatch").mockImplementation(async (messages) => {
     for (const m of messages) queued.push(m.body as NotifyMessage);
@@ -90,7 +91,7 @@ async function drainThroughWorker(maxRounds = 1000) {
       "sessionwire-notify",
       bodies.map((body, i) => ({ id: `n${round}-${i}`, timestamp: new Date(), attempts: 1, body })),
     );
-    await worker.queue(batch, env as never);
+    await worker.queue(batch, env);
     const result = await getQueueResult(batch, createExecutionContext());
     results.acked += result.explicitAcks.length;
     results.retried += result.retryMessages.length;
@@ -173,7 +174,7 @@ describe("fan-out", () => {
           const run = async (message: NotifyMessage) => {
             for (let attempt = 0; attempt < 20; attempt++) {
               try {
-                return await processNotifyMessage(message, env as never, transport, NOW);
+                return await processNotifyMessage(message, { env, config: buildConfig(), transport }, NOW);
               } catch (err) {
                 if (!(err instanceof MailError)) throw err;
               }
@@ -235,7 +236,7 @@ describe("retry policy", () => {
       },
     ]);
     const retry = vi.spyOn(batch.messages[0]!, "retry");
-    await worker.queue(batch, env as never);
+    await worker.queue(batch, env);
     expect(retry).toHaveBeenCalledWith({ delaySeconds: 120 });
     queued.push({ v: 1, type: "deliver", changeId: "chg_rl", subscriberIds: ["a", "b", "c"] });
     await drainThroughWorker();
@@ -291,7 +292,7 @@ describe("digest", () => {
     const send = vi.spyOn(env.EMAIL, "send").mockResolvedValue({ messageId: "ok" });
     vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response(null, { status: 304 }));
     for (let run = 0; run < 2; run++) {
-      await worker.scheduled(createScheduledController({ cron: DAILY_CRON, scheduledTime: cron }), env as never);
+      await worker.scheduled(createScheduledController({ cron: DAILY_CRON, scheduledTime: cron }), env);
       await drainThroughWorker();
     }
     const mails = send.mock.calls.map(([m]) => m as unknown as MailMessage);
@@ -312,8 +313,8 @@ describe("outbox and confirmation", () => {
       .run();
     vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response(null, { status: 304 }));
     vi.spyOn(env.CHANGES, "sendBatch").mockResolvedValue(undefined as never);
-    await worker.scheduled(createScheduledController({ cron: POLL_CRON, scheduledTime: NOW }), env as never);
-    await worker.scheduled(createScheduledController({ cron: POLL_CRON, scheduledTime: NOW }), env as never);
+    await worker.scheduled(createScheduledController({ cron: POLL_CRON, scheduledTime: NOW }), env);
+    await worker.scheduled(createScheduledController({ cron: POLL_CRON, scheduledTime: NOW }), env);
     expect(queued).toEqual([{ v: 1, type: "change", changeId: "lost" }]);
   });
 

@@ -4,11 +4,12 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { buildSite } from "../helpers/config.ts";
 import { MAX_TEXT_BYTES, type Observation } from "../../src/domain/changes.ts";
-import { MAX_PAYLOAD_BYTES, PayloadTooLargeError, ingest } from "../../src/ingest.ts";
-import type { ChangesMessage } from "../../src/queue/messages.ts";
+import { MAX_PAYLOAD_BYTES, PayloadTooLargeError, ingest } from "../../src/pipeline/ingest.ts";
+import type { ChangesMessage } from "../../src/domain/messages.ts";
 import worker from "../../src/index.ts";
-import { loadEvents, publish } from "../../src/publish.ts";
+import { loadEvents, publish } from "../../src/pipeline/publish.ts";
 import { buildPutEventStatements } from "../../src/store/catalogue.ts";
 import { RESTART_AFTER_SECONDS } from "../../src/store/pads.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
@@ -27,7 +28,7 @@ let seq = 0;
 beforeEach(async () => {
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(T0);
-  await loadEvents(env, [buildTestEvent()], T0);
+  await loadEvents(env, buildSite(), [buildTestEvent()], T0);
   sent = captureQueueSends(env.CHANGES);
   // Mail is notify.test.ts's subject; a real NOTIFY consumer would outlive the test and race the next one's reset.
   vi.spyOn(env.NOTIFY, "sendBatch").mockResolvedValue(QUEUE_SEND_BATCH_RESPONSE);
@@ -44,7 +45,7 @@ async function deliver(bodies: unknown[], attempts = 1) {
     bodies.map((body) => ({ id: `msg-${++seq}`, timestamp: new Date(), attempts, body })),
   );
   const ctx = createExecutionContext();
-  await worker.queue(batch, env as never);
+  await worker.queue(batch, env);
   return getQueueResult(batch, ctx);
 }
 
@@ -501,7 +502,7 @@ describe("read model", () => {
     await env.DB.batch(
       Array.from({ length: 120 }, (_, i) => insert.bind(`c${i + 1}`, EVENT, i + 1, SESSION, PAD, at(i).toISOString())),
     );
-    await publish(env);
+    await publish(env, buildSite());
     const seen: number[] = [];
     let cursor: string | null = "";
     while (cursor !== null) {
@@ -555,7 +556,7 @@ describe("retry policy", () => {
     ]);
     const retry = vi.spyOn(batch.messages[0]!, "retry");
     const ctx = createExecutionContext();
-    await worker.queue(batch, env as never);
+    await worker.queue(batch, env);
     const result = await getQueueResult(batch, ctx);
     expect(result.retryMessages).toEqual([{ msgId: "flaky" }]);
     expect(retry).toHaveBeenCalledWith({ delaySeconds: 40 });
@@ -567,7 +568,7 @@ describe("retry policy", () => {
       { id: "dead-1", timestamp: new Date(), attempts: 6, body: { v: 1, type: "receipt", receiptId: "r" } },
     ]);
     const ctx = createExecutionContext();
-    await worker.queue(batch, env as never);
+    await worker.queue(batch, env);
     expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["dead-1"]);
     expect(await env.DB.prepare("SELECT queue, message_id, attempts, error FROM failures").first()).toEqual({
       queue: "sessionwire-changes-dlq",

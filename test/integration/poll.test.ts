@@ -1,8 +1,10 @@
 import { env } from "cloudflare:workers";
 import { type MockInstance, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { parseWatchHosts, pollWatchedLinks } from "../../src/cron/poll.ts";
+import { buildSite } from "../helpers/config.ts";
+import { readConfig } from "../../src/config.ts";
+import { pollWatchedLinks } from "../../src/pipeline/poll.ts";
 import { buildNoteLink } from "../../src/domain/event.ts";
-import { loadEvents } from "../../src/publish.ts";
+import { loadEvents } from "../../src/pipeline/publish.ts";
 import { getPad } from "../../src/store/pads.ts";
 import { hashText } from "../../src/watch/hash.ts";
 import { buildTestEvent, buildTestSession } from "../fixtures/catalogue.ts";
@@ -18,7 +20,7 @@ const noSleep = async () => {};
 /** Loads one event whose first session has the given notes links. */
 async function loadLinks(...urls: string[]) {
   const event = buildTestEvent({ sessions: [buildTestSession({ notes: urls.map((u) => buildNoteLink(u)) })] });
-  await loadEvents(env, [event], now);
+  await loadEvents(env, buildSite(), [event], now);
 }
 
 /** Answers each URL from the table, 404 otherwise; records every request. */
@@ -54,13 +56,13 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe("parseWatchHosts", () => {
+describe("WATCH_HOSTS", () => {
   it("splits, trims, lowercases and drops empties", () => {
-    expect(parseWatchHosts(" HackMD.io, ,wiki.xenproject.org,hackmd.io,")).toEqual([
+    expect(readConfig({ WATCH_HOSTS: " HackMD.io, ,wiki.xenproject.org,hackmd.io," }).watchHosts).toEqual([
       "hackmd.io",
       "wiki.xenproject.org",
     ]);
-    expect(parseWatchHosts("")).toEqual([]);
+    expect(readConfig({ WATCH_HOSTS: "" }).watchHosts).toEqual([]);
   });
 });
 
@@ -68,7 +70,7 @@ describe("pollWatchedLinks", () => {
   it("never fetches a CryptPad link", async () => {
     await loadLinks(PAD, CRYPTPAD);
     const spy = mockFetch({ [PAD_TEXT_URL]: () => new Response(null, { status: 304 }) });
-    const summary = await pollWatchedLinks(env, now, { sleep: noSleep });
+    const summary = await pollWatchedLinks(env, readConfig(env), now, { sleep: noSleep });
     expect(spy.mock.calls.map(([input]) => String(input))).toEqual([PAD_TEXT_URL]);
     expect(summary).toMatchObject({ checked: 1, notModified: 1 });
   });
@@ -78,7 +80,7 @@ describe("pollWatchedLinks", () => {
     // Under the fetch cap, but JSON escapes each control character sixfold: over a receipt's row budget.
     const text = "\u0001".repeat(400_000);
     mockFetch({ [PAD_TEXT_URL]: () => new Response(text) });
-    const summary = await pollWatchedLinks(env, now, { sleep: noSleep });
+    const summary = await pollWatchedLinks(env, readConfig(env), now, { sleep: noSleep });
     expect(summary).toMatchObject({ modified: 1, failed: 0 });
     const [receipt] = await listReceipts();
     expect(receipt?.payload).toEqual({
@@ -93,7 +95,7 @@ describe("pollWatchedLinks", () => {
   it("hands a new pad's text to the pipeline as exactly one receipt and one queue message", async () => {
     await loadLinks(PAD);
     mockFetch({ [PAD_TEXT_URL]: () => new Response("# Toolstacks\n- a daemon", { headers: { etag: '"v2"' } }) });
-    const summary = await pollWatchedLinks(env, now, { sleep: noSleep });
+    const summary = await pollWatchedLinks(env, readConfig(env), now, { sleep: noSleep });
     expect(summary).toEqual({ checked: 1, modified: 1, unchanged: 0, notModified: 0, refused: 0, failed: 0 });
     const receipts = await listReceipts();
     expect(receipts).toEqual([
@@ -122,7 +124,7 @@ describe("pollWatchedLinks", () => {
     await loadLinks(PAD);
     await putKnownPad(PAD, { hash: await hashText("old notes") });
     mockFetch({ [PAD_TEXT_URL]: () => new Response("new notes") });
-    await pollWatchedLinks(env, now, { sleep: noSleep });
+    await pollWatchedLinks(env, readConfig(env), now, { sleep: noSleep });
     expect((await listReceipts()).map((r) => r.payload.type)).toEqual(["notes.updated"]);
   });
 
@@ -130,7 +132,10 @@ describe("pollWatchedLinks", () => {
     await loadLinks(PAD);
     await putKnownPad(PAD, { hash: await hashText("same notes") });
     mockFetch({ [PAD_TEXT_URL]: () => new Response("same notes", { headers: { etag: '"v3"' } }) });
-    expect(await pollWatchedLinks(env, now, { sleep: noSleep })).toMatchObject({ unchanged: 1, modified: 0 });
+    expect(await pollWatchedLinks(env, readConfig(env), now, { sleep: noSleep })).toMatchObject({
+      unchanged: 1,
+      modified: 0,
+    });
     expect(await listReceipts()).toEqual([]);
     expect(send).not.toHaveBeenCalled();
     expect((await getPad(env.DB, { event: EVENT, session: "xen-toolstacks", url: PAD }))?.etag).toBe('"v3"');
@@ -141,7 +146,7 @@ describe("pollWatchedLinks", () => {
     const lastModified = "Wed, 25 Nov 2026 10:00:00 GMT";
     await putKnownPad(PAD, { hash: "abc", etag: '"v1"', lastModified });
     const spy = mockFetch({ [PAD_TEXT_URL]: () => new Response(null, { status: 304 }) });
-    expect(await pollWatchedLinks(env, now, { sleep: noSleep })).toMatchObject({ notModified: 1 });
+    expect(await pollWatchedLinks(env, readConfig(env), now, { sleep: noSleep })).toMatchObject({ notModified: 1 });
     const headers = new Headers(spy.mock.calls[0]?.[1]?.headers);
     expect([headers.get("if-none-match"), headers.get("if-modified-since")]).toEqual(['"v1"', lastModified]);
     expect(await listReceipts()).toEqual([]);
@@ -159,7 +164,7 @@ describe("pollWatchedLinks", () => {
     mockFetch({
       [page]: () => new Response("<html><body><h1>Toolstacks</h1><pre>We agreed &amp; moved on.</pre></body></html>"),
     });
-    await pollWatchedLinks(env, now, { sleep: noSleep });
+    await pollWatchedLinks(env, readConfig(env), now, { sleep: noSleep });
     expect((await listReceipts())[0]?.payload.text).toBe("Toolstacks\nWe agreed & moved on.");
   });
 
@@ -169,14 +174,20 @@ describe("pollWatchedLinks", () => {
       [PAD_TEXT_URL]: () =>
         new Response("<html>Sign in</html>", { headers: { "content-type": "text/html; charset=utf-8" } }),
     });
-    expect(await pollWatchedLinks(env, now, { sleep: noSleep })).toMatchObject({ refused: 1, modified: 0 });
+    expect(await pollWatchedLinks(env, readConfig(env), now, { sleep: noSleep })).toMatchObject({
+      refused: 1,
+      modified: 0,
+    });
     expect(await listReceipts()).toEqual([]);
   });
 
   it("refuses links on hosts that are not allow-listed, without a request", async () => {
     await loadLinks("https://pad.example.org/p/notes");
     const spy = mockFetch({});
-    expect(await pollWatchedLinks(env, now, { sleep: noSleep })).toMatchObject({ checked: 1, refused: 1 });
+    expect(await pollWatchedLinks(env, readConfig(env), now, { sleep: noSleep })).toMatchObject({
+      checked: 1,
+      refused: 1,
+    });
     expect(spy).not.toHaveBeenCalled();
   });
 
@@ -191,7 +202,7 @@ describe("pollWatchedLinks", () => {
     const sleep = vi.fn(async (ms: number) => {
       log.push(`sleep ${ms}`);
     });
-    expect(await pollWatchedLinks(env, now, { sleep })).toMatchObject({ checked: 4, notModified: 4 });
+    expect(await pollWatchedLinks(env, readConfig(env), now, { sleep })).toMatchObject({ checked: 4, notModified: 4 });
     expect(sleep).toHaveBeenCalledTimes(2);
     expect(log.filter((e) => e !== "etherpad.wikimedia.org")).toEqual([
       "hackmd.io",
@@ -217,7 +228,10 @@ describe("pollWatchedLinks", () => {
       return new Response(null, { status: 304 });
     });
     const pollEnv = { DB: env.DB, CHANGES: env.CHANGES, WATCH_HOSTS: hosts.join(",") };
-    expect(await pollWatchedLinks(pollEnv, now, { sleep: noSleep })).toMatchObject({ checked: 18, notModified: 18 });
+    expect(await pollWatchedLinks(pollEnv, readConfig(pollEnv), now, { sleep: noSleep })).toMatchObject({
+      checked: 18,
+      notModified: 18,
+    });
     expect(most).toBe(6);
   });
 
@@ -229,7 +243,7 @@ describe("pollWatchedLinks", () => {
       "https://hackmd.io/bbb/download": () => new Response("bbb notes"),
       "https://wiki.xenproject.org/index.php?title=Design_Sessions_2019&action=raw": () => new Response("== Notes =="),
     });
-    const summary = await pollWatchedLinks(env, now, { sleep: noSleep });
+    const summary = await pollWatchedLinks(env, readConfig(env), now, { sleep: noSleep });
     expect(summary).toEqual({ checked: 3, modified: 2, unchanged: 0, notModified: 0, refused: 0, failed: 1 });
     expect((await listReceipts()).map((r) => r.payload.text).sort()).toEqual(["== Notes ==", "bbb notes"]);
   });
@@ -241,7 +255,11 @@ describe("pollWatchedLinks", () => {
       "https://hackmd.io/aaa/download": () => new Response("aaa notes"),
       "https://etherpad.wikimedia.org/p/xen/export/txt": () => new Response("pad notes"),
     });
-    expect(await pollWatchedLinks(env, now, { sleep: noSleep })).toMatchObject({ checked: 2, modified: 1, failed: 1 });
+    expect(await pollWatchedLinks(env, readConfig(env), now, { sleep: noSleep })).toMatchObject({
+      checked: 2,
+      modified: 1,
+      failed: 1,
+    });
     expect(send).toHaveBeenCalledTimes(2);
   });
 });

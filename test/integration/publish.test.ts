@@ -4,8 +4,9 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { buildSite } from "../helpers/config.ts";
 import worker from "../../src/index.ts";
-import { loadEvents, publish } from "../../src/publish.ts";
+import { loadEvents, publish } from "../../src/pipeline/publish.ts";
 import { getEvent } from "../../src/store/catalogue.ts";
 import { getSessionPage, siteKeys } from "../../src/store/site.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
@@ -22,7 +23,7 @@ async function runQueue(sent: Sent[]) {
     sent.splice(0).map(({ body }, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
   );
   const ctx = createExecutionContext();
-  await worker.queue(batch, env as never);
+  await worker.queue(batch, env);
   return getQueueResult(batch, ctx);
 }
 
@@ -31,16 +32,16 @@ const countChanges = async () => (await env.DB.prepare("SELECT COUNT(*) AS n FRO
 describe("the start-up load", () => {
   it("round-trips an event through D1", async () => {
     const event = buildTestEvent();
-    await loadEvents(env, [event], now);
+    await loadEvents(env, buildSite(), [event], now);
     expect(await getEvent(env.DB, event.id)).toEqual(event);
   });
 
   it("changes nothing when the same catalogue is loaded twice", async () => {
     const event = buildTestEvent();
-    const first = await loadEvents(env, [event], now);
+    const first = await loadEvents(env, buildSite(), [event], now);
     // 5 pages (index, event, 3 sessions) and 3 formats of 5 feeds (everything, event, 3 sessions)
     expect(first).toMatchObject({ added: 1, kept: 0, written: 20, deleted: 0, failed: [], remaining: 0 });
-    const second = await loadEvents(env, [event], new Date("2026-11-28T00:00:00Z"));
+    const second = await loadEvents(env, buildSite(), [event], new Date("2026-11-28T00:00:00Z"));
     expect(second).toEqual({ added: 0, kept: 1, written: 0, deleted: 0, changedFeeds: [], failed: [], remaining: 0 });
     const { results } = await env.DB.prepare("SELECT DISTINCT updated_at FROM sessions").all();
     expect(results).toEqual([{ updated_at: now.toISOString() }]);
@@ -48,7 +49,7 @@ describe("the start-up load", () => {
 
   it("never overwrites an event already stored: an admin edit survives a restart", async () => {
     const event = buildTestEvent();
-    await loadEvents(env, [event], now);
+    await loadEvents(env, buildSite(), [event], now);
     const sent = captureQueueSends(env.CHANGES);
     const url = "https://hackmd.io/added-by-admin";
     const res = await exports.default.fetch(
@@ -63,7 +64,7 @@ describe("the start-up load", () => {
     const changesBefore = await countChanges();
     expect(changesBefore).toBe(1);
 
-    const again = await loadEvents(env, [event], new Date("2026-11-28T00:00:00Z"));
+    const again = await loadEvents(env, buildSite(), [event], new Date("2026-11-28T00:00:00Z"));
     expect(again).toMatchObject({ added: 0, kept: 1, written: 0, deleted: 0 });
     const stored = await getEvent(env.DB, EVENT);
     expect(stored?.sessions.find((s) => s.id === "rust-and-xen")?.notes.map((n) => n.url)).toEqual([url]);
@@ -72,18 +73,18 @@ describe("the start-up load", () => {
   });
 
   it("loads a new catalogue beside the stored ones", async () => {
-    await loadEvents(env, [buildTestEvent()], now);
+    await loadEvents(env, buildSite(), [buildTestEvent()], now);
     const other = buildTestEvent({ id: "other-summit-2027", title: "Other Summit 2027" });
-    expect(await loadEvents(env, [buildTestEvent(), other], now)).toMatchObject({ added: 1, kept: 1 });
+    expect(await loadEvents(env, buildSite(), [buildTestEvent(), other], now)).toMatchObject({ added: 1, kept: 1 });
     expect(await getEvent(env.DB, other.id)).toEqual(other);
   });
 });
 
 describe("publishing", () => {
   it("removes a session that left D1 from the read model", async () => {
-    await loadEvents(env, [buildTestEvent()], now);
+    await loadEvents(env, buildSite(), [buildTestEvent()], now);
     await env.DB.prepare("DELETE FROM sessions WHERE event_id = ? AND id = 'xen-on-risc-v'").bind(EVENT).run();
-    const result = await publish(env);
+    const result = await publish(env, buildSite());
     // the session's page and its three feeds
     expect(result).toMatchObject({ deleted: 4, failed: [], remaining: 0 });
     expect(await getSessionPage(env.SITE, EVENT, "xen-on-risc-v")).toBeNull();
@@ -91,7 +92,7 @@ describe("publishing", () => {
   });
 
   it("compares with what is stored without reading it back, however large it grew", async () => {
-    await loadEvents(env, [buildTestEvent()], now);
+    await loadEvents(env, buildSite(), [buildTestEvent()], now);
     // Stored values far over what a bulk read may return in all (25 MB), as a flood once left behind.
     const big = "&amp;".repeat(1_000_000);
     const keys = ["rss", "atom", "json"].flatMap((f) => [
@@ -102,7 +103,7 @@ describe("publishing", () => {
     for (const key of keys)
       await env.SITE.put(key, big, { metadata: { etag: '"stale"', lastModified: now.toISOString() } });
     const getSpy = vi.spyOn(env.SITE, "get");
-    const result = await publish(env);
+    const result = await publish(env, buildSite());
     expect(getSpy).not.toHaveBeenCalled();
     expect(result).toMatchObject({ written: keys.length, failed: [], remaining: 0 });
     const feed = await exports.default.fetch(new Request(`http://sessionwire.test/events/${EVENT}/feed.atom`));
@@ -110,13 +111,13 @@ describe("publishing", () => {
   });
 
   it("records a page that cannot be rendered and still publishes the rest", async () => {
-    await loadEvents(env, [buildTestEvent()], now);
+    await loadEvents(env, buildSite(), [buildTestEvent()], now);
     // A value cap that one session's page and the event page (which carries it) pass, and nothing else does.
     await env.DB.prepare("UPDATE sessions SET description = ? WHERE event_id = ? AND id = 'rust-and-xen'")
       .bind("x".repeat(9_000), EVENT)
       .run();
     await env.DB.prepare("UPDATE events SET title = 'Renamed Summit' WHERE id = ?").bind(EVENT).run();
-    const result = await publish(env, undefined, { maxValueBytes: 8_000 });
+    const result = await publish(env, buildSite(), undefined, { maxValueBytes: 8_000 });
     expect(result.failed).toEqual([siteKeys.event(EVENT), siteKeys.session(EVENT, "rust-and-xen")]);
     expect(result.remaining).toBe(0);
     // The other pages and every feed carry the new title; the failed keys keep their last good value.
@@ -132,22 +133,22 @@ describe("publishing", () => {
   });
 
   it("stays within its budget of KV operations and is finished by follow-up runs", async () => {
-    await loadEvents(env, [buildTestEvent()], now);
+    await loadEvents(env, buildSite(), [buildTestEvent()], now);
     await env.DB.prepare("UPDATE events SET title = 'Renamed Summit' WHERE id = ?").bind(EVENT).run();
     const putSpy = vi.spyOn(env.SITE, "put");
-    const first = await publish(env, undefined, { budget: 6 });
+    const first = await publish(env, buildSite(), undefined, { budget: 6 });
     // one list operation, then five writes; the rest is left for later
     expect(putSpy).toHaveBeenCalledTimes(5);
     expect(first.written).toBe(5);
     expect(first.remaining).toBeGreaterThan(0);
     let runs = 1;
-    for (let r = first; r.remaining > 0; runs++) r = await publish(env, undefined, { budget: 6 });
+    for (let r = first; r.remaining > 0; runs++) r = await publish(env, buildSite(), undefined, { budget: 6 });
     expect(runs).toBeGreaterThan(2);
-    expect(await publish(env)).toMatchObject({ written: 0, remaining: 0 });
+    expect(await publish(env, buildSite())).toMatchObject({ written: 0, remaining: 0 });
   });
 
   it("finishes an unfinished publish through the queue, and a commit never waits on it", async () => {
-    await loadEvents(env, [buildTestEvent()], now);
+    await loadEvents(env, buildSite(), [buildTestEvent()], now);
     const sent = captureQueueSends(env.CHANGES);
     // KV refuses every write for a while (as it does past one write per key per second).
     const putSpy = vi.spyOn(env.SITE, "put").mockRejectedValue(new Error("KV PUT failed: 429 Too Many Requests"));

@@ -1,8 +1,9 @@
 import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import { buildSite } from "../helpers/config.ts";
 import { Event } from "../../src/domain/event.ts";
 import { ErrorEnvelope } from "../../src/http/errors.ts";
-import { loadEvents } from "../../src/publish.ts";
+import { loadEvents } from "../../src/pipeline/publish.ts";
 import { EventList, SessionPage } from "../../src/store/site.ts";
 import { buildTestEvent, buildTestSession } from "../fixtures/catalogue.ts";
 
@@ -22,7 +23,7 @@ const event = buildTestEvent({
 });
 
 beforeEach(async () => {
-  await loadEvents(env, [event], new Date("2026-11-27T00:00:00Z"));
+  await loadEvents(env, buildSite(), [event], new Date("2026-11-27T00:00:00Z"));
 });
 
 describe("JSON API", () => {

@@ -1,11 +1,12 @@
 // Subscribe (double opt-in), confirm and RFC 8058 unsubscribe, through the Worker's real fetch handler.
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { buildSite } from "../helpers/config.ts";
 import { MAX_SUBSCRIPTION_BODY_BYTES } from "../../src/domain/limits.ts";
 import { signToken } from "../../src/email/tokens.ts";
 import { ErrorEnvelope } from "../../src/http/errors.ts";
-import { loadEvents } from "../../src/publish.ts";
-import type { NotifyMessage } from "../../src/queue/messages.ts";
+import { loadEvents } from "../../src/pipeline/publish.ts";
+import type { NotifyMessage } from "../../src/domain/messages.ts";
 import { claimConfirmation } from "../../src/store/subscriptions.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
 import { type Sent, captureQueueSends } from "../fixtures/queue.ts";
@@ -19,7 +20,7 @@ const T0 = new Date("2026-11-27T10:00:00Z");
 let sent: Sent<NotifyMessage>[];
 
 beforeEach(async () => {
-  await loadEvents(env, [buildTestEvent()], T0);
+  await loadEvents(env, buildSite(), [buildTestEvent()], T0);
   sent = captureQueueSends<NotifyMessage>(env.NOTIFY);
 });
 afterEach(() => {

@@ -4,12 +4,13 @@
 import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { buildSite } from "../helpers/config.ts";
 import { POLL_CRON } from "../../src/cron/index.ts";
-import { ingest } from "../../src/ingest.ts";
+import { ingest } from "../../src/pipeline/ingest.ts";
 import worker from "../../src/index.ts";
-import { loadEvents } from "../../src/publish.ts";
-import type { ChangesMessage } from "../../src/queue/messages.ts";
-import { MAX_RECEIPT_SWEEPS, buildSweepDelayMs } from "../../src/queue/policy.ts";
+import { loadEvents } from "../../src/pipeline/publish.ts";
+import type { ChangesMessage } from "../../src/domain/messages.ts";
+import { MAX_RECEIPT_SWEEPS, buildSweepDelayMs } from "../../src/pipeline/recover.ts";
 import { getPipelineHealth } from "../../src/store/health.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
 import { QUEUE_SEND_BATCH_RESPONSE, QUEUE_SEND_RESPONSE } from "../fixtures/queue.ts";
@@ -24,7 +25,7 @@ let seq = 0;
 beforeEach(async () => {
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(minutes(-120));
-  await loadEvents(env, [buildTestEvent()], minutes(-120));
+  await loadEvents(env, buildSite(), [buildTestEvent()], minutes(-120));
   sent = [];
   vi.spyOn(env.CHANGES, "send").mockImplementation(async (body) => {
     sent.push(body as ChangesMessage);
@@ -74,7 +75,7 @@ async function deliver(bodies: unknown[], queue = "sessionwire-changes", attempt
       queue,
       bodies.slice(i, i + 100).map((body) => ({ id: `m${++seq}`, timestamp: new Date(), attempts, body })),
     );
-    await worker.queue(batch, env as never);
+    await worker.queue(batch, env);
     acked += (await getQueueResult(batch, createExecutionContext())).explicitAcks.length;
   }
   return acked;
@@ -83,7 +84,7 @@ async function deliver(bodies: unknown[], queue = "sessionwire-changes", attempt
 async function sweep(at: Date): Promise<string[]> {
   vi.setSystemTime(at);
   sent.splice(0);
-  await worker.scheduled(createScheduledController({ cron: POLL_CRON, scheduledTime: at }), env as never);
+  await worker.scheduled(createScheduledController({ cron: POLL_CRON, scheduledTime: at }), env);
   return sent.flatMap((m) => (m.type === "receipt" ? [m.receiptId] : []));
 }
 

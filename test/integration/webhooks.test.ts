@@ -1,10 +1,11 @@
 import { env, exports } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
+import { buildSite } from "../helpers/config.ts";
 import { Observation } from "../../src/domain/changes.ts";
 import { buildNoteLink } from "../../src/domain/event.ts";
 import { ErrorEnvelope } from "../../src/http/errors.ts";
-import { loadEvents } from "../../src/publish.ts";
+import { loadEvents } from "../../src/pipeline/publish.ts";
 import { MAX_WEBHOOK_BODY_BYTES as MAX_BODY_BYTES } from "../../src/domain/limits.ts";
 import { verifyGithubSignature } from "../../src/webhooks/github.ts";
 import { encodeText, signStandardWebhook } from "../../src/webhooks/standard.ts";
@@ -41,7 +42,7 @@ const event = buildTestEvent({
 let queueSend: MockInstance<Queue["send"]>;
 
 beforeEach(async () => {
-  await loadEvents(env, [event], new Date("2026-11-27T00:00:00Z"));
+  await loadEvents(env, buildSite(), [event], new Date("2026-11-27T00:00:00Z"));
   // Assert on what is sent, not on what a consumer does with it.
   queueSend = vi.spyOn(env.CHANGES, "send").mockResolvedValue(QUEUE_SEND_RESPONSE);
 });

@@ -21,6 +21,7 @@ import {
 } from "../../src/email/message.ts";
 import { MailError, type MailMessage } from "../../src/email/model.ts";
 import { CONFIRM_TOKEN_TTL_SECONDS, signToken, verifyToken } from "../../src/email/tokens.ts";
+import { type ConfigEnv, readConfig } from "../../src/config.ts";
 import { buildBindingTransport, buildHttpTransport, selectTransport } from "../../src/email/transport.ts";
 
 // Builders first (subject, headers, parts, hostile input), then the two transports and their error mapping,
@@ -521,17 +522,25 @@ describe("buildHttpTransport", () => {
 });
 
 describe("selectTransport", () => {
-  const config = (MAIL_TRANSPORT: string, send = vi.fn(async () => ({ messageId: "cf-1" }))) => ({
-    MAIL_TRANSPORT,
-    EMAIL: fakeBinding(send),
-    MAIL_API_URL: "https://api.mail.example/emails",
-    MAIL_API_KEY: "key-1",
-  });
+  const select = (
+    MAIL_TRANSPORT: string,
+    send = vi.fn(async () => ({ messageId: "cf-1" })),
+    overrides: ConfigEnv = {},
+  ) =>
+    selectTransport(
+      fakeBinding(send),
+      readConfig({
+        MAIL_TRANSPORT,
+        MAIL_API_URL: "https://api.mail.example/emails",
+        MAIL_API_KEY: "key-1",
+        ...overrides,
+      }).mail,
+    );
 
   it.each(["binding", ""])("uses the binding for %j", async (value) => {
     const send = vi.fn(async () => ({ messageId: "cf-1" }));
     const fetchSpy = vi.spyOn(globalThis, "fetch");
-    expect(await selectTransport(config(value, send)).send(MESSAGE, LEDGER_ID)).toEqual({ messageId: "cf-1" });
+    expect(await select(value, send).send(MESSAGE, LEDGER_ID)).toEqual({ messageId: "cf-1" });
     expect(send).toHaveBeenCalledTimes(1);
     expect(fetchSpy).not.toHaveBeenCalled();
   });
@@ -539,20 +548,19 @@ describe("selectTransport", () => {
   it("uses the HTTP API for http", async () => {
     const send = vi.fn(async () => ({ messageId: "cf-1" }));
     const fetchSpy = vi.spyOn(globalThis, "fetch").mockResolvedValue(Response.json({ id: "re_1" }));
-    expect(await selectTransport(config("http", send)).send(MESSAGE, LEDGER_ID)).toEqual({ messageId: "re_1" });
+    expect(await select("http", send).send(MESSAGE, LEDGER_ID)).toEqual({ messageId: "re_1" });
     expect(fetchSpy.mock.calls[0]?.[0]).toBe("https://api.mail.example/emails");
     expect(send).not.toHaveBeenCalled();
   });
 
   it("rejects unknown values and an http transport without a key", () => {
     for (const value of ["smtp", "Binding", "http "])
-      expect(() => selectTransport(config(value))).toThrow(/MAIL_TRANSPORT must be "binding" or "http"/);
-    expect(() => selectTransport({ ...config("http"), MAIL_API_KEY: "" })).toThrow(/MAIL_API_KEY/);
+      expect(() => select(value)).toThrow(/MAIL_TRANSPORT must be "binding" or "http"/);
+    expect(() => select("http", undefined, { MAIL_API_KEY: "" })).toThrow(/MAIL_API_KEY/);
   });
 
   it("the repository's configuration selects a working transport", async () => {
-    const { MAIL_TRANSPORT, EMAIL, MAIL_API_URL, MAIL_API_KEY } = env;
-    const sent = await selectTransport({ MAIL_TRANSPORT, EMAIL, MAIL_API_URL, MAIL_API_KEY }).send(MESSAGE, LEDGER_ID);
+    const sent = await selectTransport(env.EMAIL, readConfig(env).mail).send(MESSAGE, LEDGER_ID);
     expect(sent.messageId).toEqual(expect.any(String));
   });
 });

@@ -2,10 +2,10 @@
 // A 2xx is answered only after this returns, so nothing acknowledged is ever lost: if the queue send fails
 // the caller answers 5xx, and the stored receipt is re-queued by the cron sweep (a retried delivery then
 // finds it already received).
-import type { Observation } from "./domain/changes.ts";
-import type { ChangesMessage } from "./queue/messages.ts";
-import { putReceipt } from "./store/receipts.ts";
-import { measureUtf8 } from "./domain/text.ts";
+import type { Bindings } from "../config.ts";
+import type { Observation } from "../domain/changes.ts";
+import { measureUtf8 } from "../domain/text.ts";
+import { putReceipt } from "../store/receipts.ts";
 
 export type IngestResult = { status: "queued"; receiptId: string } | { status: "duplicate" };
 
@@ -24,7 +24,7 @@ export class PayloadTooLargeError extends Error {
 }
 
 export async function ingest(
-  env: { DB: D1Database; CHANGES: Queue<ChangesMessage> },
+  env: Pick<Bindings, "DB" | "CHANGES">,
   item: { source: string; externalId: string; payload: Observation },
   now: Date,
 ): Promise<IngestResult> {

@@ -5,11 +5,11 @@
 // starts the fan-out sooner: if it is lost, the cron starts it once the fan-out has been idle for a while.
 import { buildMarkNotified, listUnnotifiedChangeIds } from "../store/changes.ts";
 import { buildFanoutInserts } from "../store/fanouts.ts";
-import type { NotifyMessage } from "./messages.ts";
-import { FANOUT_IDLE_MS } from "./policy.ts";
+import type { Bindings } from "../config.ts";
+import { FANOUT_IDLE_MS } from "./fanout.ts";
 
 export async function handOverChanges(
-  env: { DB: D1Database; NOTIFY: Queue<NotifyMessage> },
+  env: Pick<Bindings, "DB" | "NOTIFY">,
   before: Date,
   eventId?: string,
   now = new Date(),

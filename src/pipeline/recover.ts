@@ -4,13 +4,24 @@
 // one idle while recipients are still owed its mail is driven again (its planner resumed, or a new pass over the
 // recipients without a final ledger row), at most FANOUTS_PER_SWEEP a run; one still owing mail after
 // MAX_FANOUT_DRIVES drives is closed, and what it owes is recorded as a failure.
-import type { ChangesEnv } from "../queue/changes.ts";
-import { MAX_FANOUT_DRIVES, MAX_RECEIPT_SWEEPS, RECEIPT_FIRST_WAIT_MS, buildSweepDelayMs } from "../queue/policy.ts";
+import { type Bindings, QUEUES } from "../config.ts";
 import { getChange } from "../store/changes.ts";
 import { type FanoutScope, countUnsentRecipients, listUnsentRecipientIds } from "../store/deliveries.ts";
 import { buildFanoutCompletion, buildFanoutDrive, listDueFanouts } from "../store/fanouts.ts";
 import { buildFailureUpserts, buildSubject } from "../store/failures.ts";
 import { buildReceiptGiveUps, buildReceiptRequeues, listDueReceipts } from "../store/receipts.ts";
+
+/** A receipt is re-queued once it has been unprocessed this long (its queue message retries for ~5 minutes). */
+export const RECEIPT_FIRST_WAIT_MS = 5 * 60_000;
+/** A receipt still unprocessed when due after this many re-queues is marked failed instead (≈21 h after arrival). */
+export const MAX_RECEIPT_SWEEPS = 7;
+/** A fan-out still missing mail when due after this many drives is closed, its leftover recorded (≈21 h). */
+export const MAX_FANOUT_DRIVES = 7;
+
+/** The wait after the n-th re-queue of a receipt or drive of a fan-out: 10, 20, 40 … 640 minutes. */
+export function buildSweepDelayMs(n: number): number {
+  return 10 * 60_000 * 2 ** Math.max(0, n - 1);
+}
 
 /**
  * Ten sendBatch calls of 100 at most. A re-queue moves a receipt's place in line to 10 minutes or more in the
@@ -20,8 +31,6 @@ import { buildReceiptGiveUps, buildReceiptRequeues, listDueReceipts } from "../s
 export const RECEIPTS_PER_SWEEP = 1000;
 /** Each costs the cron two or three D1 queries; their "change" messages go out in one sendBatch. */
 export const FANOUTS_PER_SWEEP = 50;
-const CHANGES_QUEUE = "sessionwire-changes";
-const NOTIFY_QUEUE = "sessionwire-notify";
 
 /**
  * What this sweep does with the receipts that are due: the messages that re-queue them, and the statements that
@@ -45,7 +54,7 @@ export async function planReceiptSweep(db: D1Database, now: Date) {
           sweeps: r.sweeps,
           error: `not processed after ${r.sweeps} re-queues${r.lastError ? `; last error: ${r.lastError}` : ""}`,
         })),
-        CHANGES_QUEUE,
+        QUEUES.changes,
         now,
       ),
     ],
@@ -54,12 +63,21 @@ export async function planReceiptSweep(db: D1Database, now: Date) {
   };
 }
 
+/** Re-queues the receipts that are due, then records it (a failed send leaves them due for the next sweep). */
+export async function requeueReceipts(env: Pick<Bindings, "DB" | "CHANGES">, now: Date) {
+  const sweep = await planReceiptSweep(env.DB, now);
+  const { messages } = sweep;
+  for (let i = 0; i < messages.length; i += 100) await env.CHANGES.sendBatch(messages.slice(i, i + 100));
+  if (sweep.statements.length) await env.DB.batch(sweep.statements);
+  return { requeued: sweep.requeued, failed: sweep.failed };
+}
+
 /**
  * Looks at the fan-outs that have been idle until their due time: completes those whose recipients all have a
  * final ledger row, closes those driven too often (recording what they still owe), and drives the rest by
  * queuing a "change" message that resumes or restarts their planning pass.
  */
-export async function driveFanouts(env: Pick<ChangesEnv, "DB" | "NOTIFY">, now: Date) {
+export async function driveFanouts(env: Pick<Bindings, "DB" | "NOTIFY">, now: Date) {
   const due = await listDueFanouts(env.DB, now, FANOUTS_PER_SWEEP);
   const statements: D1PreparedStatement[] = [];
   const driven: string[] = [];
@@ -124,7 +142,7 @@ async function lookAtFanout(
           [
             {
               subject: buildSubject.fanout(change.id),
-              queue: NOTIFY_QUEUE,
+              queue: QUEUES.notify,
               messageId: "sweep",
               attempts: fanout.drives,
               body: { changeId: change.id, owed, subscriberIds: sample },

@@ -6,15 +6,17 @@
 // rest still publish), and one run stays within a budget of KV operations well under the platform's 1,000
 // per invocation. Whatever a run could not write is reported in `remaining`, for a follow-up run to finish
 // (writes are idempotent, so a follow-up simply publishes again).
-import type { Change } from "./domain/changes.ts";
-import type { Event } from "./domain/event.ts";
-import { MAX_STORED_VALUE_BYTES } from "./domain/limits.ts";
-import { buildAllFeed, buildEventFeeds, parseSiteConfig } from "./feeds/build.ts";
-import { FEED_FORMATS, type Feed, MAX_FEED_ITEMS } from "./feeds/model.ts";
-import { renderFeed } from "./feeds/render.ts";
-import { buildPutEventStatements, getEvent, listEvents } from "./store/catalogue.ts";
-import { listChanges, listRecentChanges } from "./store/changes.ts";
-import { buildSubject, recordFailure } from "./store/failures.ts";
+import type { Bindings } from "../config.ts";
+import type { Change } from "../domain/changes.ts";
+import type { Event } from "../domain/event.ts";
+import { MAX_STORED_VALUE_BYTES } from "../domain/limits.ts";
+import { measureUtf8 } from "../domain/text.ts";
+import { type SiteConfig, buildAllFeed, buildEventFeeds } from "../feeds/build.ts";
+import { FEED_FORMATS, type Feed, MAX_FEED_ITEMS } from "../feeds/model.ts";
+import { renderFeed } from "../feeds/render.ts";
+import { buildPutEventStatements, getEvent, listEvents } from "../store/catalogue.ts";
+import { listChanges, listRecentChanges } from "../store/changes.ts";
+import { buildSubject, recordFailure } from "../store/failures.ts";
 import {
   CHANGES_PAGE_SIZE,
   type EventPage,
@@ -25,9 +27,8 @@ import {
   listStoredEtags,
   putSiteValue,
   siteKeys,
-} from "./store/site.ts";
-import { hashText } from "./watch/hash.ts";
-import { measureUtf8 } from "./domain/text.ts";
+} from "../store/site.ts";
+import { hashText } from "../watch/hash.ts";
 
 const LATEST = 10;
 /** KV operations one run may use (the platform allows 1,000 per invocation, and a queue batch is one). */
@@ -42,8 +43,8 @@ export function buildEventSummary(event: Event): EventSummary {
   };
 }
 
-/** What publishing reads: D1, KV, and where the site lives (feeds carry absolute URLs). */
-export type PublishEnv = Pick<Env, "DB" | "SITE" | "PUBLIC_BASE_URL" | "WEBSUB_HUB">;
+/** What publishing reads and writes: D1 and KV. Where the site lives comes as `site` (feeds carry absolute URLs). */
+export type PublishEnv = Pick<Bindings, "DB" | "SITE">;
 
 export type PublishResult = {
   written: number;
@@ -65,11 +66,11 @@ type Planned = { key: string; render: () => Promise<{ text: string; meta: Stored
  */
 export async function publish(
   env: PublishEnv,
+  site: SiteConfig,
   eventIds?: string[],
   { budget = PUBLISH_KV_BUDGET, maxValueBytes = MAX_STORED_VALUE_BYTES } = {},
 ): Promise<PublishResult> {
   const { DB: db, SITE: kv } = env;
-  const site = parseSiteConfig(env);
   const records = await listEvents(db);
   const summaries: EventSummary[] = [];
   const titles = new Map<string, string>();
@@ -204,7 +205,7 @@ function buildEventPages(event: Event, changes: Change[], newestFirst: Change[])
  * API, the webhooks and the pipeline (an admin edit or a new notes link must survive a restart). Then
  * everything is published. Edits to a committed file reach a running catalogue through the admin import.
  */
-export async function loadEvents(env: PublishEnv, events: Event[], now: Date) {
+export async function loadEvents(env: PublishEnv, site: SiteConfig, events: Event[], now: Date) {
   const existing = new Set((await listEvents(env.DB)).map((e) => e.id));
   let added = 0;
   for (const event of events) {
@@ -215,6 +216,6 @@ export async function loadEvents(env: PublishEnv, events: Event[], now: Date) {
   return {
     added,
     kept: events.length - added,
-    ...(await publish(env, undefined, { budget: Number.POSITIVE_INFINITY })),
+    ...(await publish(env, site, undefined, { budget: Number.POSITIVE_INFINITY })),
   };
 }

@@ -2,14 +2,12 @@
 // text into a receipt on the CHANGES pipeline (which diffs, debounces and publishes). It is a polite
 // client: conditional GETs, one request per host every few seconds, and at most six requests in flight
 // (a Worker's simultaneous-connection limit). One bad link is counted and logged, never fatal.
-import { PayloadTooLargeError, ingest } from "../ingest.ts";
-import type { ChangesMessage } from "../queue/messages.ts";
+import type { Bindings, Config } from "../config.ts";
 import { type WatchedLink, listWatchedLinks, putPadFetchState } from "../store/pads.ts";
 import { fetchNotesText } from "../watch/fetch.ts";
 import { hashText } from "../watch/hash.ts";
 import { buildFetchUrl } from "../watch/sources.ts";
-
-export type PollEnv = { DB: D1Database; CHANGES: Queue<ChangesMessage>; WATCH_HOSTS: string };
+import { PayloadTooLargeError, ingest } from "./ingest.ts";
 
 export type PollOptions = {
   /** Pause between two requests to the same host. */
@@ -33,22 +31,15 @@ export type PollSummary = {
   failed: number;
 };
 
-/** `WATCH_HOSTS`: comma-separated host names, compared case-insensitively. */
-export function parseWatchHosts(value: string): string[] {
-  return [
-    ...new Set(
-      value
-        .split(",")
-        .map((h) => h.trim().toLowerCase())
-        .filter(Boolean),
-    ),
-  ];
-}
-
-export async function pollWatchedLinks(env: PollEnv, now: Date, opts: PollOptions = {}): Promise<PollSummary> {
+export async function pollWatchedLinks(
+  env: Pick<Bindings, "DB" | "CHANGES">,
+  config: Pick<Config, "watchHosts">,
+  now: Date,
+  opts: PollOptions = {},
+): Promise<PollSummary> {
   const { spacingMs = 3000, concurrency = 6, timeoutMs = 15_000 } = opts;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const allowHosts = parseWatchHosts(env.WATCH_HOSTS);
+  const allowHosts = config.watchHosts;
   const summary: PollSummary = { checked: 0, modified: 0, unchanged: 0, notModified: 0, refused: 0, failed: 0 };
 
   const byHost = new Map<string, WatchedLink[]>();

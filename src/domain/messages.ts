@@ -1,7 +1,7 @@
-// Versioned bodies of the messages on the CHANGES queue. Anything that does not parse is recorded and acked.
+// Versioned bodies of the messages on the CHANGES and NOTIFY queues. Anything that does not parse is recorded and
+// acked (src/queue/policy.ts).
 import { z } from "zod";
-import { Slug } from "../domain/event.ts";
-import { buildSubject } from "../store/failures.ts";
+import { Slug } from "./event.ts";
 
 export const ChangesMessage = z.discriminatedUnion("type", [
   /** A stored receipt to process (its payload is in D1: notes text can exceed a message's 128 KB). */
@@ -41,24 +41,3 @@ export const NotifyMessage = z.discriminatedUnion("type", [
   z.object({ v: z.literal(1), type: z.literal("confirm"), subscriberId: z.string().min(1) }),
 ]);
 export type NotifyMessage = z.infer<typeof NotifyMessage>;
-
-/**
- * What a message is about, for its failures row: a receipt's message that dies after every sweep keeps
- * updating one row. Null for a body that is neither queue's message.
- */
-export function describeSubject(body: unknown): string | null {
-  const changes = ChangesMessage.safeParse(body);
-  if (changes.success) {
-    const m = changes.data;
-    if (m.type === "receipt") return buildSubject.receipt(m.receiptId);
-    if (m.type === "settle") return buildSubject.pad(m);
-    if (m.type === "publish") return buildSubject.publish(m.eventIds.join(","));
-    return buildSubject.websub(m.feedUrl);
-  }
-  const notify = NotifyMessage.safeParse(body);
-  if (!notify.success) return null;
-  const m = notify.data;
-  if (m.type === "change" || m.type === "deliver") return buildSubject.fanout(m.changeId);
-  if (m.type === "digest") return buildSubject.digest(m.until);
-  return buildSubject.confirm(m.subscriberId);
-}

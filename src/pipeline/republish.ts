@@ -1,0 +1,58 @@
+// After every commit to the catalogue or the change log: hand the new changes to mail first (the outbox; the
+// cron re-hands what a crash left behind), so mail never waits on the read model; then republish the events and
+// queue one WebSub ping per feed whose content changed. A publish that fails or does not finish (KV refused a
+// write, or the run's budget of KV operations was spent) does not fail the commit: a "publish" message finishes
+// it, and each follow-up that makes progress queues the next.
+import type { Bindings } from "../config.ts";
+import type { SiteConfig } from "../feeds/build.ts";
+import { buildWebSubPing } from "../feeds/websub.ts";
+import { handOverChanges } from "./handover.ts";
+import { type PublishResult, publish } from "./publish.ts";
+
+export type RepublishEnv = Pick<Bindings, "DB" | "SITE" | "CHANGES" | "NOTIFY">;
+
+export const FETCH_TIMEOUT_MS = 10_000;
+/** A follow-up publish waits a little: KV takes one write per key per second. */
+const PUBLISH_RETRY_SECONDS = 2;
+
+export async function republish(env: RepublishEnv, site: SiteConfig, eventIds: string[]): Promise<void> {
+  for (const eventId of eventIds) await handOverChanges(env, new Date(), eventId);
+  let result: PublishResult | null = null;
+  try {
+    result = await publish(env, site, eventIds);
+  } catch (err) {
+    console.error("publish failed; queued to be finished", eventIds, err);
+  }
+  if (!result || result.remaining > 0) await queuePublish(env, eventIds);
+  if (result) await queuePings(env, site, result.changedFeeds);
+}
+
+/** A follow-up publish. One that makes progress queues the next; one that makes none throws (retried with backoff). */
+export async function finishPublish(env: RepublishEnv, site: SiteConfig, eventIds: string[]): Promise<void> {
+  const result = await publish(env, site, eventIds);
+  await queuePings(env, site, result.changedFeeds);
+  if (result.remaining === 0) return;
+  if (result.written + result.deleted === 0) throw new Error(`publish of ${eventIds.join(", ")} made no progress`);
+  await queuePublish(env, eventIds);
+}
+
+async function queuePublish(env: Pick<Bindings, "CHANGES">, eventIds: string[]) {
+  await env.CHANGES.send({ v: 1, type: "publish", eventIds }, { delaySeconds: PUBLISH_RETRY_SECONDS });
+}
+
+async function queuePings(env: Pick<Bindings, "CHANGES">, site: SiteConfig, changedFeeds: string[]) {
+  if (!site.hubUrl) return;
+  for (let i = 0; i < changedFeeds.length; i += 100) {
+    await env.CHANGES.sendBatch(
+      changedFeeds.slice(i, i + 100).map((feedUrl) => ({ body: { v: 1 as const, type: "websub" as const, feedUrl } })),
+    );
+  }
+}
+
+/** Tells the hub a feed changed. A hub that is down or refuses is retried with backoff, then dead-lettered. */
+export async function pingHub(site: SiteConfig, feedUrl: string): Promise<void> {
+  if (!site.hubUrl) return;
+  const res = await fetch(buildWebSubPing(site.hubUrl, feedUrl), { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+  await res.body?.cancel();
+  if (!res.ok) throw new Error(`WebSub hub answered ${res.status} for ${feedUrl}`);
+}
