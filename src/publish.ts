@@ -26,7 +26,7 @@ import {
   putSiteValue,
   siteKeys,
 } from "./store/site.ts";
-import { hashText } from "./watch/hash.ts";
+import { hashText } from "./lib/crypto.ts";
 import { measureUtf8 } from "./domain/text.ts";
 
 const LATEST = 10;

@@ -6,7 +6,7 @@ import { PayloadTooLargeError, ingest } from "../ingest.ts";
 import type { ChangesMessage } from "../queue/messages.ts";
 import { type WatchedLink, listWatchedLinks, putPadFetchState } from "../store/pads.ts";
 import { fetchNotesText } from "../watch/fetch.ts";
-import { hashText } from "../watch/hash.ts";
+import { hashText } from "../lib/crypto.ts";
 import { buildFetchUrl } from "../watch/sources.ts";
 
 export type PollEnv = { DB: D1Database; CHANGES: Queue<ChangesMessage>; WATCH_HOSTS: string };

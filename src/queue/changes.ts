@@ -33,7 +33,7 @@ import {
 } from "../store/pads.ts";
 import { type Receipt, getReceipt, markReceiptFailed, markReceiptProcessed } from "../store/receipts.ts";
 import { fetchNotesText } from "../watch/fetch.ts";
-import { hashText } from "../watch/hash.ts";
+import { hashText } from "../lib/crypto.ts";
 import { parseWatchHosts } from "../cron/poll.ts";
 import { ChangesMessage, type NotifyMessage } from "./messages.ts";
 import { PermanentError, consumeBatch } from "./policy.ts";

@@ -4,7 +4,7 @@ import { parseWatchHosts, pollWatchedLinks } from "../../src/cron/poll.ts";
 import { buildNoteLink } from "../../src/domain/event.ts";
 import { loadEvents } from "../../src/publish.ts";
 import { getPad } from "../../src/store/pads.ts";
-import { hashText } from "../../src/watch/hash.ts";
+import { hashText } from "../../src/lib/crypto.ts";
 import { buildTestEvent, buildTestSession } from "../fixtures/catalogue.ts";
 import { QUEUE_SEND_RESPONSE } from "../fixtures/queue.ts";
 
