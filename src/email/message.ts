@@ -16,9 +16,9 @@ import {
   MAX_SUMMARY_CHARS,
 } from "../domain/limits.ts";
 import { cleanLine, fitLine, fitText } from "../domain/text.ts";
-import { feedPaths, pagePaths } from "../feeds/build.ts";
 import { cleanXmlText, escapeXml } from "../feeds/escape.ts";
 import { MAIL_SANITIZER_OPTIONS, buildShownUrl, sanitizeHtml, toHttpUrl } from "../feeds/content.ts";
+import { buildPublicUrl, feedPaths, pagePaths } from "../paths.ts";
 import { CONFIRM_TOKEN_TTL_SECONDS } from "./tokens.ts";
 import type { MailMessage } from "./model.ts";
 
@@ -66,7 +66,7 @@ const formatTime = (iso: string) => `${new Date(iso).toISOString().slice(0, 16).
 
 /** What one change says, with absolute links; shared by the single mail and each digest entry. */
 function describeChange(change: Change, eventTitle: string, baseUrl: string) {
-  const absolute = (path: string) => new URL(path, baseUrl).href;
+  const absolute = (path: string) => buildPublicUrl(baseUrl, path);
   const { event, session } = change;
   const subject = fitLine(change.sessionTitle ?? eventTitle, MAX_ITEM_TITLE_CHARS);
   // An http(s) notes URL is linked when it fits MAX_URL_CHARS, shown shortened and unlinked when it does not.
@@ -76,7 +76,7 @@ function describeChange(change: Change, eventTitle: string, baseUrl: string) {
     meta: `${fitLine(eventTitle, MAX_EVENT_TITLE_CHARS)} · ${formatTime(change.at)}`,
     summary: fitText(change.summary, MAX_SUMMARY_CHARS),
     excerpt: fitText(change.excerpt, MAX_EXCERPT_CHARS),
-    pageUrl: absolute(session ? pagePaths.session(event, session) : pagePaths.event(event)),
+    pageUrl: absolute(pagePaths.scope(event, session)),
     feedUrl: absolute(session ? feedPaths.session(event, session, "atom") : feedPaths.event(event, "atom")),
     notes,
   };
@@ -169,14 +169,7 @@ export function buildDigestMail(input: DigestMailInput): MailMessage {
   );
   const more = input.changes.length - newest.length;
   const rest =
-    more > 0
-      ? new URL(
-          input.scope.sessionId
-            ? pagePaths.session(input.scope.eventId, input.scope.sessionId)
-            : pagePaths.event(input.scope.eventId),
-          input.baseUrl,
-        ).href
-      : null;
+    more > 0 ? buildPublicUrl(input.baseUrl, pagePaths.scope(input.scope.eventId, input.scope.sessionId)) : null;
   const moreLine = `and ${more} more ${more === 1 ? "change" : "changes"}: `;
   const footer = buildFooter(
     `You get this daily digest because you subscribed to ${scope} on sessionwire.`,

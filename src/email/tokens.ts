@@ -2,28 +2,12 @@
 // unsubscribe link cannot confirm, and neither can be forged or altered. HMAC-SHA256 over the payload with
 // SUBSCRIPTION_SECRET; confirmation tokens expire, unsubscribe tokens do not (old mails must keep working).
 import { z } from "zod";
-import { verifyEqual } from "../webhooks/standard.ts";
+import { decodeBase64Url, encodeBase64Url, encodeText, signHmacSha256, verifyEqual } from "../lib/crypto.ts";
 
 export type TokenPurpose = "confirm" | "unsubscribe";
 export const CONFIRM_TOKEN_TTL_SECONDS = 7 * 86_400;
 
 const Payload = z.object({ p: z.enum(["confirm", "unsubscribe"]), s: z.string().min(1), e: z.number().int() });
-
-const encoder = new TextEncoder();
-const toBase64Url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-const fromBase64Url = (text: string) =>
-  Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
-
-async function hmac(secret: string, data: string): Promise<Uint8Array<ArrayBuffer>> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(data)));
-}
 
 export async function signToken(
   secret: string,
@@ -32,8 +16,8 @@ export async function signToken(
   now: Date,
 ): Promise<string> {
   const expires = purpose === "confirm" ? Math.floor(now.getTime() / 1000) + CONFIRM_TOKEN_TTL_SECONDS : 0;
-  const body = toBase64Url(encoder.encode(JSON.stringify({ p: purpose, s: subscriberId, e: expires })));
-  return `${body}.${toBase64Url(await hmac(secret, body))}`;
+  const body = encodeBase64Url(encodeText(JSON.stringify({ p: purpose, s: subscriberId, e: expires })));
+  return `${body}.${encodeBase64Url(await signHmacSha256(secret, body))}`;
 }
 
 /** The subscriber id a token names, or null when it is forged, altered, expired or for another purpose. */
@@ -48,11 +32,11 @@ export async function verifyToken(
   const match = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{42}[AEIMQUYcgkosw048])$/.exec(token);
   if (!match) return null;
   const [, body, signature] = match as unknown as [string, string, string];
-  const expected = await hmac(secret, body);
-  if (!(await verifyEqual(fromBase64Url(signature), expected))) return null;
+  const expected = await signHmacSha256(secret, body);
+  if (!(await verifyEqual(decodeBase64Url(signature), expected))) return null;
   let payload: z.infer<typeof Payload>;
   try {
-    payload = Payload.parse(JSON.parse(new TextDecoder().decode(fromBase64Url(body))));
+    payload = Payload.parse(JSON.parse(new TextDecoder().decode(decodeBase64Url(body))));
   } catch {
     return null;
   }

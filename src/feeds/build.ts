@@ -4,34 +4,21 @@ import { CHANGE_LABELS, type Change } from "../domain/changes.ts";
 import type { Event } from "../domain/event.ts";
 import { MAX_CATEGORY_CHARS } from "../domain/limits.ts";
 import { fitLine } from "../domain/text.ts";
+import { buildPublicUrl, feedPaths, pagePaths } from "../paths.ts";
 import { type Feed, type FeedFormat, type FeedItem, MAX_FEED_ITEMS } from "./model.ts";
 
 export type SiteConfig = { baseUrl: string; hubUrl: string | null };
 
-/** Public paths of the feeds (DESIGN.md), one per scope and format. */
-export const feedPaths = {
-  all: (f: FeedFormat) => `/feed.${f}`,
-  event: (eventId: string, f: FeedFormat) => `/events/${eventId}/feed.${f}`,
-  session: (eventId: string, sessionId: string, f: FeedFormat) => `/events/${eventId}/sessions/${sessionId}/feed.${f}`,
-};
-
-export const pagePaths = {
-  home: () => "/",
-  event: (eventId: string) => `/events/${eventId}`,
-  session: (eventId: string, sessionId: string) => `/events/${eventId}/sessions/${sessionId}`,
-};
-
-const absolute = (site: SiteConfig, path: string) => new URL(path, site.baseUrl).toString();
+const absolute = (site: SiteConfig, path: string) => buildPublicUrl(site.baseUrl, path);
 
 function buildItem(site: SiteConfig, change: Change, eventTitle: string): FeedItem {
-  const path = change.session ? pagePaths.session(change.event, change.session) : pagePaths.event(change.event);
   // Cut here already (the renderers bound every field again): the model stays small whatever the rows hold.
   const event = fitLine(eventTitle, MAX_CATEGORY_CHARS);
   const session = change.sessionTitle === null ? null : fitLine(change.sessionTitle, MAX_CATEGORY_CHARS);
   return {
     id: change.id,
     title: `${CHANGE_LABELS[change.type]}: ${session ?? event}`,
-    url: absolute(site, path),
+    url: absolute(site, pagePaths.scope(change.event, change.session)),
     published: change.at,
     updated: change.at,
     summary: change.summary,

@@ -1,6 +1,6 @@
 // Renders one feed in one format, with the validators its HTTP answers carry: the ETag comes from the
 // content (so an unchanged feed keeps its ETag across rebuilds) and Last-Modified from its newest item.
-import { hashText } from "../watch/hash.ts";
+import { hashText } from "../lib/crypto.ts";
 import { renderAtom } from "./atom.ts";
 import { renderJsonFeed } from "./json.ts";
 import type { Feed, FeedFormat } from "./model.ts";

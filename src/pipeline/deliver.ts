@@ -10,6 +10,7 @@ import type { NotifyMessage } from "../domain/messages.ts";
 import { buildChangeMail, buildConfirmMail, buildDigestMail } from "../email/message.ts";
 import { MailError, type MailMessage, type MailTransport } from "../email/model.ts";
 import { signToken } from "../email/tokens.ts";
+import { buildPublicUrl, subscriptionPaths } from "../paths.ts";
 import { getEvent } from "../store/catalogue.ts";
 import { listChangesBetween } from "../store/changes.ts";
 import {
@@ -36,7 +37,7 @@ const isActive = (r: Recipient) => r.status === "confirmed" && !r.suppressed;
 
 async function unsubscribeUrl(config: DeliverDeps["config"], subscriberId: string, now: Date) {
   const token = await signToken(config.mail.subscriptionSecret, "unsubscribe", subscriberId, now);
-  return new URL(`/subscriptions/unsubscribe?token=${token}`, config.site.baseUrl).toString();
+  return buildPublicUrl(config.site.baseUrl, subscriptionPaths.unsubscribe(token));
 }
 
 /**
@@ -180,7 +181,7 @@ export async function deliverConfirmation(deps: DeliverDeps, subscriberId: strin
           from: config.mail.from,
           to: r.email,
           scopeTitle: scopeTitle(event, r),
-          confirmUrl: new URL(`/subscriptions/confirm?token=${token}`, config.site.baseUrl).toString(),
+          confirmUrl: buildPublicUrl(config.site.baseUrl, subscriptionPaths.confirm(token)),
         });
       },
       now,

@@ -5,7 +5,7 @@
 import type { Bindings, Config } from "../config.ts";
 import { type WatchedLink, listWatchedLinks, putPadFetchState } from "../store/pads.ts";
 import { fetchNotesText } from "../watch/fetch.ts";
-import { hashText } from "../watch/hash.ts";
+import { hashText } from "../lib/crypto.ts";
 import { buildFetchUrl } from "../watch/sources.ts";
 import { PayloadTooLargeError, ingest } from "./ingest.ts";
 

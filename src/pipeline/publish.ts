@@ -14,6 +14,7 @@ import { measureUtf8 } from "../domain/text.ts";
 import { type SiteConfig, buildAllFeed, buildEventFeeds } from "../feeds/build.ts";
 import { FEED_FORMATS, type Feed, MAX_FEED_ITEMS } from "../feeds/model.ts";
 import { renderFeed } from "../feeds/render.ts";
+import { feedPaths } from "../paths.ts";
 import { buildPutEventStatements, getEvent, listEvents } from "../store/catalogue.ts";
 import { listChanges, listRecentChanges } from "../store/changes.ts";
 import { buildSubject, recordFailure } from "../store/failures.ts";
@@ -28,7 +29,7 @@ import {
   putSiteValue,
   siteKeys,
 } from "../store/site.ts";
-import { hashText } from "../watch/hash.ts";
+import { hashText } from "../lib/crypto.ts";
 
 const LATEST = 10;
 /** KV operations one run may use (the platform allows 1,000 per invocation, and a queue batch is one). */
@@ -86,7 +87,7 @@ export async function publish(
     const newestFirst = changes.toReversed();
     for (const [key, value] of buildEventPages(event, changes, newestFirst)) planned.push(planJson(key, value));
     for (const feed of buildEventFeeds(site, event, newestFirst, createdAt)) planned.push(...planFeed(feed));
-    sweptPrefixes.push(siteKeys.sessionPrefix(id), siteKeys.feed(`/events/${id}/sessions/`));
+    sweptPrefixes.push(siteKeys.sessionPrefix(id), siteKeys.feed(feedPaths.sessionsPrefix(id)));
   }
   planned.push(planJson(siteKeys.events(), { events: summaries }));
   const firstCreated = records.map((r) => r.createdAt).sort()[0] ?? new Date(0).toISOString();

@@ -29,7 +29,7 @@ import {
 } from "../store/pads.ts";
 import { type Receipt, getReceipt, markReceiptProcessed } from "../store/receipts.ts";
 import { fetchNotesText } from "../watch/fetch.ts";
-import { hashText } from "../watch/hash.ts";
+import { hashText } from "../lib/crypto.ts";
 import { PermanentError } from "./errors.ts";
 import { FETCH_TIMEOUT_MS, type RepublishEnv, republish } from "./republish.ts";
 import { buildChangeId, scheduleSettle } from "./settle.ts";

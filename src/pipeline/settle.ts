@@ -9,7 +9,7 @@ import { MAX_DELAY_SECONDS, decideSettle } from "../domain/settle.ts";
 import { getEvent, markNotesPublished } from "../store/catalogue.ts";
 import { insertChange } from "../store/changes.ts";
 import { type PadKey, buildPendingGuard, getPad, listSettledPads, settlePendingText } from "../store/pads.ts";
-import { hashText } from "../watch/hash.ts";
+import { hashText } from "../lib/crypto.ts";
 import { type RepublishEnv, republish } from "./republish.ts";
 
 /** A change's id is derived from what it describes, so a retried step computes the same one. */

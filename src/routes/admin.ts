@@ -22,7 +22,8 @@ import { listAllMissingConfig } from "../config.ts";
 import { listFailures } from "../store/failures.ts";
 import { type PipelineHealth, getPipelineHealth } from "../store/health.ts";
 import { getSessionPresence } from "../store/links.ts";
-import { splitSecrets, verifyEqual } from "../webhooks/standard.ts";
+import { verifyEqual } from "../lib/crypto.ts";
+import { splitSecrets } from "../webhooks/standard.ts";
 import { validationHook } from "../http/validation.ts";
 
 export const adminRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

@@ -1,11 +1,11 @@
 // Feeds, served as rendered at publish time: one KV read (body and validators together), no rendering here.
 import { Hono } from "hono";
 import { Slug } from "../domain/event.ts";
-import { feedPaths } from "../feeds/build.ts";
 import { FEED_FORMATS, FEED_MEDIA_TYPES, type FeedFormat } from "../feeds/model.ts";
 import { isNotModified } from "../http/conditional.ts";
 import type { AppContext, AppEnv } from "../http/env.ts";
 import { rejectOtherMethods } from "../http/methods.ts";
+import { feedPaths } from "../paths.ts";
 import { getFeed } from "../store/site.ts";
 
 export const feedRoutes = new Hono<AppEnv>();

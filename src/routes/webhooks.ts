@@ -10,6 +10,7 @@ import { MAX_WEBHOOK_BODY_BYTES } from "../domain/limits.ts";
 import type { AppEnv } from "../http/env.ts";
 import { buildIssues, jsonError } from "../http/errors.ts";
 import { rejectOtherMethods } from "../http/methods.ts";
+import { type Bytes, digestSha256, encodeHex } from "../lib/crypto.ts";
 import { type IngestResult, ingest } from "../pipeline/ingest.ts";
 import { getSessionPresence, listEtherpadLinks, listLinksByUrl } from "../store/links.ts";
 import {
@@ -19,7 +20,7 @@ import {
   verifyEtherpadKey,
 } from "../webhooks/etherpad.ts";
 import { buildGithubExternalId, buildGithubTouches, verifyGithubSignature } from "../webhooks/github.ts";
-import { type Bytes, readStandardWebhookHeaders, splitSecrets, verifyStandardWebhook } from "../webhooks/standard.ts";
+import { readStandardWebhookHeaders, splitSecrets, verifyStandardWebhook } from "../webhooks/standard.ts";
 
 type Ctx = Context<AppEnv>;
 type Item = { source: string; externalId: string; payload: Observation };
@@ -101,7 +102,7 @@ webhookRoutes.post("/webhooks/etherpad", async (c) => {
   if (parsed instanceof Response) return parsed;
   const updates = new Map(buildPadUpdates(parsed).map((u) => [u.padId, u]));
   const links = await listEtherpadLinks(c.env.DB, [...updates.keys()]);
-  const bodyHash = await hashHex(body);
+  const bodyHash = encodeHex(await digestSha256(body));
   return answerMany(
     c,
     links.map((l) => {
@@ -163,9 +164,4 @@ async function answerMany(c: Ctx, items: Item[]) {
   if (results.includes(null)) return jsonError(c, 503, "Some changes could not be stored; please retry.");
   const receipts = results.flatMap((r) => (r?.status === "queued" ? [r.receiptId] : []));
   return receipts.length ? c.json({ status: "queued", receipts }, 202) : c.json({ status: "duplicate" }, 200);
-}
-
-async function hashHex(bytes: Bytes): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -2,6 +2,7 @@
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { FEED_FORMATS, type FeedFormat } from "../feeds/model.ts";
+import { apiPaths, pagePaths } from "../paths.ts";
 import { STYLESHEET } from "./style.ts";
 
 /** A feed a page offers: its title and its path per format. */
@@ -52,7 +53,7 @@ export function Layout(props: { title: string; feeds?: FeedLink[]; children: Chi
       <body>
         <header class="site">
           <div>
-            <a class="brand" href="/">
+            <a class="brand" href={pagePaths.home()}>
               sessionwire
             </a>
             <span class="count">design-session notes, as they appear</span>
@@ -60,7 +61,7 @@ export function Layout(props: { title: string; feeds?: FeedLink[]; children: Chi
         </header>
         <main>{props.children}</main>
         <footer>
-          Also as JSON: <a href="/api/events">/api/events</a> · <a href="/api/openapi.json">OpenAPI</a>
+          Also as JSON: <a href={apiPaths.events()}>{apiPaths.events()}</a> · <a href={apiPaths.openApi()}>OpenAPI</a>
         </footer>
       </body>
     </html>

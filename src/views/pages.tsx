@@ -2,15 +2,12 @@
 import { CHANGE_LABELS, type Change } from "../domain/changes.ts";
 import type { NoteLink, Session } from "../domain/event.ts";
 import type { EventList, EventPage, SessionPage } from "../store/site.ts";
-import { feedPaths } from "../feeds/build.ts";
+import { apiPaths, feedPaths, pagePaths } from "../paths.ts";
 import { type FeedLink, Layout, SubscribeLinks } from "./layout.tsx";
 import { SubscribeForm } from "./subscriptions.tsx";
 
 const allFeed: FeedLink = { title: "All design sessions", path: feedPaths.all };
 const eventFeed = (id: string, title: string): FeedLink => ({ title, path: (f) => feedPaths.event(id, f) });
-
-const eventPath = (eventId: string) => `/events/${eventId}`;
-const sessionPath = (eventId: string, sessionId: string) => `/events/${eventId}/sessions/${sessionId}`;
 
 const KIND_LABELS: Record<NoteLink["kind"], string> = {
   "mailing-list": "mailing list",
@@ -90,7 +87,7 @@ function LatestChanges({ changes, withSession }: { changes: Change[]; withSessio
           <time datetime={c.at}>{c.at.slice(0, 16).replace("T", " ")} UTC</time>
           {withSession && c.session ? (
             <h3>
-              <a href={sessionPath(c.event, c.session)}>{c.sessionTitle ?? c.session}</a>
+              <a href={pagePaths.session(c.event, c.session)}>{c.sessionTitle ?? c.session}</a>
             </h3>
           ) : null}
           <p class="count">{c.summary}</p>
@@ -116,7 +113,7 @@ export function HomePage({ list }: { list: EventList }) {
         {list.events.map((e) => (
           <li>
             <h3>
-              <a href={eventPath(e.id)}>{e.title}</a>
+              <a href={pagePaths.event(e.id)}>{e.title}</a>
             </h3>
             <span class="count">
               {e.sessionCount} sessions · notes published for {e.notesPublishedCount}
@@ -134,7 +131,7 @@ function SessionCards({ eventId, sessions }: { eventId: string; sessions: Sessio
       {sessions.map((s) => (
         <li>
           <h3>
-            <a href={sessionPath(eventId, s.id)}>{s.title}</a>
+            <a href={pagePaths.session(eventId, s.id)}>{s.title}</a>
           </h3>
           <NotesStatus session={s} />
           <NoteLinks notes={s.notes} />
@@ -150,7 +147,7 @@ export function EventPageView({ event }: { event: EventPage }) {
   return (
     <Layout title={event.title} feeds={[eventFeed(event.id, event.title), allFeed]}>
       <nav class="crumbs">
-        <a href="/">Events</a>
+        <a href={pagePaths.home()}>Events</a>
       </nav>
       <h1>{event.title}</h1>
       <p class="lead">
@@ -162,7 +159,7 @@ export function EventPageView({ event }: { event: EventPage }) {
       <LatestChanges changes={event.latestChanges} withSession={true} />
       {event.changeCount > event.latestChanges.length ? (
         <p>
-          <a href={`/api/events/${event.id}/changes`}>All {event.changeCount} changes (JSON)</a>
+          <a href={apiPaths.changes(event.id)}>All {event.changeCount} changes (JSON)</a>
         </p>
       ) : null}
       <h2 id="published">
@@ -182,7 +179,7 @@ export function SessionPageView({ page }: { page: SessionPage }) {
   return (
     <Layout title={page.title} feeds={[sessionFeed, eventFeed(page.event.id, page.event.title)]}>
       <nav class="crumbs">
-        <a href="/">Events</a> › <a href={eventPath(page.event.id)}>{page.event.title}</a>
+        <a href={pagePaths.home()}>Events</a> › <a href={pagePaths.event(page.event.id)}>{page.event.title}</a>
       </nav>
       <h1>{page.title}</h1>
       <NotesStatus session={page} />
@@ -205,7 +202,7 @@ export function ErrorPage({ status, message }: { status: number; message: string
       <h1>{status === 404 ? "Not found" : `Error ${status}`}</h1>
       <p class="lead">{message}</p>
       <p>
-        <a href="/">Back to the events</a>
+        <a href={pagePaths.home()}>Back to the events</a>
       </p>
     </Layout>
   );

@@ -2,6 +2,7 @@
 // unsubscribe. Links from mails land on a page with a button, because scanners follow GETs; only the POST acts.
 // Nothing here says whether an address was already subscribed.
 import type { Issue } from "../http/errors.ts";
+import { pagePaths, subscriptionPaths } from "../paths.ts";
 import type { Subscription, SubscriptionMode } from "../store/subscriptions.ts";
 import { Layout } from "./layout.tsx";
 
@@ -23,7 +24,7 @@ const FIELD_LABELS: Record<string, string> = {
 /** Works without JavaScript: a plain POST to /subscriptions. `session` absent: the whole event. */
 export function SubscribeForm({ event, session }: { event: string; session?: string }) {
   return (
-    <form class="mail-subscribe" method="post" action="/subscriptions">
+    <form class="mail-subscribe" method="post" action={subscriptionPaths.subscribe()}>
       <h2>Get an email when notes change</h2>
       <input type="hidden" name="event" value={event} />
       {session ? <input type="hidden" name="session" value={session} /> : null}
@@ -52,7 +53,7 @@ export function SubscribeForm({ event, session }: { event: string; session?: str
   );
 }
 
-const scopePath = (s: Subscription) => (s.session ? `/events/${s.event}/sessions/${s.session}` : `/events/${s.event}`);
+const scopePath = (s: Subscription) => pagePaths.scope(s.event, s.session);
 
 function Scope({ s }: { s: Subscription }) {
   const event = s.eventTitle ?? s.event;
@@ -100,7 +101,7 @@ export type PendingOffer = { subscription: Subscription; token: string };
 
 function ConfirmButton({ token, label }: { token: string; label: string }) {
   return (
-    <form class="mail-subscribe" method="post" action="/subscriptions/confirm">
+    <form class="mail-subscribe" method="post" action={subscriptionPaths.confirm()}>
       <input type="hidden" name="token" value={token} />
       <button type="submit">{label}</button>
     </form>
@@ -166,11 +167,7 @@ export function UnsubscribePage({ subscription, token }: { subscription: Subscri
       <p class="lead">
         Stop mail to {subscription.email} about <Scope s={subscription} />?
       </p>
-      <form
-        class="mail-subscribe"
-        method="post"
-        action={`/subscriptions/unsubscribe?token=${encodeURIComponent(token)}`}
-      >
+      <form class="mail-subscribe" method="post" action={subscriptionPaths.unsubscribe(token)}>
         <input type="hidden" name="List-Unsubscribe" value="One-Click" />
         <button type="submit">Unsubscribe</button>
       </form>

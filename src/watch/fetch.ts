@@ -2,6 +2,7 @@
 // https only, allow-listed hosts only, no IP literals or credentials, redirects only within the same host,
 // a byte cap enforced while streaming and a timeout. Conditional GET keeps repeat polls cheap for the pad hosts.
 import { MAX_TEXT_BYTES } from "../domain/changes.ts";
+import { readCappedText } from "../lib/body.ts";
 import { buildFetchUrl, buildTextFromHtml } from "./sources.ts";
 import { measureUtf8 } from "../domain/text.ts";
 
@@ -73,7 +74,7 @@ export async function fetchWatched(url: string, opts: FetchOptions): Promise<Fet
         await res.body?.cancel();
         return { outcome: "failed", reason: `HTTP ${res.status}`, status: res.status };
       }
-      const text = await readText(res, opts.maxBytes);
+      const text = await readCappedText(res, opts.maxBytes);
       if (text === null) return { outcome: "refused", reason: `body over ${opts.maxBytes} bytes` };
       return {
         outcome: "modified",
@@ -112,34 +113,4 @@ export async function fetchNotesText(
     return { outcome: "refused", reason: `text over ${MAX_TEXT_BYTES} bytes` };
   }
   return { ...result, text };
-}
-
-/** The body as UTF-8, or null (and the body cancelled) once it is known to exceed maxBytes. */
-async function readText(res: Response, maxBytes: number): Promise<string | null> {
-  const declared = Number(res.headers.get("content-length") ?? Number.NaN);
-  if (declared > maxBytes) {
-    await res.body?.cancel();
-    return null;
-  }
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder("utf-8").decode(bytes);
 }

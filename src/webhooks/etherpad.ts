@@ -2,7 +2,7 @@
 // newest revision each author reached, authenticated by a shared key in X-API-KEY. It sends no text: the
 // change pipeline fetches the pad. Pure; the store finds the catalogued links of each pad.
 import { z } from "zod";
-import { verifyEqual } from "./standard.ts";
+import { verifyEqual } from "../lib/crypto.ts";
 
 export const EtherpadPadsUpdate = z.object({
   pads: z.record(

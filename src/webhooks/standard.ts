@@ -1,16 +1,12 @@
 // Standard Webhooks (https://www.standardwebhooks.com) signatures for POST /webhooks/notes: verify what comes
 // in, sign what the CLI and the tests send. Pure: secrets, headers, the raw body bytes and `now` in, a result
 // with a reason out. Signed bytes are the raw body, never re-serialized JSON, so any byte changed fails.
+import { type Bytes, decodeBase64, encodeBase64, encodeText, signHmacSha256, verifyEqual } from "../lib/crypto.ts";
 
 /** Timestamps further than this from `now`, either way, are refused (replays, and clocks far off). */
 export const TOLERANCE_SECONDS = 300;
 
 const SECRET_PREFIX = "whsec_";
-/** Bytes as received or encoded (backed by an ArrayBuffer, which Web Crypto requires). */
-export type Bytes = Uint8Array<ArrayBuffer>;
-
-const encoder = new TextEncoder();
-export const encodeText = (text: string) => encoder.encode(text) as Bytes;
 
 export type StandardWebhookHeaders = { id: string | null; timestamp: string | null; signature: string | null };
 
@@ -71,37 +67,18 @@ export async function verifyStandardWebhook(
   return { ok: false, reason: "no-matching-signature" };
 }
 
-/**
- * Constant-time equality of two secrets or signatures of any lengths: timingSafeEqual needs equal lengths,
- * so it compares their SHA-256 digests (which leaks neither the length nor the position of a difference).
- */
-export async function verifyEqual(a: string | Bytes, b: string | Bytes): Promise<boolean> {
-  const [da, db] = await Promise.all(
-    [a, b].map((v) => crypto.subtle.digest("SHA-256", typeof v === "string" ? encodeText(v) : v)),
-  );
-  // workerd's extension to SubtleCrypto; spelled out because scripts/ typecheck this file against the DOM lib.
-  return (crypto.subtle as SubtleCrypto & { timingSafeEqual(a: ArrayBuffer, b: ArrayBuffer): boolean }).timingSafeEqual(
-    da!,
-    db!,
-  );
-}
-
 async function computeSignature(secret: string, id: string, timestamp: string, body: Bytes): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", decodeSecret(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
   const head = encodeText(`${id}.${timestamp}.`);
   const message = new Uint8Array(head.length + body.length);
   message.set(head);
   message.set(body, head.length);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, message));
-  return btoa(String.fromCharCode(...mac));
+  return encodeBase64(await signHmacSha256(decodeSecret(secret), message));
 }
 
 /** The key is the base64 after `whsec_` (the prefix is optional, as in the reference library). */
 function decodeSecret(secret: string): Bytes {
   const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
-  const key = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
+  const key = decodeBase64(encoded);
   if (key.length === 0) throw new Error("A webhook secret is empty.");
   return key;
 }

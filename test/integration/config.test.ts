@@ -7,6 +7,7 @@ import type { ConfigEnv } from "../../src/config.ts";
 import { buildBindings, buildSite } from "../helpers/config.ts";
 import { listAllMissingConfig } from "../../src/config.ts";
 import worker from "../../src/index.ts";
+import { apiPaths, feedPaths, pagePaths } from "../../src/paths.ts";
 import { loadEvents } from "../../src/pipeline/publish.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
 
@@ -75,9 +76,9 @@ describe("a capability without its configuration", () => {
 
   it("serves everything else as usual", async () => {
     const overrides = { WEBHOOK_SECRET: "", ADMIN_TOKEN: "", SUBSCRIPTION_SECRET: "" };
-    expect((await send(overrides, `/events/${EVENT}`)).status).toBe(200);
-    expect((await send(overrides, `/api/events/${EVENT}`)).status).toBe(200);
-    expect((await send(overrides, `/events/${EVENT}/feed.atom`)).status).toBe(200);
+    expect((await send(overrides, pagePaths.event(EVENT))).status).toBe(200);
+    expect((await send(overrides, apiPaths.event(EVENT))).status).toBe(200);
+    expect((await send(overrides, feedPaths.event(EVENT, "atom"))).status).toBe(200);
   });
 });
 

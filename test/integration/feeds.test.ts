@@ -13,6 +13,8 @@ import {
   MAX_SESSION_TITLE_CHARS,
   MAX_SUMMARY_CHARS,
 } from "../../src/domain/limits.ts";
+import { FEED_FORMATS } from "../../src/feeds/model.ts";
+import { apiPaths, feedPaths, pagePaths } from "../../src/paths.ts";
 import { loadEvents, publish } from "../../src/pipeline/publish.ts";
 import { insertChange as insertChangeRow } from "../../src/store/changes.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
@@ -53,15 +55,15 @@ beforeEach(async () => {
 afterEach(() => vi.restoreAllMocks());
 
 const FEEDS = [
-  ["/feed.rss", "application/rss+xml; charset=utf-8"],
-  ["/feed.atom", "application/atom+xml; charset=utf-8"],
-  ["/feed.json", "application/feed+json; charset=utf-8"],
-  [`/events/${EVENT}/feed.rss`, "application/rss+xml; charset=utf-8"],
-  [`/events/${EVENT}/feed.atom`, "application/atom+xml; charset=utf-8"],
-  [`/events/${EVENT}/feed.json`, "application/feed+json; charset=utf-8"],
-  [`/events/${EVENT}/sessions/xen-toolstacks/feed.rss`, "application/rss+xml; charset=utf-8"],
-  [`/events/${EVENT}/sessions/xen-toolstacks/feed.atom`, "application/atom+xml; charset=utf-8"],
-  [`/events/${EVENT}/sessions/xen-toolstacks/feed.json`, "application/feed+json; charset=utf-8"],
+  [feedPaths.all("rss"), "application/rss+xml; charset=utf-8"],
+  [feedPaths.all("atom"), "application/atom+xml; charset=utf-8"],
+  [feedPaths.all("json"), "application/feed+json; charset=utf-8"],
+  [feedPaths.event(EVENT, "rss"), "application/rss+xml; charset=utf-8"],
+  [feedPaths.event(EVENT, "atom"), "application/atom+xml; charset=utf-8"],
+  [feedPaths.event(EVENT, "json"), "application/feed+json; charset=utf-8"],
+  [feedPaths.session(EVENT, "xen-toolstacks", "rss"), "application/rss+xml; charset=utf-8"],
+  [feedPaths.session(EVENT, "xen-toolstacks", "atom"), "application/atom+xml; charset=utf-8"],
+  [feedPaths.session(EVENT, "xen-toolstacks", "json"), "application/feed+json; charset=utf-8"],
 ] as const;
 
 describe("serving", () => {
@@ -81,7 +83,7 @@ describe("serving", () => {
   it("lists the session's items newest first with a title saying what happened", async () => {
     await addChanges(3);
     const feed = new XMLParser({ ignoreAttributes: false }).parse(
-      await (await get(`/events/${EVENT}/sessions/xen-toolstacks/feed.rss`)).text(),
+      await (await get(feedPaths.session(EVENT, "xen-toolstacks", "rss"))).text(),
     ) as {
       rss: { channel: { item: { title: string; guid: { "#text": string; "@_isPermaLink": string }; link: string }[] } };
     };
@@ -93,24 +95,24 @@ describe("serving", () => {
     ]);
     expect(items[0]!.guid["@_isPermaLink"]).toBe("false");
     expect(items[0]!.title).toBe("Notes updated: Xen Toolstacks");
-    expect(items[0]!.link).toBe(`http://127.0.0.1:8787/events/${EVENT}/sessions/xen-toolstacks`);
+    expect(items[0]!.link).toBe(`http://127.0.0.1:8787${pagePaths.session(EVENT, "xen-toolstacks")}`);
   });
 
   it("keeps at most 50 items however long the log grows", async () => {
     await addChanges(60);
-    const feed = JSON.parse(await (await get(`/events/${EVENT}/feed.json`)).text()) as { items: { id: string }[] };
+    const feed = JSON.parse(await (await get(feedPaths.event(EVENT, "json"))).text()) as { items: { id: string }[] };
     expect(feed.items).toHaveLength(50);
     expect(feed.items[0]!.id).toBe("chg_xen-toolstacks_60");
   });
 
   it("serves an empty feed for a session without changes, and 404 text for no feed", async () => {
-    const empty = await get(`/events/${EVENT}/sessions/xen-on-risc-v/feed.atom`);
+    const empty = await get(feedPaths.session(EVENT, "xen-on-risc-v", "atom"));
     expect(empty.status).toBe(200);
     expect(XMLValidator.validate(await empty.text())).toBe(true);
     for (const path of [
-      `/events/nope/feed.rss`,
-      `/events/${EVENT}/sessions/nope/feed.json`,
-      `/events/${"x".repeat(600)}/feed.rss`,
+      feedPaths.event("nope", "rss"),
+      feedPaths.session(EVENT, "nope", "json"),
+      feedPaths.event("x".repeat(600), "rss"),
     ]) {
       const res = await get(path);
       expect(res.status).toBe(404);
@@ -119,10 +121,10 @@ describe("serving", () => {
   });
 
   it("answers HEAD without a body and other methods with 405", async () => {
-    const head = await get("/feed.atom", {}, "HEAD");
+    const head = await get(feedPaths.all("atom"), {}, "HEAD");
     expect(head.status).toBe(200);
     expect(await head.text()).toBe("");
-    expect((await get("/feed.atom", {}, "POST")).status).toBe(405);
+    expect((await get(feedPaths.all("atom"), {}, "POST")).status).toBe(405);
   });
 });
 
@@ -131,12 +133,12 @@ describe("conditional GET", () => {
   let lastModified: string;
   beforeEach(async () => {
     await addChanges(2);
-    const res = await get(`/events/${EVENT}/feed.atom`);
+    const res = await get(feedPaths.event(EVENT, "atom"));
     etag = res.headers.get("etag")!;
     lastModified = res.headers.get("last-modified")!;
   });
   const status = async (headers: Record<string, string>) => {
-    const res = await get(`/events/${EVENT}/feed.atom`, headers);
+    const res = await get(feedPaths.event(EVENT, "atom"), headers);
     if (res.status === 304) expect(await res.text()).toBe("");
     return res.status;
   };
@@ -172,37 +174,37 @@ describe("conditional GET", () => {
   it("keeps the ETag across rebuilds of unchanged content and changes it with the content", async () => {
     const again = await publish(hubEnv, buildSite(hubEnv));
     expect(again.changedFeeds).toEqual([]);
-    expect((await get(`/events/${EVENT}/feed.atom`)).headers.get("etag")).toBe(etag);
+    expect((await get(feedPaths.event(EVENT, "atom"))).headers.get("etag")).toBe(etag);
     await addChanges(1, 3);
-    expect((await get(`/events/${EVENT}/feed.atom`)).headers.get("etag")).not.toBe(etag);
+    expect((await get(feedPaths.event(EVENT, "atom"))).headers.get("etag")).not.toBe(etag);
   });
 });
 
 describe("discovery and WebSub", () => {
   it("advertises feeds in page heads and as visible links", async () => {
-    const html = await (await get(`/events/${EVENT}/sessions/xen-toolstacks`)).text();
+    const html = await (await get(pagePaths.session(EVENT, "xen-toolstacks"))).text();
     expect(html).toContain(
-      `<link rel="alternate" type="application/atom+xml" title="Xen Toolstacks (Atom)" href="/events/${EVENT}/sessions/xen-toolstacks/feed.atom"/>`,
+      `<link rel="alternate" type="application/atom+xml" title="Xen Toolstacks (Atom)" href="${feedPaths.session(EVENT, "xen-toolstacks", "atom")}"/>`,
     );
     expect(html).toContain(
-      `<link rel="alternate" type="application/rss+xml" title="Test Summit 2026 (RSS)" href="/events/${EVENT}/feed.rss"/>`,
+      `<link rel="alternate" type="application/rss+xml" title="Test Summit 2026 (RSS)" href="${feedPaths.event(EVENT, "rss")}"/>`,
     );
     expect(html).toMatch(/Follow this session:.*feed\.rss.*RSS.*feed\.atom.*Atom.*feed\.json.*JSON Feed/s);
     const home = await (await get("/")).text();
-    expect(home).toContain('href="/feed.json"');
+    expect(home).toContain(`href="${feedPaths.all("json")}"`);
   });
 
   it("advertises the hub and itself in every feed", async () => {
-    const atom = await (await get(`/events/${EVENT}/feed.atom`)).text();
+    const atom = await (await get(feedPaths.event(EVENT, "atom"))).text();
     expect(atom).toContain(`rel="hub"`);
     expect(atom).toContain(HUB);
-    expect(atom).toContain(`http://127.0.0.1:8787/events/${EVENT}/feed.atom`);
-    const json = JSON.parse(await (await get(`/events/${EVENT}/feed.json`)).text()) as {
+    expect(atom).toContain(`http://127.0.0.1:8787${feedPaths.event(EVENT, "atom")}`);
+    const json = JSON.parse(await (await get(feedPaths.event(EVENT, "json"))).text()) as {
       hubs: { url: string }[];
       feed_url: string;
     };
     expect(json.hubs[0]!.url).toBe(HUB);
-    expect(json.feed_url).toBe(`http://127.0.0.1:8787/events/${EVENT}/feed.json`);
+    expect(json.feed_url).toBe(`http://127.0.0.1:8787${feedPaths.event(EVENT, "json")}`);
   });
 
   it("pings the hub through the queue for every feed that changed, and retries a failing hub", async () => {
@@ -227,13 +229,13 @@ describe("discovery and WebSub", () => {
     );
     expect(pings.sort()).toEqual(
       [
-        ...["rss", "atom", "json"].map((f) => `http://127.0.0.1:8787/feed.${f}`),
-        ...["rss", "atom", "json"].map((f) => `http://127.0.0.1:8787/events/${EVENT}/feed.${f}`),
-        ...["rss", "atom", "json"].map((f) => `http://127.0.0.1:8787/events/${EVENT}/sessions/rust-and-xen/feed.${f}`),
+        ...FEED_FORMATS.map((f) => `http://127.0.0.1:8787${feedPaths.all(f)}`),
+        ...FEED_FORMATS.map((f) => `http://127.0.0.1:8787${feedPaths.event(EVENT, f)}`),
+        ...FEED_FORMATS.map((f) => `http://127.0.0.1:8787${feedPaths.session(EVENT, "rust-and-xen", f)}`),
       ].sort(),
     );
     // The change is published whatever the hub does.
-    expect((await get(`/events/${EVENT}/sessions/rust-and-xen/feed.json`)).status).toBe(200);
+    expect((await get(feedPaths.session(EVENT, "rust-and-xen", "json"))).status).toBe(200);
 
     const fetch = vi
       .spyOn(globalThis, "fetch")
@@ -275,13 +277,13 @@ describe("change rows as large as issue 8's", () => {
       );
       expect(body, path).toContain("Notes updated: ");
     }
-    const log = (await (await get(`/api/events/${EVENT}/changes`)).json()) as {
+    const log = (await (await get(apiPaths.changes(EVENT))).json()) as {
       changes: { sessionTitle: string; summary: string; excerpt: string }[];
     };
     expect(log.changes[0]!.sessionTitle).toHaveLength(MAX_SESSION_TITLE_CHARS);
-    const session = await (await get(`/api/events/${EVENT}/sessions/xen-toolstacks`)).text();
+    const session = await (await get(apiPaths.session(EVENT, "xen-toolstacks"))).text();
     expect(session.length).toBeLessThan(20_000);
-    const page = await (await get(`/events/${EVENT}/sessions/xen-toolstacks`)).text();
+    const page = await (await get(pagePaths.session(EVENT, "xen-toolstacks"))).text();
     expect(page.length).toBeLessThan(50_000);
   });
 

@@ -10,6 +10,7 @@ import { buildSite } from "../helpers/config.ts";
 import { Event } from "../../src/domain/event.ts";
 import { MAX_FEED_BYTES, MAX_URL_CHARS, MAX_WEBHOOK_BODY_BYTES } from "../../src/domain/limits.ts";
 import worker from "../../src/index.ts";
+import { feedPaths } from "../../src/paths.ts";
 import { loadEvents } from "../../src/pipeline/publish.ts";
 import type { ChangesMessage } from "../../src/domain/messages.ts";
 import { signStandardWebhook } from "../../src/webhooks/standard.ts";
@@ -110,7 +111,7 @@ it("publishes every change of a flood of maximal webhooks, and an ordinary chang
 
   // The ordinary change is in its session feed, and every feed stays small.
   const feed = await exports.default.fetch(
-    new Request(`http://sessionwire.test/events/${event.id}/sessions/xen-toolstacks/feed.atom`),
+    new Request(`http://sessionwire.test${feedPaths.session(event.id, "xen-toolstacks", "atom")}`),
   );
   const body = await feed.text();
   expect(body).toContain("https://hackmd.io/ordinary-notes");
@@ -118,9 +119,9 @@ it("publishes every change of a flood of maximal webhooks, and an ordinary chang
   // Beyond the quiet period (on the fake clock), a few seconds of real work: nothing is stuck behind the flood.
   expect(performance.now() - started).toBeLessThan(10_000);
   for (const path of [
-    `/events/${event.id}/feed.rss`,
-    "/feed.json",
-    `/events/${event.id}/sessions/xen-toolstacks/feed.atom`,
+    feedPaths.event(event.id, "rss"),
+    feedPaths.all("json"),
+    feedPaths.session(event.id, "xen-toolstacks", "atom"),
   ]) {
     const res = await exports.default.fetch(new Request(`http://sessionwire.test${path}`));
     expect((await res.text()).length).toBeLessThan(MAX_FEED_BYTES);

@@ -9,6 +9,7 @@ import { MAX_TEXT_BYTES, type Observation } from "../../src/domain/changes.ts";
 import { MAX_PAYLOAD_BYTES, PayloadTooLargeError, ingest } from "../../src/pipeline/ingest.ts";
 import type { ChangesMessage } from "../../src/domain/messages.ts";
 import worker from "../../src/index.ts";
+import { apiPaths, pagePaths } from "../../src/paths.ts";
 import { loadEvents, publish } from "../../src/pipeline/publish.ts";
 import { buildPutEventStatements } from "../../src/store/catalogue.ts";
 import { RESTART_AFTER_SECONDS } from "../../src/store/pads.ts";
@@ -320,7 +321,7 @@ describe("deliveries without text", () => {
       },
     ]);
     expect(fetchSpy).not.toHaveBeenCalled();
-    const session = (await (await get(`/api/events/${EVENT}/sessions/${SESSION}`)).json()) as {
+    const session = (await (await get(apiPaths.session(EVENT, SESSION))).json()) as {
       notes: { url: string }[];
     };
     expect(session.notes.map((n) => n.url)).toContain(CRYPTPAD);
@@ -448,7 +449,7 @@ describe("notes published", () => {
     );
     await drain();
     await settleAt(600);
-    const session = (await (await get(`/api/events/${EVENT}/sessions/xen-on-risc-v`)).json()) as {
+    const session = (await (await get(apiPaths.session(EVENT, "xen-on-risc-v"))).json()) as {
       notesPublished: boolean;
     };
     expect(session.notesPublished).toBe(true);
@@ -474,7 +475,7 @@ describe("read model", () => {
     await observe({ type: "notes.published", text: "decisions:\n- adopt the daemon\n" }, "p", at(0));
     await settleAt(600);
 
-    const session = (await (await get(`/api/events/${EVENT}/sessions/${SESSION}`)).json()) as {
+    const session = (await (await get(apiPaths.session(EVENT, SESSION))).json()) as {
       latestChange: { type: string; url: string; summary: string; seq: number };
     };
     expect(session.latestChange).toMatchObject({
@@ -484,14 +485,14 @@ describe("read model", () => {
       summary: "Notes published: 2 lines",
     });
 
-    const log = (await (await get(`/api/events/${EVENT}/changes`)).json()) as { changes: unknown[]; nextCursor: null };
+    const log = (await (await get(apiPaths.changes(EVENT))).json()) as { changes: unknown[]; nextCursor: null };
     expect(log).toEqual({ changes: [session.latestChange], nextCursor: null });
 
-    const page = await (await get(`/events/${EVENT}/sessions/${SESSION}`)).text();
+    const page = await (await get(pagePaths.session(EVENT, SESSION))).text();
     expect(page).toContain("Latest changes");
     expect(page).toContain("- adopt the daemon");
-    const eventPage = await (await get(`/events/${EVENT}`)).text();
-    expect(eventPage).toContain(`href="/events/${EVENT}/sessions/${SESSION}">Xen Toolstacks</a>`);
+    const eventPage = await (await get(pagePaths.event(EVENT))).text();
+    expect(eventPage).toContain(`href="${pagePaths.session(EVENT, SESSION)}">Xen Toolstacks</a>`);
   });
 
   it("pages through the change log newest first with a cursor", async () => {
@@ -506,17 +507,17 @@ describe("read model", () => {
     const seen: number[] = [];
     let cursor: string | null = "";
     while (cursor !== null) {
-      const res = await get(`/api/events/${EVENT}/changes?limit=50${cursor ? `&cursor=${cursor}` : ""}`);
+      const res = await get(`${apiPaths.changes(EVENT)}?limit=50${cursor ? `&cursor=${cursor}` : ""}`);
       const body = (await res.json()) as { changes: { seq: number }[]; nextCursor: string | null };
       seen.push(...body.changes.map((c) => c.seq));
       cursor = body.nextCursor;
     }
     expect(seen).toEqual(Array.from({ length: 120 }, (_, i) => 120 - i));
-    const bad = await get(`/api/events/${EVENT}/changes?cursor=abc`);
+    const bad = await get(`${apiPaths.changes(EVENT)}?cursor=abc`);
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { issues: unknown[] } }).error.issues).toHaveLength(1);
-    expect((await get(`/api/events/${EVENT}/changes?limit=500`)).status).toBe(400);
-    expect((await get("/api/events/nope/changes")).status).toBe(404);
+    expect((await get(`${apiPaths.changes(EVENT)}?limit=500`)).status).toBe(400);
+    expect((await get(apiPaths.changes("nope"))).status).toBe(404);
   });
 });
 

@@ -6,7 +6,7 @@ import { pollWatchedLinks } from "../../src/pipeline/poll.ts";
 import { buildNoteLink } from "../../src/domain/event.ts";
 import { loadEvents } from "../../src/pipeline/publish.ts";
 import { getPad } from "../../src/store/pads.ts";
-import { hashText } from "../../src/watch/hash.ts";
+import { hashText } from "../../src/lib/crypto.ts";
 import { buildTestEvent, buildTestSession } from "../fixtures/catalogue.ts";
 import { QUEUE_SEND_RESPONSE } from "../fixtures/queue.ts";
 

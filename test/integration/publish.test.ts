@@ -6,6 +6,8 @@ import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
 import worker from "../../src/index.ts";
+import { FEED_FORMATS } from "../../src/feeds/model.ts";
+import { feedPaths } from "../../src/paths.ts";
 import { loadEvents, publish } from "../../src/pipeline/publish.ts";
 import { getEvent } from "../../src/store/catalogue.ts";
 import { getSessionPage, siteKeys } from "../../src/store/site.ts";
@@ -95,10 +97,10 @@ describe("publishing", () => {
     await loadEvents(env, buildSite(), [buildTestEvent()], now);
     // Stored values far over what a bulk read may return in all (25 MB), as a flood once left behind.
     const big = "&amp;".repeat(1_000_000);
-    const keys = ["rss", "atom", "json"].flatMap((f) => [
-      siteKeys.feed(`/events/${EVENT}/feed.${f}`),
-      siteKeys.feed(`/events/${EVENT}/sessions/xen-toolstacks/feed.${f}`),
-      siteKeys.feed(`/feed.${f}`),
+    const keys = FEED_FORMATS.flatMap((f) => [
+      siteKeys.feed(feedPaths.event(EVENT, f)),
+      siteKeys.feed(feedPaths.session(EVENT, "xen-toolstacks", f)),
+      siteKeys.feed(feedPaths.all(f)),
     ]);
     for (const key of keys)
       await env.SITE.put(key, big, { metadata: { etag: '"stale"', lastModified: now.toISOString() } });
@@ -106,7 +108,7 @@ describe("publishing", () => {
     const result = await publish(env, buildSite());
     expect(getSpy).not.toHaveBeenCalled();
     expect(result).toMatchObject({ written: keys.length, failed: [], remaining: 0 });
-    const feed = await exports.default.fetch(new Request(`http://sessionwire.test/events/${EVENT}/feed.atom`));
+    const feed = await exports.default.fetch(new Request(`http://sessionwire.test${feedPaths.event(EVENT, "atom")}`));
     expect((await feed.text()).length).toBeLessThan(10_000);
   });
 
@@ -123,7 +125,7 @@ describe("publishing", () => {
     // The other pages and every feed carry the new title; the failed keys keep their last good value.
     expect((await getSessionPage(env.SITE, EVENT, "xen-toolstacks"))?.event.title).toBe("Renamed Summit");
     expect((await getSessionPage(env.SITE, EVENT, "rust-and-xen"))?.event.title).toBe("Test Summit 2026");
-    const feed = await exports.default.fetch(new Request(`http://sessionwire.test/events/${EVENT}/feed.rss`));
+    const feed = await exports.default.fetch(new Request(`http://sessionwire.test${feedPaths.event(EVENT, "rss")}`));
     expect(await feed.text()).toContain("Renamed Summit");
     const failures = await env.DB.prepare("SELECT queue, message_id FROM failures ORDER BY id").all();
     expect(failures.results).toEqual([

@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { buildSite } from "../helpers/config.ts";
 import { Event } from "../../src/domain/event.ts";
 import { ErrorEnvelope } from "../../src/http/errors.ts";
+import { apiPaths, pagePaths } from "../../src/paths.ts";
 import { loadEvents } from "../../src/pipeline/publish.ts";
 import { EventList, SessionPage } from "../../src/store/site.ts";
 import { buildTestEvent, buildTestSession } from "../fixtures/catalogue.ts";
@@ -28,7 +29,7 @@ beforeEach(async () => {
 
 describe("JSON API", () => {
   it("lists events with counts", async () => {
-    const res = await get("/api/events");
+    const res = await get(apiPaths.events());
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
     expect(EventList.parse(await res.json())).toEqual({
@@ -37,12 +38,12 @@ describe("JSON API", () => {
   });
 
   it("serves an event with its sessions in order", async () => {
-    const body = Event.parse(await (await get(`/api/events/${event.id}`)).json());
+    const body = Event.parse(await (await get(apiPaths.event(event.id))).json());
     expect(body).toEqual(event);
   });
 
   it("serves one session with its notes links and event", async () => {
-    const res = await get(`/api/events/${event.id}/sessions/xen-toolstacks`);
+    const res = await get(apiPaths.session(event.id, "xen-toolstacks"));
     expect(res.status).toBe(200);
     const body = SessionPage.parse(await res.json());
     expect(body.event).toEqual({ id: event.id, title: event.title });
@@ -53,11 +54,11 @@ describe("JSON API", () => {
   });
 
   it.each([
-    "/api/events/no-such-event",
-    `/api/events/${event.id}/sessions/no-such-session`,
-    "/api/events/no-such-event/sessions/xen-toolstacks",
+    apiPaths.event("no-such-event"),
+    apiPaths.session(event.id, "no-such-session"),
+    apiPaths.session("no-such-event", "xen-toolstacks"),
     "/api/events/NOT%20A%20SLUG",
-    `/api/events/${"x".repeat(600)}`,
+    apiPaths.event("x".repeat(600)),
     "/api/nothing-here",
   ])("answers 404 with the error envelope for %s", async (path) => {
     const res = await get(path);
@@ -67,7 +68,7 @@ describe("JSON API", () => {
   });
 
   it("publishes an OpenAPI document generated from the schemas", async () => {
-    const doc = (await (await get("/api/openapi.json")).json()) as {
+    const doc = (await (await get(apiPaths.openApi())).json()) as {
       openapi: string;
       paths: Record<string, unknown>;
       components: { schemas: Record<string, unknown> };
@@ -92,19 +93,19 @@ describe("JSON API", () => {
 
 describe("HTML pages", () => {
   it("lists events on the home page", async () => {
-    const res = await get("/");
+    const res = await get(pagePaths.home());
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     const html = await res.text();
-    expect(html).toContain(`href="/events/${event.id}"`);
+    expect(html).toContain(`href="${pagePaths.event(event.id)}"`);
     expect(html).toContain("4 sessions");
   });
 
   it("groups an event's sessions by notes status and labels each link's kind", async () => {
-    const html = await (await get(`/events/${event.id}`)).text();
+    const html = await (await get(pagePaths.event(event.id))).text();
     const [published, pending] = html.split('id="pending"');
     expect(published).toContain('Notes published <span class="count">(3)</span>');
-    expect(published).toContain('href="/events/test-summit-2026/sessions/xen-toolstacks"');
+    expect(published).toContain(`href="${pagePaths.session(event.id, "xen-toolstacks")}"`);
     expect(published).toContain("Notes published, link missing");
     expect(pending).toContain('No notes yet <span class="count">(1)</span>');
     expect(pending).toContain("Xen on RISC-V");
@@ -113,21 +114,21 @@ describe("HTML pages", () => {
   });
 
   it("renders a session's description paragraphs and lists", async () => {
-    const html = await (await get(`/events/${event.id}/sessions/xen-toolstacks`)).text();
+    const html = await (await get(pagePaths.session(event.id, "xen-toolstacks"))).text();
     expect(html).toContain("<p>At the moment, we have a binary xl.</p>");
     expect(html).toContain("<ul><li>Make a daemon</li><li>Keep the ABI</li></ul>");
-    expect(html).toContain(`<a href="/events/${event.id}">Test Summit 2026</a>`);
+    expect(html).toContain(`<a href="${pagePaths.event(event.id)}">Test Summit 2026</a>`);
   });
 
   it("escapes untrusted titles and descriptions and links only http(s) URLs", async () => {
-    const html = await (await get(`/events/${event.id}/sessions/script-alert-1-script`)).text();
+    const html = await (await get(pagePaths.session(event.id, "script-alert-1-script"))).text();
     expect(html).not.toContain("<script>");
     expect(html).not.toContain("<img");
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
     expect(html).toContain('<a href="https://example.org/a?b=1&amp;c=2">https://example.org/a?b=1&amp;c=2</a>.');
   });
 
-  it.each(["/events/no-such-event", `/events/${event.id}/sessions/nope`, "/nowhere", "/events/%3Cscript%3E"])(
+  it.each([pagePaths.event("no-such-event"), pagePaths.session(event.id, "nope"), "/nowhere", "/events/%3Cscript%3E"])(
     "answers a readable 404 page for %s",
     async (path) => {
       const res = await get(path);
@@ -142,9 +143,9 @@ describe("HTML pages", () => {
 
 describe("methods and health", () => {
   it.each([
-    ["POST", "/api/events"],
-    ["DELETE", `/api/events/${event.id}`],
-    ["PUT", `/api/events/${event.id}/sessions/xen-toolstacks`],
+    ["POST", apiPaths.events()],
+    ["DELETE", apiPaths.event(event.id)],
+    ["PUT", apiPaths.session(event.id, "xen-toolstacks")],
     ["POST", "/healthz"],
   ])("answers %s %s with 405, an Allow header and the envelope", async (method, path) => {
     const res = await get(path, { method });
@@ -154,13 +155,13 @@ describe("methods and health", () => {
   });
 
   it("answers 405 with a page on HTML routes", async () => {
-    const res = await get(`/events/${event.id}`, { method: "POST" });
+    const res = await get(pagePaths.event(event.id), { method: "POST" });
     expect(res.status).toBe(405);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
   });
 
   it("answers HEAD like GET without a body", async () => {
-    const res = await get(`/events/${event.id}`, { method: "HEAD" });
+    const res = await get(pagePaths.event(event.id), { method: "HEAD" });
     expect(res.status).toBe(200);
     expect(await res.text()).toBe("");
   });

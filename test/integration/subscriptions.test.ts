@@ -5,6 +5,7 @@ import { buildSite } from "../helpers/config.ts";
 import { MAX_SUBSCRIPTION_BODY_BYTES } from "../../src/domain/limits.ts";
 import { signToken } from "../../src/email/tokens.ts";
 import { ErrorEnvelope } from "../../src/http/errors.ts";
+import { pagePaths, subscriptionPaths } from "../../src/paths.ts";
 import { loadEvents } from "../../src/pipeline/publish.ts";
 import type { NotifyMessage } from "../../src/domain/messages.ts";
 import { claimConfirmation } from "../../src/store/subscriptions.ts";
@@ -36,10 +37,10 @@ function request(path: string, init: RequestInit = {}) {
 }
 
 const subscribeForm = (fields: Record<string, string>, headers: HeadersInit = {}) =>
-  request("/subscriptions", { method: "POST", body: new URLSearchParams(fields), headers });
+  request(subscriptionPaths.subscribe(), { method: "POST", body: new URLSearchParams(fields), headers });
 
 const subscribeJson = (body: unknown, headers: Record<string, string> = {}) =>
-  request("/subscriptions", {
+  request(subscriptionPaths.subscribe(), {
     method: "POST",
     body: JSON.stringify(body),
     headers: { "content-type": "application/json", ...headers },
@@ -82,7 +83,7 @@ describe("POST /subscriptions", () => {
       },
     ],
   ])("takes a %s form: 202 page, a pending row, exactly one confirm message", async (_, encode) => {
-    const res = await request("/subscriptions", {
+    const res = await request(subscriptionPaths.subscribe(), {
       method: "POST",
       body: encode({ email: "  Ada@Example.ORG ", event: EVENT, session: "", mode: "daily" }),
     });
@@ -196,13 +197,13 @@ describe("POST /subscriptions", () => {
   });
 
   it("rejects JSON that does not parse (400) and bodies it does not read (415)", async () => {
-    const bad = await request("/subscriptions", {
+    const bad = await request(subscriptionPaths.subscribe(), {
       method: "POST",
       body: "{",
       headers: { "content-type": "application/json" },
     });
     expect(bad.status).toBe(400);
-    const text = await request("/subscriptions", {
+    const text = await request(subscriptionPaths.subscribe(), {
       method: "POST",
       body: EMAIL,
       headers: { "content-type": "text/plain" },
@@ -219,7 +220,7 @@ describe("POST /subscriptions", () => {
     expect(form.status).toBe(413);
     expect(form.headers.get("content-type")).toMatch(/^text\/html/);
     expect(await form.text()).toContain(`larger than ${MAX_SUBSCRIPTION_BODY_BYTES} bytes`);
-    const unsubscribe = await request("/subscriptions/unsubscribe?token=x", {
+    const unsubscribe = await request(subscriptionPaths.unsubscribe("x"), {
       method: "POST",
       body: new URLSearchParams({ "List-Unsubscribe": "One-Click", padding }),
     });
@@ -270,10 +271,10 @@ describe("POST /subscriptions", () => {
   });
 
   it("answers other methods with 405 and Allow", async () => {
-    const res = await request("/subscriptions");
+    const res = await request(subscriptionPaths.subscribe());
     expect(res.status).toBe(405);
     expect(res.headers.get("allow")).toBe("POST");
-    for (const path of ["/subscriptions/confirm", "/subscriptions/unsubscribe"]) {
+    for (const path of [subscriptionPaths.confirm(), subscriptionPaths.unsubscribe()]) {
       const put = await request(path, { method: "PUT" });
       expect(put.status).toBe(405);
       expect(put.headers.get("allow")).toBe("GET, HEAD, POST");
@@ -284,12 +285,12 @@ describe("POST /subscriptions", () => {
 describe("confirm", () => {
   const confirmToken = (id: string) => signToken(env.SUBSCRIPTION_SECRET, "confirm", id, new Date());
   const postConfirm = (token: string) =>
-    request("/subscriptions/confirm", { method: "POST", body: new URLSearchParams({ token }) });
+    request(subscriptionPaths.confirm(), { method: "POST", body: new URLSearchParams({ token }) });
 
   it("GET shows what is confirmed and a button, and changes nothing", async () => {
     const id = await insertSubscriber("pending");
     const token = await confirmToken(id);
-    const res = await request(`/subscriptions/confirm?token=${token}`);
+    const res = await request(subscriptionPaths.confirm(token));
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toMatch(/<form[^>]*method="post"[^>]*action="\/subscriptions\/confirm"/);
@@ -310,7 +311,7 @@ describe("confirm", () => {
     const row = await getRow();
     expect(row).toMatchObject({ status: "confirmed" });
     expect(row!.confirmed_at).not.toBeNull();
-    const again = await request(`/subscriptions/confirm?token=${token}`, { method: "POST" });
+    const again = await request(subscriptionPaths.confirm(token), { method: "POST" });
     expect(again.status).toBe(200);
     expect(await getRow()).toEqual(row);
   });
@@ -330,7 +331,7 @@ describe("confirm", () => {
     vi.useRealTimers();
     const wrong = await signToken(env.SUBSCRIPTION_SECRET, "unsubscribe", id, new Date());
     for (const bad of [tamper(token), tamperEnd(token), expired, wrong, ""]) {
-      expect((await request(`/subscriptions/confirm?token=${bad}`)).status).toBe(400);
+      expect((await request(subscriptionPaths.confirm(bad))).status).toBe(400);
       expect((await postConfirm(bad)).status).toBe(400);
     }
     expect(await getRow()).toMatchObject({ status: "pending" });
@@ -346,7 +347,7 @@ describe("a second scope within the throttle hour", () => {
     const second = await getRow(EMAIL, SESSION);
     const token = await signToken(env.SUBSCRIPTION_SECRET, "confirm", first!.id, new Date());
 
-    const page = await (await request(`/subscriptions/confirm?token=${token}`)).text();
+    const page = await (await request(subscriptionPaths.confirm(token))).text();
     expect(page).toContain("Also waiting for confirmation");
     expect(page).toContain("Xen Toolstacks");
     const offered = [...page.matchAll(/name="token" value="([^"]+)"/g)].map((m) => m[1]!);
@@ -354,7 +355,7 @@ describe("a second scope within the throttle hour", () => {
     expect(offered[0]).toBe(token);
     // Nothing is confirmed by looking, and the offer confirms only its own subscription.
     expect((await getRow(EMAIL, SESSION))!.status).toBe("pending");
-    const confirmed = await request("/subscriptions/confirm", {
+    const confirmed = await request(subscriptionPaths.confirm(), {
       method: "POST",
       body: new URLSearchParams({ token: offered[1]! }),
     });
@@ -367,15 +368,15 @@ describe("a second scope within the throttle hour", () => {
 describe("unsubscribe (RFC 8058)", () => {
   const unsubscribeToken = (id: string) => signToken(env.SUBSCRIPTION_SECRET, "unsubscribe", id, new Date());
   const oneClick = (token: string, body: BodyInit | null = new URLSearchParams({ "List-Unsubscribe": "One-Click" })) =>
-    request(`/subscriptions/unsubscribe?token=${encodeURIComponent(token)}`, { method: "POST", body });
+    request(subscriptionPaths.unsubscribe(token), { method: "POST", body });
 
   it("GET shows a one-click button and changes nothing", async () => {
     const id = await insertSubscriber("confirmed");
     const token = await unsubscribeToken(id);
-    const res = await request(`/subscriptions/unsubscribe?token=${token}`);
+    const res = await request(subscriptionPaths.unsubscribe(token));
     expect(res.status).toBe(200);
     const html = await res.text();
-    expect(html).toContain(`action="/subscriptions/unsubscribe?token=${token}"`);
+    expect(html).toContain(`action="${subscriptionPaths.unsubscribe(token)}"`);
     expect(html).toContain(`name="List-Unsubscribe" value="One-Click"`);
     expect(await getRow()).toMatchObject({ status: "confirmed" });
   });
@@ -414,7 +415,7 @@ describe("unsubscribe (RFC 8058)", () => {
     const confirm = await signToken(env.SUBSCRIPTION_SECRET, "confirm", id, new Date());
     for (const bad of [tamper(token), tamperEnd(token), confirm, ""]) {
       expect((await oneClick(bad)).status).toBe(400);
-      expect((await request(`/subscriptions/unsubscribe?token=${bad}`)).status).toBe(400);
+      expect((await request(subscriptionPaths.unsubscribe(bad))).status).toBe(400);
     }
     expect((await oneClick(token, null)).status).toBe(400);
     expect((await oneClick(token, new URLSearchParams({ "List-Unsubscribe": "Yes" }))).status).toBe(400);
@@ -425,7 +426,7 @@ describe("unsubscribe (RFC 8058)", () => {
 
 describe("the subscribe form", () => {
   it("is on the event page, for the whole event", async () => {
-    const html = await (await request(`/events/${EVENT}`)).text();
+    const html = await (await request(pagePaths.event(EVENT))).text();
     const form = /<form class="mail-subscribe"[\s\S]*?<\/form>/.exec(html)?.[0];
     expect(form).toMatch(/method="post" action="\/subscriptions"/);
     expect(form).toContain(`name="event" value="${EVENT}"`);
@@ -437,7 +438,7 @@ describe("the subscribe form", () => {
   });
 
   it("is on a session page, for that session, and subscribes to it", async () => {
-    const html = await (await request(`/events/${EVENT}/sessions/${SESSION}`)).text();
+    const html = await (await request(pagePaths.session(EVENT, SESSION))).text();
     const form = /<form class="mail-subscribe"[\s\S]*?<\/form>/.exec(html)?.[0];
     expect(form).toContain(`name="event" value="${EVENT}"`);
     expect(form).toContain(`name="session" value="${SESSION}"`);

@@ -8,7 +8,8 @@ import { ErrorEnvelope } from "../../src/http/errors.ts";
 import { loadEvents } from "../../src/pipeline/publish.ts";
 import { MAX_WEBHOOK_BODY_BYTES as MAX_BODY_BYTES } from "../../src/domain/limits.ts";
 import { verifyGithubSignature } from "../../src/webhooks/github.ts";
-import { encodeText, signStandardWebhook } from "../../src/webhooks/standard.ts";
+import { encodeHex, encodeText, hashText, signHmacSha256 } from "../../src/lib/crypto.ts";
+import { signStandardWebhook } from "../../src/webhooks/standard.ts";
 import { buildTestEvent, buildTestSession } from "../fixtures/catalogue.ts";
 import { QUEUE_SEND_RESPONSE } from "../fixtures/queue.ts";
 
@@ -327,11 +328,7 @@ describe("POST /webhooks/github", () => {
   const SECRET = "It's a Secret to Everybody";
 
   async function hubSignature(secret: string, body: string) {
-    const key = await crypto.subtle.importKey("raw", encodeText(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-    ]);
-    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encodeText(body)));
-    return `sha256=${Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+    return `sha256=${encodeHex(await signHmacSha256(secret, body))}`;
   }
 
   async function github(
@@ -628,10 +625,7 @@ describe("POST /webhooks/etherpad", () => {
     expect((await etherpad(body)).status).toBe(202);
     expect((await etherpad(body)).status).toBe(200);
     expect((await etherpad({ pads: { "risc-v notes": [{ userId: "a.5" }] } })).status).toBe(202);
-    const bodyHash = Array.from(
-      new Uint8Array(await crypto.subtle.digest("SHA-256", encodeText(JSON.stringify(body)))),
-      (b) => b.toString(16).padStart(2, "0"),
-    ).join("");
+    const bodyHash = await hashText(JSON.stringify(body));
     const receipts = await listReceipts();
     expect(receipts).toHaveLength(2);
     expect(receipts.map((r) => r.externalId)).toContain(

@@ -12,6 +12,7 @@ import {
 } from "../../src/domain/limits.ts";
 import { MAIL_SANITIZER_OPTIONS, sanitizeHtml } from "../../src/feeds/content.ts";
 import { escapeXml } from "../../src/feeds/escape.ts";
+import { buildPublicUrl, feedPaths, pagePaths, subscriptionPaths } from "../../src/paths.ts";
 import {
   buildChangeMail,
   buildConfirmMail,
@@ -28,9 +29,10 @@ import { buildBindingTransport, buildHttpTransport, selectTransport } from "../.
 // then the signed tokens the mails link to.
 
 const BASE = "https://sessions.example";
-const SESSION_URL = `${BASE}/events/xen-2019/sessions/xen-toolstacks`;
-const FEED_URL = `${SESSION_URL}/feed.atom`;
-const UNSUBSCRIBE_URL = `${BASE}/subscriptions/unsubscribe?token=abc.def`;
+const SESSION_URL = buildPublicUrl(BASE, pagePaths.session("xen-2019", "xen-toolstacks"));
+const FEED_URL = buildPublicUrl(BASE, feedPaths.session("xen-2019", "xen-toolstacks", "atom"));
+const UNSUBSCRIBE_URL = buildPublicUrl(BASE, subscriptionPaths.unsubscribe("abc.def"));
+const CONFIRM_URL = buildPublicUrl(BASE, subscriptionPaths.confirm("c.d"));
 const FROM = "sessionwire <notes@sessionwire.example>";
 const TO = "ada@example.org";
 
@@ -71,7 +73,7 @@ const digestMail = (changes: Change[], scopeTitle = "Xen Design Sessions 2019", 
     unsubscribeUrl: UNSUBSCRIBE_URL,
     day: "2019-07-10",
   });
-const confirmMail = (scopeTitle = "Xen Toolstacks", confirmUrl = `${BASE}/subscriptions/confirm?token=c.d`) =>
+const confirmMail = (scopeTitle = "Xen Toolstacks", confirmUrl = CONFIRM_URL) =>
   buildConfirmMail({ from: FROM, to: TO, scopeTitle, confirmUrl });
 
 const isOneLine = (text: string) => !/[\p{Cc}\u2028\u2029]/u.test(text);
@@ -124,8 +126,8 @@ describe("buildChangeMail", () => {
     expect(changeMail().subject).toBe("Notes updated: Xen Toolstacks");
     const eventLevel = changeMail({ type: "session.added", session: null, sessionTitle: null });
     expect(eventLevel.subject).toBe("Session added: Xen Design Sessions 2019");
-    expect(eventLevel.text).toContain(`Session: ${BASE}/events/xen-2019\n`);
-    expect(eventLevel.text).toContain(`Atom feed: ${BASE}/events/xen-2019/feed.atom`);
+    expect(eventLevel.text).toContain(`Session: ${buildPublicUrl(BASE, pagePaths.event("xen-2019"))}\n`);
+    expect(eventLevel.text).toContain(`Atom feed: ${buildPublicUrl(BASE, feedPaths.event("xen-2019", "atom"))}`);
   });
 
   it("carries exactly the RFC 8058 headers", () => {
@@ -215,7 +217,7 @@ describe("buildDigestMail", () => {
           ...overrides,
         }),
       );
-    const EVENT_PAGE = `${BASE}/events/xen-2019`;
+    const EVENT_PAGE = buildPublicUrl(BASE, pagePaths.event("xen-2019"));
 
     it("lists the newest MAX_DIGEST_CHANGES and links the rest, in both parts", () => {
       const changes = many(MAX_DIGEST_CHANGES + 5, { session: null, sessionTitle: null });
@@ -263,8 +265,8 @@ describe("buildConfirmMail", () => {
       expect(part).toContain(`${CONFIRM_TOKEN_TTL_SECONDS / 86_400} days`);
       expect(part).toMatch(/ignore this mail/);
     }
-    expect(text).toContain(`\n${BASE}/subscriptions/confirm?token=c.d\n`);
-    expect(hrefsOf(html)).toEqual([`${BASE}/subscriptions/confirm?token=c.d`]);
+    expect(text).toContain(`\n${CONFIRM_URL}\n`);
+    expect(hrefsOf(html)).toEqual([CONFIRM_URL]);
   });
 });
 

@@ -1,12 +1,11 @@
 import fc from "fast-check";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
+import { encodeText } from "../../src/lib/crypto.ts";
 import {
   type StandardWebhookHeaders,
-  encodeText,
   signStandardWebhook,
   splitSecrets,
-  verifyEqual,
   verifyStandardWebhook,
 } from "../../src/webhooks/standard.ts";
 
@@ -152,12 +151,5 @@ describe("Standard Webhooks signatures", () => {
 
   it("signs raw bytes and strings alike", async () => {
     expect(await signStandardWebhook(SECRET, ID, TIMESTAMP, encodeText(PAYLOAD))).toBe(SIGNATURE);
-  });
-
-  it("compares secrets of any lengths", async () => {
-    expect(await verifyEqual("same", "same")).toBe(true);
-    expect(await verifyEqual("same", "same ")).toBe(false);
-    expect(await verifyEqual("", "x")).toBe(false);
-    expect(await verifyEqual(encodeText("bytes"), "bytes")).toBe(true);
   });
 });
