@@ -15,13 +15,14 @@ import {
   MAX_LABEL_CHARS,
   MAX_NOTE_LINKS,
 } from "../domain/limits.ts";
+import { AppError } from "../errors.ts";
 import type { AppContext, AppEnv } from "../http/env.ts";
-import { ErrorEnvelope, jsonError } from "../http/errors.ts";
+import { ErrorEnvelope } from "../http/errors.ts";
+import { requireSession } from "../http/require-session.ts";
 import { PayloadTooLargeError, ingest } from "../ingest.ts";
 import { listAllMissingConfig } from "../config.ts";
 import { listFailures } from "../store/failures.ts";
 import { type PipelineHealth, getPipelineHealth } from "../store/health.ts";
-import { getSessionPresence } from "../store/links.ts";
 import { splitSecrets, verifyEqual } from "../webhooks/standard.ts";
 import { validationHook } from "../http/validation.ts";
 
@@ -56,9 +57,14 @@ const accepted = {
   413: errors("The body is larger than the route allows, or the edit too large to store"),
   503: errors("Could not queue; retry"),
 };
-/** A route's body cap (limits.ts), answered with the envelope; it runs after the bearer check. */
+/** A route's body cap (limits.ts); it runs after the bearer check. */
 const limitBody = (maxSize: number) =>
-  bodyLimit({ maxSize, onError: (c) => jsonError(c, 413, `The body is larger than ${maxSize} bytes.`) });
+  bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new AppError(413, "payload_too_large", `The body is larger than ${maxSize} bytes.`);
+    },
+  });
 const security = [{ bearer: [] }];
 const EventParam = z.object({ event: Slug });
 const SessionParams = EventParam.extend({ session: Slug });
@@ -69,28 +75,20 @@ adminRoutes.openAPIRegistry.registerComponent("securitySchemes", "bearer", { typ
 
 /** Stores the edit and queues it; answers 202, 200 for a repeated Idempotency-Key, 503 when queuing fails. */
 async function submit(c: AppContext, edit: AdminAction, key?: string) {
-  try {
-    const result = await ingest(
-      c.env,
-      { source: "admin", externalId: key ?? crypto.randomUUID(), payload: { kind: "admin", edit } },
-      new Date(),
-    );
-    return result.status === "duplicate"
-      ? c.json({ status: "duplicate" as const }, 200)
-      : c.json({ status: "queued" as const, receipt: result.receiptId }, 202);
-  } catch (err) {
-    if (err instanceof PayloadTooLargeError) return jsonError(c, 413, "The edit is too large to store.");
+  const result = await ingest(
+    c.env,
+    { source: "admin", externalId: key ?? crypto.randomUUID(), payload: { kind: "admin", edit } },
+    new Date(),
+  ).catch((err: unknown) => {
+    if (err instanceof PayloadTooLargeError) {
+      throw new AppError(413, "payload_too_large", "The edit is too large to store.");
+    }
     console.error("admin: could not queue", err);
-    return jsonError(c, 503, "The edit could not be queued; try again.");
-  }
-}
-
-/** A 404 answer when the event (or the session, when one is named) does not exist; null when they do. */
-async function requireSession(c: AppContext, event: string, session?: string) {
-  const presence = await getSessionPresence(c.env.DB, event, session ?? "");
-  if (!presence.event) return jsonError(c, 404, "There is no such event.");
-  if (session !== undefined && !presence.session) return jsonError(c, 404, "There is no such session in this event.");
-  return null;
+    throw new AppError(503, "unavailable", "The edit could not be queued; try again.");
+  });
+  return result.status === "duplicate"
+    ? c.json({ status: "duplicate" as const }, 200)
+    : c.json({ status: "queued" as const, receipt: result.receiptId }, 202);
 }
 
 adminRoutes.openapi(
@@ -113,13 +111,11 @@ adminRoutes.openapi(
   async (c) => {
     const { event, session } = c.req.valid("param");
     const body = c.req.valid("json");
-    return (
-      (await requireSession(c, event, session)) ??
-      submit(
-        c,
-        { action: "link.add", event, session, url: body.url, ...(body.label ? { label: body.label } : {}) },
-        c.req.valid("header")["idempotency-key"],
-      )
+    await requireSession(c.env.DB, event, session);
+    return submit(
+      c,
+      { action: "link.add", event, session, url: body.url, ...(body.label ? { label: body.label } : {}) },
+      c.req.valid("header")["idempotency-key"],
     );
   },
 );
@@ -139,13 +135,11 @@ adminRoutes.openapi(
   }),
   async (c) => {
     const { event, session } = c.req.valid("param");
-    return (
-      (await requireSession(c, event, session)) ??
-      submit(
-        c,
-        { action: "link.remove", event, session, url: c.req.valid("query").url },
-        c.req.valid("header")["idempotency-key"],
-      )
+    await requireSession(c.env.DB, event, session);
+    return submit(
+      c,
+      { action: "link.remove", event, session, url: c.req.valid("query").url },
+      c.req.valid("header")["idempotency-key"],
     );
   },
 );
@@ -182,10 +176,8 @@ adminRoutes.openapi(
       id: session,
       ...(notes ? { notes: notes.map((n) => buildNoteLink(n.url, n.label)) } : {}),
     };
-    return (
-      (await requireSession(c, event)) ??
-      submit(c, { action: "session.put", event, session: put }, c.req.valid("header")["idempotency-key"])
-    );
+    await requireSession(c.env.DB, event);
+    return submit(c, { action: "session.put", event, session: put }, c.req.valid("header")["idempotency-key"]);
   },
 );
 

@@ -1,6 +1,7 @@
 // Feeds, served as rendered at publish time: one KV read (body and validators together), no rendering here.
 import { Hono } from "hono";
 import { Slug } from "../domain/event.ts";
+import { AppError } from "../errors.ts";
 import { feedPaths } from "../feeds/build.ts";
 import { FEED_FORMATS, FEED_MEDIA_TYPES, type FeedFormat } from "../feeds/model.ts";
 import { isNotModified } from "../http/conditional.ts";
@@ -15,7 +16,7 @@ const CACHE_CONTROL = "public, max-age=300";
 
 async function serveFeed(c: AppContext, format: FeedFormat, path: string | null) {
   const feed = path === null ? null : await getFeed(c.env.SITE, path);
-  if (!feed) return c.text("No feed at this address.\n", 404);
+  if (!feed) throw new AppError(404, "not_found", "No feed at this address.");
   const headers = {
     "cache-control": CACHE_CONTROL,
     etag: feed.meta.etag,
