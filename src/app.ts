@@ -1,6 +1,5 @@
 // Builds the Hono app: shared middleware, the route modules, and the one error path.
 import { Hono } from "hono";
-import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { AppError } from "./errors.ts";
 import type { AppEnv } from "./http/env.ts";
@@ -42,9 +41,6 @@ export function buildApp() {
   app.route("/", pageRoutes);
 
   app.notFound((c) => renderError(c, new AppError(404, "not_found", "Nothing is at this address.")));
-  // Middleware that built its own answer (bearer auth: the envelope plus WWW-Authenticate) keeps it.
-  app.onError((err, c) =>
-    err instanceof HTTPException && err.res ? err.getResponse() : renderError(c, toAppError(err, c)),
-  );
+  app.onError((err, c) => renderError(c, toAppError(err, c)));
   return app;
 }

@@ -4,6 +4,7 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import { AdminAction, utf8Text } from "../domain/changes.ts";
 import { NotesUrl, Session, Slug, buildNoteLink, lineText } from "../domain/event.ts";
@@ -28,21 +29,28 @@ import { validationHook } from "../http/validation.ts";
 
 export const adminRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
-adminRoutes.use(
-  "/api/admin/*",
-  bearerAuth({
-    verifyToken: async (token, c: AppContext) => {
-      let ok = false;
-      for (const expected of splitSecrets(c.env.ADMIN_TOKEN)) ok = (await verifyEqual(token, expected)) || ok;
-      return ok;
-    },
-    noAuthenticationHeader: { message: { error: { code: "unauthorized", message: "A bearer token is required." } } },
-    invalidAuthenticationHeader: {
-      message: { error: { code: "unauthorized", message: "Malformed Authorization header." } },
-    },
-    invalidToken: { message: { error: { code: "unauthorized", message: "The token is not valid." } } },
-  }),
-);
+const checkBearer = bearerAuth({
+  verifyToken: async (token, c: AppContext) => {
+    let ok = false;
+    for (const expected of splitSecrets(c.env.ADMIN_TOKEN)) ok = (await verifyEqual(token, expected)) || ok;
+    return ok;
+  },
+  noAuthenticationHeader: { message: "A bearer token is required." },
+  invalidAuthenticationHeader: { message: "Malformed Authorization header." },
+  invalidToken: { message: "The token is not valid." },
+});
+
+// Hono's bearerAuth decides and writes the WWW-Authenticate challenge; its refusal (an HTTPException holding a
+// plain-text answer, 400 for a malformed header) is rethrown as an AppError so that onError renders the envelope.
+adminRoutes.use("/api/admin/*", async (c, next) => {
+  await checkBearer(c, async () => {}).catch(async (err: unknown) => {
+    if (!(err instanceof HTTPException) || !err.res) throw err;
+    throw new AppError(err.status, "unauthorized", await err.res.text(), {
+      headers: { "WWW-Authenticate": err.res.headers.get("WWW-Authenticate") ?? "Bearer" },
+    });
+  });
+  await next();
+});
 
 const Queued = z
   .object({ status: z.enum(["queued", "duplicate"]), receipt: z.string().optional() })

@@ -70,6 +70,26 @@ describe("authentication", () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
   });
 
+  it.each([
+    ["no Authorization header", undefined, 401, 'Bearer realm=""', "A bearer token is required."],
+    [
+      "a malformed header",
+      "Basic dXNlcjpwYXNz",
+      400,
+      'Bearer error="invalid_request"',
+      "Malformed Authorization header.",
+    ],
+    ["a wrong token", "Bearer nope", 401, 'Bearer error="invalid_token"', "The token is not valid."],
+  ])("answers %s with Hono's challenge and the envelope", async (_, authorization, status, challenge, message) => {
+    const res = await exports.default.fetch(
+      new Request(`http://sessionwire.test/api/admin/failures`, authorization ? { headers: { authorization } } : {}),
+    );
+    expect(res.status).toBe(status);
+    expect(res.headers.get("www-authenticate")).toBe(challenge);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await res.json()).toEqual({ error: { code: "unauthorized", message } });
+  });
+
   it("accepts both tokens during a rotation", async () => {
     expect((await admin("GET", "/api/admin/failures", undefined, TOKEN)).status).toBe(200);
     expect((await admin("GET", "/api/admin/failures", undefined, NEXT_TOKEN)).status).toBe(200);
