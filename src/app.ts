@@ -26,8 +26,8 @@ export function buildApp() {
       },
     }),
   );
+  app.use(rejectOtherMethods(app));
   app.get("/healthz", (c) => c.json({ status: "ok" }));
-  rejectOtherMethods(app, ["/healthz"]);
   app.use("/webhooks/notes", requireConfig("notes webhooks"));
   app.use("/webhooks/github", requireConfig("GitHub webhooks"));
   app.use("/webhooks/etherpad", requireConfig("Etherpad webhooks"));

@@ -7,7 +7,6 @@ import { AppError } from "../errors.ts";
 import { ErrorEnvelope } from "../http/errors.ts";
 import { validationHook } from "../http/validation.ts";
 import { adminRoutes } from "./admin.ts";
-import { rejectOtherMethods } from "../http/methods.ts";
 import {
   CHANGES_PAGE_SIZE,
   EventList,
@@ -121,11 +120,3 @@ apiRoutes.doc31("/api/openapi.json", {
     description: "Conference design sessions, their notes, and when the notes change.",
   },
 });
-
-rejectOtherMethods(apiRoutes, [
-  "/api/events",
-  "/api/events/:event",
-  "/api/events/:event/sessions/:session",
-  "/api/events/:event/changes",
-  "/api/openapi.json",
-]);

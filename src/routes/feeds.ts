@@ -6,7 +6,6 @@ import { feedPaths } from "../feeds/build.ts";
 import { FEED_FORMATS, FEED_MEDIA_TYPES, type FeedFormat } from "../feeds/model.ts";
 import { isNotModified } from "../http/conditional.ts";
 import type { AppContext, AppEnv } from "../http/env.ts";
-import { rejectOtherMethods } from "../http/methods.ts";
 import { getFeed } from "../store/site.ts";
 
 export const feedRoutes = new Hono<AppEnv>();
@@ -42,9 +41,4 @@ for (const format of FEED_FORMATS) {
     const [event, session] = [c.req.param("event") ?? "", c.req.param("session") ?? ""];
     return serveFeed(c, format, isSlug(event, session) ? feedPaths.session(event, session, format) : null);
   });
-  rejectOtherMethods(feedRoutes, [
-    feedPaths.all(format),
-    feedPaths.event(":event", format),
-    feedPaths.session(":event", ":session", format),
-  ]);
 }

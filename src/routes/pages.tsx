@@ -2,7 +2,6 @@
 import { Hono } from "hono";
 import { AppError } from "../errors.ts";
 import type { AppEnv } from "../http/env.ts";
-import { rejectOtherMethods } from "../http/methods.ts";
 import { getEventList, getEventPage, getSessionPage } from "../store/site.ts";
 import { EventPageView, HomePage, SessionPageView } from "../views/pages.tsx";
 
@@ -24,5 +23,3 @@ pageRoutes.get("/events/:event/sessions/:session", async (c) => {
   if (!page) throw new AppError(404, "not_found", "There is no session at this address.");
   return c.html(<SessionPageView page={page} />);
 });
-
-rejectOtherMethods(pageRoutes, ["/", "/events/:event", "/events/:event/sessions/:session"]);

@@ -9,7 +9,6 @@ import { MAX_SUBSCRIPTION_BODY_BYTES } from "../domain/limits.ts";
 import { type TokenPurpose, signToken, verifyToken } from "../email/tokens.ts";
 import { AppError, buildInvalidRequestError } from "../errors.ts";
 import type { AppContext, AppEnv } from "../http/env.ts";
-import { rejectOtherMethods } from "../http/methods.ts";
 import { requireSession } from "../http/require-session.ts";
 import {
   type Subscription,
@@ -121,9 +120,6 @@ subscriptionRoutes.post("/subscriptions/unsubscribe", async (c) => {
   if (!subscription) throw buildInvalidLinkError();
   return c.html(<UnsubscribedPage subscription={subscription} />);
 });
-
-rejectOtherMethods(subscriptionRoutes, ["/subscriptions"], "POST");
-rejectOtherMethods(subscriptionRoutes, ["/subscriptions/confirm", "/subscriptions/unsubscribe"], "GET, HEAD, POST");
 
 /** The body as a plain object; undefined for a type we do not read, null for JSON that does not parse. */
 async function readSubscribeBody(c: AppContext, json: boolean): Promise<unknown> {

@@ -9,7 +9,6 @@ import { NotesEvent, type Observation } from "../domain/changes.ts";
 import { MAX_WEBHOOK_BODY_BYTES } from "../domain/limits.ts";
 import { AppError, buildInvalidRequestError } from "../errors.ts";
 import type { AppEnv } from "../http/env.ts";
-import { rejectOtherMethods } from "../http/methods.ts";
 import { requireSession } from "../http/require-session.ts";
 import { type IngestResult, ingest } from "../ingest.ts";
 import { listEtherpadLinks, listLinksByUrl } from "../store/links.ts";
@@ -123,8 +122,6 @@ webhookRoutes.post("/webhooks/etherpad", async (c) => {
     }),
   );
 });
-
-rejectOtherMethods(webhookRoutes, WEBHOOK_PATHS, "POST");
 
 /** The raw bytes, as signed: verified before any parsing (the size and type were checked above). */
 async function readBody(c: Ctx): Promise<Bytes> {

@@ -220,6 +220,25 @@ describe("bad input", () => {
     expect(event).toMatchObject({ title: "Test Summit 2026", sessions: buildTestEvent().sessions });
   });
 
+  it("answers a method a path does not take with 405 and Allow, once the token is checked", async () => {
+    const notesPath = `/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`;
+    for (const [method, path, allow] of [
+      ["GET", notesPath, "POST, DELETE"],
+      ["POST", `/api/admin/events/${EVENT}/sessions/rust-and-xen`, "PUT"],
+      ["PUT", "/api/admin/failures", "GET, HEAD"],
+    ]) {
+      const res = await admin(method!, path!);
+      expect(res.status).toBe(405);
+      expect(res.headers.get("allow")).toBe(allow);
+      expect(await res.json()).toEqual({
+        error: { code: "method_not_allowed", message: `${method} is not allowed here; use ${allow}.` },
+      });
+    }
+    expect((await admin("GET", notesPath, undefined, "wrong")).status).toBe(401);
+    expect((await admin("GET", "/api/admin/nothing-here")).status).toBe(404);
+    expect(queued).toEqual([]);
+  });
+
   it("answers 503 when the edit cannot be queued", async () => {
     vi.mocked(env.CHANGES.send).mockRejectedValueOnce(new Error("queue down"));
     const res = await admin("POST", `/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`, {
