@@ -22,20 +22,6 @@ export type ErrorCode =
   | "not_configured"
   | "error";
 
-/** The code of an error that did not name one (Hono's own exceptions): the status's usual meaning. */
-export const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
-  400: "bad_request",
-  401: "unauthorized",
-  404: "not_found",
-  405: "method_not_allowed",
-  409: "conflict",
-  413: "payload_too_large",
-  415: "unsupported_media_type",
-  429: "too_many_requests",
-  500: "internal",
-  503: "unavailable",
-};
-
 export class AppError extends Error {
   readonly issues: Issue[] | undefined;
   /** Sent with the answer: Allow for a 405, WWW-Authenticate for a 401, Retry-After for a 429. */

@@ -3,7 +3,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
-import { AppError, STATUS_CODES } from "../errors.ts";
+import { AppError, type ErrorCode } from "../errors.ts";
 import { FEED_FORMATS } from "../feeds/model.ts";
 import { renderErrorPage } from "./pages.tsx";
 
@@ -45,6 +45,20 @@ export function renderError(c: Context, err: AppError) {
       return renderErrorPage(c, err);
   }
 }
+
+/** The code of an error that did not name one (Hono's own exceptions): the status's usual meaning. */
+const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
+  400: "bad_request",
+  401: "unauthorized",
+  404: "not_found",
+  405: "method_not_allowed",
+  409: "conflict",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  429: "too_many_requests",
+  500: "internal",
+  503: "unavailable",
+};
 
 /**
  * Anything thrown that is not an AppError: Hono's own exceptions keep their status and message; anything
