@@ -1,11 +1,10 @@
 // Builds the Hono app: shared middleware, the route modules, and the one error path.
 import { Hono } from "hono";
-import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
+import { AppError } from "./errors.ts";
 import type { AppEnv } from "./http/env.ts";
-import { AppError, jsonError, wantsJson, wantsJsonAnswer } from "./http/errors.ts";
+import { renderError, toAppError } from "./http/errors.ts";
 import { rejectOtherMethods } from "./http/methods.ts";
-import { renderErrorPage } from "./http/pages.tsx";
 import { requireConfig } from "./http/require-config.ts";
 import { apiRoutes } from "./routes/api.ts";
 import { feedRoutes } from "./routes/feeds.ts";
@@ -27,8 +26,8 @@ export function buildApp() {
       },
     }),
   );
+  app.use(rejectOtherMethods(app));
   app.get("/healthz", (c) => c.json({ status: "ok" }));
-  rejectOtherMethods(app, ["/healthz"]);
   app.use("/webhooks/notes", requireConfig("notes webhooks"));
   app.use("/webhooks/github", requireConfig("GitHub webhooks"));
   app.use("/webhooks/etherpad", requireConfig("Etherpad webhooks"));
@@ -41,23 +40,7 @@ export function buildApp() {
   app.route("/", subscriptionRoutes);
   app.route("/", pageRoutes);
 
-  app.notFound((c) =>
-    wantsJson(c.req.path)
-      ? jsonError(c, 404, "Nothing is at this address.")
-      : renderErrorPage(c, 404, "Nothing is at this address."),
-  );
-  app.onError((err, c) => {
-    if (err instanceof AppError) {
-      return wantsJsonAnswer(c)
-        ? jsonError(c, err.status, err.message, undefined, err.code)
-        : renderErrorPage(c, err.status, err.message);
-    }
-    // Middleware that built its own answer (bearer auth: the envelope plus WWW-Authenticate) keeps it.
-    if (err instanceof HTTPException && err.res) return err.getResponse();
-    const status = err instanceof HTTPException ? err.status : 500;
-    if (status >= 500) console.error("unhandled", c.req.method, c.req.path, err);
-    const message = status >= 500 ? "Something went wrong on our side." : err.message;
-    return wantsJson(c.req.path) ? jsonError(c, status as 500, message) : renderErrorPage(c, status as 500, message);
-  });
+  app.notFound((c) => renderError(c, new AppError(404, "not_found", "Nothing is at this address.")));
+  app.onError((err, c) => renderError(c, toAppError(err, c)));
   return app;
 }

@@ -1,7 +1,11 @@
-// One error envelope for every API route, one readable page for every HTML route (STYLE principle 6).
+// Renders an AppError in the shape its route family expects (STYLE principle 6): the envelope under /api and
+// /webhooks, plain text for feeds (a feed reader shows it as is), a readable page everywhere else.
 import type { Context } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
+import { AppError, type ErrorCode } from "../errors.ts";
+import { FEED_FORMATS } from "../feeds/model.ts";
+import { renderErrorPage } from "./pages.tsx";
 
 export const ErrorEnvelope = z
   .object({
@@ -14,13 +18,41 @@ export const ErrorEnvelope = z
   .meta({ id: "Error" });
 export type ErrorEnvelope = z.infer<typeof ErrorEnvelope>;
 
-export type Issue = { path: (string | number)[]; message: string };
+const isJsonPath = (path: string) =>
+  path === "/api" || path.startsWith("/api/") || path.startsWith("/webhooks/") || path === "/healthz";
+const FEED_PATH = new RegExp(`/feed\\.(?:${FEED_FORMATS.join("|")})$`);
+/** The subscription routes take forms and JSON alike, and answer in kind. */
+const isJsonForm = (c: Context) =>
+  c.req.path.startsWith("/subscriptions") && (c.req.header("content-type") ?? "").includes("json");
 
-export const STATUS_CODES: Record<number, string> = {
+type Family = "json" | "feed" | "page";
+
+function getFamily(c: Context): Family {
+  if (FEED_PATH.test(c.req.path)) return "feed";
+  return isJsonPath(c.req.path) || isJsonForm(c) ? "json" : "page";
+}
+
+export function renderError(c: Context, err: AppError) {
+  switch (getFamily(c)) {
+    case "json": {
+      const { code, message, issues } = err;
+      const body: ErrorEnvelope = { error: { code, message, ...(issues ? { issues } : {}) } };
+      return c.json(body, err.status, err.headers);
+    }
+    case "feed":
+      return c.text(`${err.message}\n`, err.status, err.headers);
+    case "page":
+      return renderErrorPage(c, err);
+  }
+}
+
+/** The code of an error that did not name one (Hono's own exceptions): the status's usual meaning. */
+const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   400: "bad_request",
   401: "unauthorized",
   404: "not_found",
   405: "method_not_allowed",
+  409: "conflict",
   413: "payload_too_large",
   415: "unsupported_media_type",
   429: "too_many_requests",
@@ -28,42 +60,16 @@ export const STATUS_CODES: Record<number, string> = {
   503: "unavailable",
 };
 
-/** JSON for API and webhook paths, and for a JSON body sent to a route that also takes forms. */
-export function wantsJsonAnswer(c: Context): boolean {
-  return wantsJson(c.req.path) || (c.req.header("content-type") ?? "").includes("json");
-}
-
-/** An answer thrown from anywhere and rendered by the one onError: the envelope, or a page on HTML routes. */
-export class AppError extends Error {
-  constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+/**
+ * Anything thrown that is not an AppError: Hono's own exceptions keep their status and message; anything
+ * else is a bug, logged, and answered 500 without its details.
+ */
+export function toAppError(err: Error, c: Context): AppError {
+  if (err instanceof AppError) return err;
+  const status = err instanceof HTTPException ? err.status : 500;
+  if (status >= 500) {
+    console.error("unhandled", c.req.method, c.req.path, err);
+    return new AppError(status, STATUS_CODES[status] ?? "error", "Something went wrong on our side.");
   }
-}
-
-/** Is this request answered with JSON (API, webhooks) rather than a page? */
-export function wantsJson(path: string): boolean {
-  return path === "/api" || path.startsWith("/api/") || path.startsWith("/webhooks/") || path === "/healthz";
-}
-
-export function jsonError<S extends ContentfulStatusCode>(
-  c: Context,
-  status: S,
-  message: string,
-  issues?: Issue[],
-  code = STATUS_CODES[status] ?? "error",
-) {
-  const body: ErrorEnvelope = { error: { code, message, ...(issues ? { issues } : {}) } };
-  return c.json(body, status);
-}
-
-/** zod issues without zod's internals: a path and a message each. */
-export function buildIssues(error: z.ZodError): Issue[] {
-  return error.issues.map((i) => ({
-    path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)),
-    message: i.message,
-  }));
+  return new AppError(status, STATUS_CODES[status] ?? "error", err.message);
 }

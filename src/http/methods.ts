@@ -1,15 +1,24 @@
-// Paths that exist answer other methods with 405 and an Allow header, not a misleading 404.
+// Paths that exist answer other methods with 405 and an Allow header, not a misleading 404. Hono's
+// methodNotAllowed finds a path's methods in the app's routes; the answer goes through the one onError.
 import type { Hono } from "hono";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { AppError } from "../errors.ts";
 import type { AppEnv } from "./env.ts";
-import { jsonError, wantsJson } from "./errors.ts";
-import { renderErrorPage } from "./pages.tsx";
 
-export function rejectOtherMethods(app: Hono<AppEnv>, paths: string[], allow = "GET, HEAD") {
-  for (const path of paths) {
-    app.all(path, (c) => {
-      c.header("Allow", allow);
-      const message = `${c.req.method} is not allowed here; use ${allow}.`;
-      return wantsJson(c.req.path) ? jsonError(c, 405, message) : renderErrorPage(c, 405, message);
-    });
-  }
+/** RFC 9110's order, so Allow reads the same whatever order a path's routes and middleware were added in. */
+const METHOD_ORDER = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+function rank(method: string): number {
+  const i = METHOD_ORDER.indexOf(method);
+  return i === -1 ? METHOD_ORDER.length : i;
 }
+
+export const rejectOtherMethods = (app: Hono<AppEnv>) =>
+  methodNotAllowed<AppEnv>({
+    app,
+    onMethodNotAllowed: (c, methods) => {
+      const allow = methods.sort((a, b) => rank(a) - rank(b)).join(", ");
+      throw new AppError(405, "method_not_allowed", `${c.req.method} is not allowed here; use ${allow}.`, {
+        headers: { Allow: allow },
+      });
+    },
+  });

@@ -1,7 +1,14 @@
+// An AppError as a page: the form's problems field by field when it has issues, the status and message otherwise.
 import type { Context } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppError } from "../errors.ts";
 import { ErrorPage } from "../views/pages.tsx";
+import { ProblemsPage } from "../views/subscriptions.tsx";
 
-export function renderErrorPage(c: Context, status: ContentfulStatusCode, message: string) {
-  return c.html(<ErrorPage status={status} message={message} />, status);
+export function renderErrorPage(c: Context, err: AppError) {
+  const page = err.issues ? (
+    <ProblemsPage message={err.message} issues={err.issues} />
+  ) : (
+    <ErrorPage status={err.status} message={err.message} />
+  );
+  return c.html(page, err.status, err.headers);
 }

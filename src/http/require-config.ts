@@ -3,7 +3,7 @@
 import { createMiddleware } from "hono/factory";
 import { type Capability, listMissingConfig } from "../config.ts";
 import type { AppEnv } from "./env.ts";
-import { AppError } from "./errors.ts";
+import { AppError } from "../errors.ts";
 
 export const requireConfig = (capability: Capability) =>
   createMiddleware<AppEnv>(async (c, next) => {

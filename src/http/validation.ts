@@ -1,8 +1,8 @@
-// The one validation hook: zod failures become the 400 envelope, never zod's default body.
+// The one validation hook: zod failures are thrown as the 400 AppError with issues, never zod's default body.
 import type { Hook } from "@hono/zod-openapi";
+import { buildInvalidRequestError } from "../errors.ts";
 import type { AppEnv } from "./env.ts";
-import { buildIssues, jsonError } from "./errors.ts";
 
-export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
-  if (!result.success) return jsonError(c, 400, "The request is not valid.", buildIssues(result.error));
+export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
+  if (!result.success) throw buildInvalidRequestError(result.error);
 };

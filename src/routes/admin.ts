@@ -4,6 +4,7 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import { AdminAction, utf8Text } from "../domain/changes.ts";
 import { NotesUrl, Session, Slug, buildNoteLink, lineText } from "../domain/event.ts";
@@ -15,34 +16,42 @@ import {
   MAX_LABEL_CHARS,
   MAX_NOTE_LINKS,
 } from "../domain/limits.ts";
+import { AppError } from "../errors.ts";
 import type { AppContext, AppEnv } from "../http/env.ts";
-import { ErrorEnvelope, jsonError } from "../http/errors.ts";
+import { ErrorEnvelope } from "../http/errors.ts";
+import { requireSession } from "../http/require-session.ts";
 import { PayloadTooLargeError, ingest } from "../pipeline/ingest.ts";
 import { listAllMissingConfig } from "../config.ts";
 import { listFailures } from "../store/failures.ts";
 import { type PipelineHealth, getPipelineHealth } from "../store/health.ts";
-import { getSessionPresence } from "../store/links.ts";
 import { verifyEqual } from "../lib/crypto.ts";
 import { splitSecrets } from "../webhooks/standard.ts";
 import { validationHook } from "../http/validation.ts";
 
 export const adminRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
-adminRoutes.use(
-  "/api/admin/*",
-  bearerAuth({
-    verifyToken: async (token, c: AppContext) => {
-      let ok = false;
-      for (const expected of splitSecrets(c.env.ADMIN_TOKEN)) ok = (await verifyEqual(token, expected)) || ok;
-      return ok;
-    },
-    noAuthenticationHeader: { message: { error: { code: "unauthorized", message: "A bearer token is required." } } },
-    invalidAuthenticationHeader: {
-      message: { error: { code: "unauthorized", message: "Malformed Authorization header." } },
-    },
-    invalidToken: { message: { error: { code: "unauthorized", message: "The token is not valid." } } },
-  }),
-);
+const checkBearer = bearerAuth({
+  verifyToken: async (token, c: AppContext) => {
+    let ok = false;
+    for (const expected of splitSecrets(c.env.ADMIN_TOKEN)) ok = (await verifyEqual(token, expected)) || ok;
+    return ok;
+  },
+  noAuthenticationHeader: { message: "A bearer token is required." },
+  invalidAuthenticationHeader: { message: "Malformed Authorization header." },
+  invalidToken: { message: "The token is not valid." },
+});
+
+// Hono's bearerAuth decides and writes the WWW-Authenticate challenge; its refusal (an HTTPException holding a
+// plain-text answer, 400 for a malformed header) is rethrown as an AppError so that onError renders the envelope.
+adminRoutes.use("/api/admin/*", async (c, next) => {
+  await checkBearer(c, async () => {}).catch(async (err: unknown) => {
+    if (!(err instanceof HTTPException) || !err.res) throw err;
+    throw new AppError(err.status, "unauthorized", await err.res.text(), {
+      headers: { "WWW-Authenticate": err.res.headers.get("WWW-Authenticate") ?? "Bearer" },
+    });
+  });
+  await next();
+});
 
 const Queued = z
   .object({ status: z.enum(["queued", "duplicate"]), receipt: z.string().optional() })
@@ -57,9 +66,14 @@ const accepted = {
   413: errors("The body is larger than the route allows, or the edit too large to store"),
   503: errors("Could not queue; retry"),
 };
-/** A route's body cap (limits.ts), answered with the envelope; it runs after the bearer check. */
+/** A route's body cap (limits.ts); it runs after the bearer check. */
 const limitBody = (maxSize: number) =>
-  bodyLimit({ maxSize, onError: (c) => jsonError(c, 413, `The body is larger than ${maxSize} bytes.`) });
+  bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new AppError(413, "payload_too_large", `The body is larger than ${maxSize} bytes.`);
+    },
+  });
 const security = [{ bearer: [] }];
 const EventParam = z.object({ event: Slug });
 const SessionParams = EventParam.extend({ session: Slug });
@@ -70,28 +84,20 @@ adminRoutes.openAPIRegistry.registerComponent("securitySchemes", "bearer", { typ
 
 /** Stores the edit and queues it; answers 202, 200 for a repeated Idempotency-Key, 503 when queuing fails. */
 async function submit(c: AppContext, edit: AdminAction, key?: string) {
-  try {
-    const result = await ingest(
-      c.env,
-      { source: "admin", externalId: key ?? crypto.randomUUID(), payload: { kind: "admin", edit } },
-      new Date(),
-    );
-    return result.status === "duplicate"
-      ? c.json({ status: "duplicate" as const }, 200)
-      : c.json({ status: "queued" as const, receipt: result.receiptId }, 202);
-  } catch (err) {
-    if (err instanceof PayloadTooLargeError) return jsonError(c, 413, "The edit is too large to store.");
+  const result = await ingest(
+    c.env,
+    { source: "admin", externalId: key ?? crypto.randomUUID(), payload: { kind: "admin", edit } },
+    new Date(),
+  ).catch((err: unknown) => {
+    if (err instanceof PayloadTooLargeError) {
+      throw new AppError(413, "payload_too_large", "The edit is too large to store.");
+    }
     console.error("admin: could not queue", err);
-    return jsonError(c, 503, "The edit could not be queued; try again.");
-  }
-}
-
-/** A 404 answer when the event (or the session, when one is named) does not exist; null when they do. */
-async function requireSession(c: AppContext, event: string, session?: string) {
-  const presence = await getSessionPresence(c.env.DB, event, session ?? "");
-  if (!presence.event) return jsonError(c, 404, "There is no such event.");
-  if (session !== undefined && !presence.session) return jsonError(c, 404, "There is no such session in this event.");
-  return null;
+    throw new AppError(503, "unavailable", "The edit could not be queued; try again.");
+  });
+  return result.status === "duplicate"
+    ? c.json({ status: "duplicate" as const }, 200)
+    : c.json({ status: "queued" as const, receipt: result.receiptId }, 202);
 }
 
 adminRoutes.openapi(
@@ -114,13 +120,11 @@ adminRoutes.openapi(
   async (c) => {
     const { event, session } = c.req.valid("param");
     const body = c.req.valid("json");
-    return (
-      (await requireSession(c, event, session)) ??
-      submit(
-        c,
-        { action: "link.add", event, session, url: body.url, ...(body.label ? { label: body.label } : {}) },
-        c.req.valid("header")["idempotency-key"],
-      )
+    await requireSession(c.env.DB, event, session);
+    return submit(
+      c,
+      { action: "link.add", event, session, url: body.url, ...(body.label ? { label: body.label } : {}) },
+      c.req.valid("header")["idempotency-key"],
     );
   },
 );
@@ -140,13 +144,11 @@ adminRoutes.openapi(
   }),
   async (c) => {
     const { event, session } = c.req.valid("param");
-    return (
-      (await requireSession(c, event, session)) ??
-      submit(
-        c,
-        { action: "link.remove", event, session, url: c.req.valid("query").url },
-        c.req.valid("header")["idempotency-key"],
-      )
+    await requireSession(c.env.DB, event, session);
+    return submit(
+      c,
+      { action: "link.remove", event, session, url: c.req.valid("query").url },
+      c.req.valid("header")["idempotency-key"],
     );
   },
 );
@@ -183,10 +185,8 @@ adminRoutes.openapi(
       id: session,
       ...(notes ? { notes: notes.map((n) => buildNoteLink(n.url, n.label)) } : {}),
     };
-    return (
-      (await requireSession(c, event)) ??
-      submit(c, { action: "session.put", event, session: put }, c.req.valid("header")["idempotency-key"])
-    );
+    await requireSession(c.env.DB, event);
+    return submit(c, { action: "session.put", event, session: put }, c.req.valid("header")["idempotency-key"]);
   },
 );
 

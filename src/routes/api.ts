@@ -3,10 +3,10 @@ import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { Change } from "../domain/changes.ts";
 import type { AppEnv } from "../http/env.ts";
-import { ErrorEnvelope, jsonError } from "../http/errors.ts";
+import { AppError } from "../errors.ts";
+import { ErrorEnvelope } from "../http/errors.ts";
 import { validationHook } from "../http/validation.ts";
 import { adminRoutes } from "./admin.ts";
-import { rejectOtherMethods } from "../http/methods.ts";
 import {
   CHANGES_PAGE_SIZE,
   EventList,
@@ -50,7 +50,8 @@ apiRoutes.openapi(
   }),
   async (c) => {
     const event = await getEventPage(c.env.SITE, c.req.valid("param").event);
-    return event ? c.json(event, 200) : jsonError(c, 404, "There is no such event.");
+    if (!event) throw new AppError(404, "not_found", "There is no such event.");
+    return c.json(event, 200);
   },
 );
 
@@ -65,7 +66,8 @@ apiRoutes.openapi(
   async (c) => {
     const { event, session } = c.req.valid("param");
     const page = await getSessionPage(c.env.SITE, event, session);
-    return page ? c.json(page, 200) : jsonError(c, 404, "There is no such session in this event.");
+    if (!page) throw new AppError(404, "not_found", "There is no such session in this event.");
+    return c.json(page, 200);
   },
 );
 
@@ -99,7 +101,7 @@ apiRoutes.openapi(
   }),
   async (c) => {
     const event = await getEventPage(c.env.SITE, c.req.valid("param").event);
-    if (!event) return jsonError(c, 404, "There is no such event.");
+    if (!event) throw new AppError(404, "not_found", "There is no such event.");
     const { cursor, limit } = c.req.valid("query");
     const changes = await getChanges(c.env.SITE, event, { ...(cursor ? { before: Number(cursor) } : {}), limit });
     const last = changes.at(-1);
@@ -118,11 +120,3 @@ apiRoutes.doc31("/api/openapi.json", {
     description: "Conference design sessions, their notes, and when the notes change.",
   },
 });
-
-rejectOtherMethods(apiRoutes, [
-  "/api/events",
-  "/api/events/:event",
-  "/api/events/:event/sessions/:session",
-  "/api/events/:event/changes",
-  "/api/openapi.json",
-]);

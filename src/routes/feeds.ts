@@ -1,10 +1,10 @@
 // Feeds, served as rendered at publish time: one KV read (body and validators together), no rendering here.
 import { Hono } from "hono";
 import { Slug } from "../domain/event.ts";
+import { AppError } from "../errors.ts";
 import { FEED_FORMATS, FEED_MEDIA_TYPES, type FeedFormat } from "../feeds/model.ts";
 import { isNotModified } from "../http/conditional.ts";
 import type { AppContext, AppEnv } from "../http/env.ts";
-import { rejectOtherMethods } from "../http/methods.ts";
 import { feedPaths } from "../paths.ts";
 import { getFeed } from "../store/site.ts";
 
@@ -15,7 +15,7 @@ const CACHE_CONTROL = "public, max-age=300";
 
 async function serveFeed(c: AppContext, format: FeedFormat, path: string | null) {
   const feed = path === null ? null : await getFeed(c.env.SITE, path);
-  if (!feed) return c.text("No feed at this address.\n", 404);
+  if (!feed) throw new AppError(404, "not_found", "No feed at this address.");
   const headers = {
     "cache-control": CACHE_CONTROL,
     etag: feed.meta.etag,
@@ -41,9 +41,4 @@ for (const format of FEED_FORMATS) {
     const [event, session] = [c.req.param("event") ?? "", c.req.param("session") ?? ""];
     return serveFeed(c, format, isSlug(event, session) ? feedPaths.session(event, session, format) : null);
   });
-  rejectOtherMethods(feedRoutes, [
-    feedPaths.all(format),
-    feedPaths.event(":event", format),
-    feedPaths.session(":event", ":session", format),
-  ]);
 }

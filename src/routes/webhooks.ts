@@ -7,12 +7,12 @@ import { bodyLimit } from "hono/body-limit";
 import type { z } from "zod";
 import { NotesEvent, type Observation } from "../domain/changes.ts";
 import { MAX_WEBHOOK_BODY_BYTES } from "../domain/limits.ts";
+import { AppError, buildInvalidRequestError } from "../errors.ts";
 import type { AppEnv } from "../http/env.ts";
-import { buildIssues, jsonError } from "../http/errors.ts";
-import { rejectOtherMethods } from "../http/methods.ts";
+import { requireSession } from "../http/require-session.ts";
 import { type Bytes, digestSha256, encodeHex } from "../lib/crypto.ts";
 import { type IngestResult, ingest } from "../pipeline/ingest.ts";
-import { getSessionPresence, listEtherpadLinks, listLinksByUrl } from "../store/links.ts";
+import { listEtherpadLinks, listLinksByUrl } from "../store/links.ts";
 import {
   EtherpadPadsUpdate,
   buildPadUpdateExternalId,
@@ -35,12 +35,16 @@ webhookRoutes.on(
   WEBHOOK_PATHS,
   async (c, next) => {
     const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
-    if (type !== "application/json") return jsonError(c, 415, "Send the body as application/json.");
+    if (type !== "application/json") {
+      throw new AppError(415, "unsupported_media_type", "Send the body as application/json.");
+    }
     await next();
   },
   bodyLimit({
     maxSize: MAX_WEBHOOK_BODY_BYTES,
-    onError: (c) => jsonError(c, 413, `The body is larger than ${MAX_WEBHOOK_BODY_BYTES} bytes.`),
+    onError: () => {
+      throw new AppError(413, "payload_too_large", `The body is larger than ${MAX_WEBHOOK_BODY_BYTES} bytes.`);
+    },
   }),
 );
 
@@ -48,18 +52,17 @@ webhookRoutes.post("/webhooks/notes", async (c) => {
   const body = await readBody(c);
   const headers = readStandardWebhookHeaders(c.req.raw.headers);
   const verified = await verifyStandardWebhook(splitSecrets(c.env.WEBHOOK_SECRET), headers, body, new Date());
-  if (!verified.ok) return jsonError(c, 401, `The webhook signature is not valid (${verified.reason}).`);
+  if (!verified.ok) {
+    throw new AppError(401, "unauthorized", `The webhook signature is not valid (${verified.reason}).`);
+  }
 
-  const parsed = parseJson(c, body, NotesEvent);
-  if (parsed instanceof Response) return parsed;
-  const found = await getSessionPresence(c.env.DB, parsed.event, parsed.session);
-  if (!found.event) return jsonError(c, 404, "There is no such event.");
-  if (!found.session) return jsonError(c, 404, "There is no such session in this event.");
+  const parsed = parseJson(body, NotesEvent);
+  await requireSession(c.env.DB, parsed.event, parsed.session);
 
   const [result] = await ingestAll(c, [
     { source: "notes", externalId: headers.id!, payload: { kind: "notes", ...parsed } },
   ]);
-  if (!result) return jsonError(c, 503, "The change could not be stored; please retry.");
+  if (!result) throw new AppError(503, "unavailable", "The change could not be stored; please retry.");
   return result.status === "queued"
     ? c.json({ status: "queued", receipt: result.receiptId }, 202)
     : c.json({ status: "duplicate" }, 200);
@@ -68,18 +71,16 @@ webhookRoutes.post("/webhooks/notes", async (c) => {
 webhookRoutes.post("/webhooks/github", async (c) => {
   const body = await readBody(c);
   if (!(await verifyGithubSignature(c.env.GITHUB_WEBHOOK_SECRET, c.req.header("x-hub-signature-256") ?? null, body))) {
-    return jsonError(c, 401, "The X-Hub-Signature-256 signature is not valid.");
+    throw new AppError(401, "unauthorized", "The X-Hub-Signature-256 signature is not valid.");
   }
   const delivery = c.req.header("x-github-delivery");
   const eventName = c.req.header("x-github-event");
   if (!delivery || delivery.length > 200 || !eventName) {
-    return jsonError(c, 400, "X-GitHub-Delivery and X-GitHub-Event are required.");
+    throw new AppError(400, "bad_request", "X-GitHub-Delivery and X-GitHub-Event are required.");
   }
-  const payload = parseJson(c, body);
-  if (payload instanceof Response) return payload;
-  const mapping = buildGithubTouches(eventName, payload);
+  const mapping = buildGithubTouches(eventName, parseJson(body));
   if (mapping.status === "ignored") return c.json({ status: "ignored" }, 200);
-  if (mapping.status === "invalid") return jsonError(c, 400, "The request is not valid.", buildIssues(mapping.error));
+  if (mapping.status === "invalid") throw buildInvalidRequestError(mapping.error);
 
   const touchByUrl = new Map(mapping.touches.map((t) => [t.url, t]));
   const links = await listLinksByUrl(c.env.DB, [...touchByUrl.keys()]);
@@ -96,10 +97,9 @@ webhookRoutes.post("/webhooks/github", async (c) => {
 webhookRoutes.post("/webhooks/etherpad", async (c) => {
   const body = await readBody(c);
   if (!(await verifyEtherpadKey(c.env.ETHERPAD_API_KEY, c.req.header("x-api-key") ?? null))) {
-    return jsonError(c, 401, "The X-API-KEY is not valid.");
+    throw new AppError(401, "unauthorized", "The X-API-KEY is not valid.");
   }
-  const parsed = parseJson(c, body, EtherpadPadsUpdate);
-  if (parsed instanceof Response) return parsed;
+  const parsed = parseJson(body, EtherpadPadsUpdate);
   const updates = new Map(buildPadUpdates(parsed).map((u) => [u.padId, u]));
   const links = await listEtherpadLinks(c.env.DB, [...updates.keys()]);
   const bodyHash = encodeHex(await digestSha256(body));
@@ -124,26 +124,25 @@ webhookRoutes.post("/webhooks/etherpad", async (c) => {
   );
 });
 
-rejectOtherMethods(webhookRoutes, WEBHOOK_PATHS, "POST");
-
 /** The raw bytes, as signed: verified before any parsing (the size and type were checked above). */
 async function readBody(c: Ctx): Promise<Bytes> {
   return new Uint8Array(await c.req.arrayBuffer());
 }
 
-/** UTF-8 JSON, checked against `schema` when given; a 400 with the issues otherwise. */
-function parseJson(c: Ctx, bytes: Bytes): unknown;
-function parseJson<T extends z.ZodType>(c: Ctx, bytes: Bytes, schema: T): z.infer<T> | Response;
-function parseJson(c: Ctx, bytes: Bytes, schema?: z.ZodType): unknown {
+/** UTF-8 JSON, checked against `schema` when given; throws the 400 (with the issues) otherwise. */
+function parseJson(bytes: Bytes): unknown;
+function parseJson<T extends z.ZodType>(bytes: Bytes, schema: T): z.infer<T>;
+function parseJson(bytes: Bytes, schema?: z.ZodType): unknown {
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
   } catch {
-    return jsonError(c, 400, "The body is not valid UTF-8 JSON.");
+    throw new AppError(400, "bad_request", "The body is not valid UTF-8 JSON.");
   }
   if (!schema) return value;
   const parsed = schema.safeParse(value);
-  return parsed.success ? parsed.data : jsonError(c, 400, "The request is not valid.", buildIssues(parsed.error));
+  if (!parsed.success) throw buildInvalidRequestError(parsed.error);
+  return parsed.data;
 }
 
 /** Ingests every item; the results, or null for each that failed (logged), so the caller can answer 503. */
@@ -161,7 +160,7 @@ async function ingestAll(c: Ctx, items: Item[]): Promise<(IngestResult | null)[]
 async function answerMany(c: Ctx, items: Item[]) {
   if (items.length === 0) return c.json({ status: "ignored" }, 200);
   const results = await ingestAll(c, items);
-  if (results.includes(null)) return jsonError(c, 503, "Some changes could not be stored; please retry.");
+  if (results.includes(null)) throw new AppError(503, "unavailable", "Some changes could not be stored; please retry.");
   const receipts = results.flatMap((r) => (r?.status === "queued" ? [r.receiptId] : []));
   return receipts.length ? c.json({ status: "queued", receipts }, 202) : c.json({ status: "duplicate" }, 200);
 }

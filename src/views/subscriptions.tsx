@@ -1,7 +1,7 @@
 // Mail subscription pages: the form on event and session pages, and the pages of subscribe, confirm and
 // unsubscribe. Links from mails land on a page with a button, because scanners follow GETs; only the POST acts.
 // Nothing here says whether an address was already subscribed.
-import type { Issue } from "../http/errors.ts";
+import type { Issue } from "../errors.ts";
 import { pagePaths, subscriptionPaths } from "../paths.ts";
 import type { Subscription, SubscriptionMode } from "../store/subscriptions.ts";
 import { Layout } from "./layout.tsx";

@@ -71,6 +71,26 @@ describe("authentication", () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
   });
 
+  it.each([
+    ["no Authorization header", undefined, 401, 'Bearer realm=""', "A bearer token is required."],
+    [
+      "a malformed header",
+      "Basic dXNlcjpwYXNz",
+      400,
+      'Bearer error="invalid_request"',
+      "Malformed Authorization header.",
+    ],
+    ["a wrong token", "Bearer nope", 401, 'Bearer error="invalid_token"', "The token is not valid."],
+  ])("answers %s with Hono's challenge and the envelope", async (_, authorization, status, challenge, message) => {
+    const res = await exports.default.fetch(
+      new Request(`http://sessionwire.test/api/admin/failures`, authorization ? { headers: { authorization } } : {}),
+    );
+    expect(res.status).toBe(status);
+    expect(res.headers.get("www-authenticate")).toBe(challenge);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await res.json()).toEqual({ error: { code: "unauthorized", message } });
+  });
+
   it("accepts both tokens during a rotation", async () => {
     expect((await admin("GET", "/api/admin/failures", undefined, TOKEN)).status).toBe(200);
     expect((await admin("GET", "/api/admin/failures", undefined, NEXT_TOKEN)).status).toBe(200);
@@ -199,6 +219,25 @@ describe("bad input", () => {
       sessions: unknown[];
     };
     expect(event).toMatchObject({ title: "Test Summit 2026", sessions: buildTestEvent().sessions });
+  });
+
+  it("answers a method a path does not take with 405 and Allow, once the token is checked", async () => {
+    const notesPath = `/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`;
+    for (const [method, path, allow] of [
+      ["GET", notesPath, "POST, DELETE"],
+      ["POST", `/api/admin/events/${EVENT}/sessions/rust-and-xen`, "PUT"],
+      ["PUT", "/api/admin/failures", "GET, HEAD"],
+    ]) {
+      const res = await admin(method!, path!);
+      expect(res.status).toBe(405);
+      expect(res.headers.get("allow")).toBe(allow);
+      expect(await res.json()).toEqual({
+        error: { code: "method_not_allowed", message: `${method} is not allowed here; use ${allow}.` },
+      });
+    }
+    expect((await admin("GET", notesPath, undefined, "wrong")).status).toBe(401);
+    expect((await admin("GET", "/api/admin/nothing-here")).status).toBe(404);
+    expect(queued).toEqual([]);
   });
 
   it("answers 503 when the edit cannot be queued", async () => {

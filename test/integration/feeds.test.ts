@@ -126,6 +126,23 @@ describe("serving", () => {
     expect(await head.text()).toBe("");
     expect((await get(feedPaths.all("atom"), {}, "POST")).status).toBe(405);
   });
+
+  it("answers errors as plain text, never as a page: 405, 404 off the routes, 500", async () => {
+    const expectText = async (res: Response, status: number, body: string) => {
+      expect(res.status).toBe(status);
+      expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
+      expect(await res.text()).toBe(body);
+    };
+    const post = await get(`/events/${EVENT}/feed.rss`, {}, "POST");
+    expect(post.headers.get("allow")).toBe("GET, HEAD");
+    await expectText(post, 405, "POST is not allowed here; use GET, HEAD.\n");
+    await expectText(await get(`/events/${EVENT}/sessions/x/notes/feed.atom`), 404, "Nothing is at this address.\n");
+
+    vi.spyOn(env.SITE, "getWithMetadata").mockRejectedValue(new Error("KV is down"));
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    await expectText(await get(`/events/${EVENT}/feed.json`), 500, "Something went wrong on our side.\n");
+    expect(logged).toHaveBeenCalledWith("unhandled", "GET", `/events/${EVENT}/feed.json`, expect.any(Error));
+  });
 });
 
 describe("conditional GET", () => {

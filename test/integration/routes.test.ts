@@ -1,5 +1,5 @@
 import { env, exports } from "cloudflare:workers";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
 import { Event } from "../../src/domain/event.ts";
 import { ErrorEnvelope } from "../../src/http/errors.ts";
@@ -26,6 +26,7 @@ const event = buildTestEvent({
 beforeEach(async () => {
   await loadEvents(env, buildSite(), [event], new Date("2026-11-27T00:00:00Z"));
 });
+afterEach(() => vi.restoreAllMocks());
 
 describe("JSON API", () => {
   it("lists events with counts", async () => {
@@ -164,6 +165,31 @@ describe("methods and health", () => {
     const res = await get(pagePaths.event(event.id), { method: "HEAD" });
     expect(res.status).toBe(200);
     expect(await res.text()).toBe("");
+  });
+
+  it("answers a failure it did not expect with 500 in the route's shape, logged, without its details", async () => {
+    vi.spyOn(env.SITE, "get").mockRejectedValue(new Error("KV is down: secret detail"));
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    const api = await get(`/api/events/${event.id}`);
+    expect(api.status).toBe(500);
+    expect(await api.json()).toEqual({ error: { code: "internal", message: "Something went wrong on our side." } });
+    const page = await get(`/events/${event.id}`);
+    expect(page.status).toBe(500);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await page.text();
+    expect(html).toContain("Something went wrong on our side.");
+    expect(html).not.toContain("secret detail");
+    expect(logged).toHaveBeenCalledWith("unhandled", "GET", `/events/${event.id}`, expect.any(Error));
+  });
+
+  it("answers a body Hono cannot parse with its 400 in the envelope", async () => {
+    const res = await get(`/api/admin/events/${event.id}/sessions/x`, {
+      method: "PUT",
+      headers: { authorization: "Bearer test-admin-token", "content-type": "application/json" },
+      body: "{",
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: { code: "bad_request", message: "Malformed JSON in request body" } });
   });
 
   it("reports health", async () => {
