@@ -4,7 +4,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { ConfigEnv } from "../../src/config.ts";
-import { buildBindings, buildSite } from "../helpers/config.ts";
+import { buildBindings, buildConfig, buildSite } from "../helpers/config.ts";
 import { listAllMissingConfig } from "../../src/config.ts";
 import worker from "../../src/index.ts";
 import { apiPaths, feedPaths, pagePaths } from "../../src/paths.ts";
@@ -84,8 +84,8 @@ describe("a capability without its configuration", () => {
 
 describe("listAllMissingConfig", () => {
   it("is empty for the test configuration and names each gap otherwise", () => {
-    expect(listAllMissingConfig(env)).toEqual([]);
-    expect(listAllMissingConfig({ ...env, ADMIN_TOKEN: " ", MAIL_TRANSPORT: "carrier-pigeon" })).toEqual([
+    expect(listAllMissingConfig(buildConfig())).toEqual([]);
+    expect(listAllMissingConfig(buildConfig({ ADMIN_TOKEN: " ", MAIL_TRANSPORT: "carrier-pigeon" }))).toEqual([
       { capability: "admin API", missing: ["ADMIN_TOKEN"] },
       { capability: "mail", missing: ['MAIL_TRANSPORT (must be "binding" or "http")'] },
     ]);
