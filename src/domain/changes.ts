@@ -25,7 +25,17 @@ export const utf8Text = (max: number) =>
     .meta({ description: `At most ${max} bytes of UTF-8` });
 
 export const NOTES_TYPES = ["notes.published", "notes.updated", "notes.removed"] as const;
-export const CHANGE_TYPES = [...NOTES_TYPES, "link.added", "link.removed", "session.added", "session.edited"] as const;
+export const CHANGE_TYPES = [
+  ...NOTES_TYPES,
+  "link.added",
+  "link.removed",
+  "session.added",
+  "session.edited",
+  "session.retitled",
+  "session.rescheduled",
+  "session.withdrawn",
+  "event.imported",
+] as const;
 export const ChangeType = z.enum(CHANGE_TYPES);
 export type ChangeType = z.infer<typeof ChangeType>;
 
@@ -38,6 +48,10 @@ export const CHANGE_LABELS: Record<ChangeType, string> = {
   "link.removed": "Notes link removed",
   "session.added": "Session added",
   "session.edited": "Session edited",
+  "session.retitled": "Session retitled",
+  "session.rescheduled": "Session rescheduled",
+  "session.withdrawn": "Session withdrawn",
+  "event.imported": "Schedule imported",
 };
 
 /** The body of `POST /webhooks/notes`, and what every notes source is mapped to. */

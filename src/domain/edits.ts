@@ -4,16 +4,10 @@ import { type Event, type NoteLink, type Session, buildNoteLink } from "./event.
 import type { ChangeType } from "./changes.ts";
 import { MAX_SESSIONS } from "./limits.ts";
 
-export type CatalogueChange = {
-  type: ChangeType;
-  session: Session;
-  url: string | null;
-  summary: string;
-};
+import { type CatalogueChange, EditError, type EditResult } from "./schedule-diff.ts";
 
-export type EditResult = { event: Event; changes: CatalogueChange[] };
-
-export class EditError extends Error {}
+export { type CatalogueChange, EditError, type EditResult };
+export { mergeImportedEvent } from "./schedule-diff.ts";
 
 function replaceSession(event: Event, session: Session): Event {
   const exists = event.sessions.some((s) => s.id === session.id);
@@ -101,19 +95,4 @@ export function putSession(event: Event, input: SessionPut): EditResult {
     }
   }
   return { event: changes.length ? replaceSession(event, next) : event, changes };
-}
-
-/**
- * Merges an imported page into the catalogue: new sessions are added, changed ones edited. Sessions missing
- * from the page are kept: an import never deletes what was stored.
- */
-export function mergeImportedEvent(current: Event | null, imported: Event): EditResult {
-  let event: Event = current ? { ...current, title: imported.title } : { ...imported, sessions: [] };
-  const changes: CatalogueChange[] = [];
-  for (const s of imported.sessions) {
-    const result = putSession(event, s);
-    event = result.event;
-    changes.push(...result.changes);
-  }
-  return { event, changes };
 }

@@ -43,6 +43,8 @@ export const NoteLink = z
     label: lineText(MAX_LABEL_CHARS).optional(),
     /** Whether the poller may fetch it: false for end-to-end encrypted pads (CryptPad). */
     watchable: z.boolean(),
+    /** The event's schedule source lists it: a re-import that no longer does removes it (others keep theirs). */
+    fromSource: z.boolean().optional(),
   })
   .meta({ id: "NoteLink" });
 export type NoteLink = z.infer<typeof NoteLink>;

@@ -61,8 +61,8 @@ async function buildCatalogueChanges(receiptId: string, event: Event, changes: C
     changes.map(async (c, i): Promise<NewChange> => ({
       id: await buildChangeId([receiptId, i]),
       event: event.id,
-      session: c.session.id,
-      sessionTitle: c.session.title,
+      session: c.session?.id ?? null,
+      sessionTitle: c.session?.title ?? null,
       type: c.type,
       url: c.url,
       summary: c.summary,
@@ -74,18 +74,19 @@ async function buildCatalogueChanges(receiptId: string, event: Event, changes: C
   );
 }
 
-/** Writes an edit and its change rows in one batch, then republishes the event. */
+/** Writes an edit (what differs from `previous`, the event it was computed from) and its change rows in one batch, then republishes the event. */
 async function commitEdit(
   env: RepublishEnv,
   config: ReceiptConfig,
   receipt: Receipt,
+  previous: Event | null,
   result: EditResult,
   now: Date,
   extra: D1PreparedStatement[] = [],
 ) {
   const rows = await buildCatalogueChanges(receipt.id, result.event, result.changes, now);
   await env.DB.batch([
-    ...buildPutEventStatements(env.DB, result.event, now),
+    ...buildPutEventStatements(env.DB, result.event, now, previous),
     ...rows.map((r) => insertChange(env.DB, r)),
     ...extra,
   ]);
@@ -99,13 +100,14 @@ async function processEdit(
   edit: Extract<Observation, { kind: "admin" }>["edit"],
   now: Date,
 ) {
-  const commit = (result: EditResult, extra?: D1PreparedStatement[]) =>
-    commitEdit(env, config, receipt, result, now, extra);
   if (edit.action === "event.import") {
     const imported = importWikiPage(edit.text, { eventId: edit.event, title: edit.title });
-    return commit(mergeImportedEvent(await getEvent(env.DB, edit.event), imported));
+    const current = await getEvent(env.DB, edit.event);
+    return commitEdit(env, config, receipt, current, mergeImportedEvent(current, imported), now);
   }
   const event = await requireEvent(env.DB, edit.event);
+  const commit = (result: EditResult, extra?: D1PreparedStatement[]) =>
+    commitEdit(env, config, receipt, event, result, now, extra);
   switch (edit.action) {
     case "link.add":
       return commit(addNoteLink(event, edit.session, edit.url, edit.label));
@@ -128,7 +130,7 @@ async function processNotes(
   const event = await requireEvent(env.DB, obs.event);
   const key: PadKey = { event: obs.event, session: obs.session, url: obs.url };
   if (obs.type === "notes.removed") {
-    return commitEdit(env, config, receipt, removeNoteLink(event, obs.session, obs.url, "notes.removed"), now, [
+    return commitEdit(env, config, receipt, event, removeNoteLink(event, obs.session, obs.url, "notes.removed"), now, [
       deletePad(env.DB, key),
     ]);
   }
@@ -136,7 +138,7 @@ async function processNotes(
   const link = linked.event.sessions.find((s) => s.id === obs.session)!.notes.find((n) => n.url === obs.url)!;
   const text = obs.text ?? (await readNotesText(config.watchHosts, link));
   // The link is recorded without a change of its own: the notes change follows once the edit settles.
-  if (linked.changes.length) await commitEdit(env, config, receipt, { event: linked.event, changes: [] }, now);
+  if (linked.changes.length) await commitEdit(env, config, receipt, event, { event: linked.event, changes: [] }, now);
   const version = await buildPadVersion(receipt, text, obs.revision ?? null);
   // Ordering and the quiet period run on when the edit came in, not on when it is processed (retries are late).
   const receivedAt = new Date(receipt.receivedAt);
