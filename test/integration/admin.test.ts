@@ -1,9 +1,8 @@
 // The admin API: bearer tokens (two during rotation), each edit through the CHANGES pipeline into the change log.
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
-import worker from "../../src/index.ts";
+import { type TestQueue, captureQueues } from "../helpers/queue.ts";
 import {
   MAX_ADMIN_EDIT_BODY_BYTES,
   MAX_ADMIN_IMPORT_BODY_BYTES,
@@ -16,18 +15,18 @@ import {
   MAX_URL_CHARS,
 } from "../../src/domain/limits.ts";
 import { loadEvents } from "../../src/pipeline/publish.ts";
+import type { ChangesMessage } from "../../src/domain/messages.ts";
 import seed from "../../data/sources/design-sessions-2019.txt?raw";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
-import { type Sent, captureQueueSends } from "../fixtures/queue.ts";
 
 const EVENT = "test-summit-2026";
 const TOKEN = "test-admin-token";
 const NEXT_TOKEN = "test-admin-token-next";
-let queued: Sent[];
+let changes: TestQueue<ChangesMessage>;
 
 beforeEach(async () => {
   await loadEvents(env, buildSite(), [buildTestEvent()], new Date());
-  queued = captureQueueSends(env.CHANGES);
+  changes = captureQueues().changes;
 });
 afterEach(() => vi.restoreAllMocks());
 
@@ -41,14 +40,9 @@ function admin(method: string, path: string, body?: unknown, token = TOKEN, head
   );
 }
 
+/** Delivers everything queued on CHANGES as one batch; nothing may be retried. */
 async function processQueued() {
-  const batch = createMessageBatch(
-    "sessionwire-changes",
-    queued.splice(0).map(({ body }, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
-  );
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env);
-  expect((await getQueueResult(batch, ctx)).retryMessages).toEqual([]);
+  expect((await changes.deliver()).retryMessages).toEqual([]);
 }
 
 const changeTypes = async () =>
@@ -169,7 +163,7 @@ describe("edits land in the change log", () => {
     });
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("payload_too_large");
-    expect(queued).toEqual([]);
+    expect(changes.sent).toEqual([]);
     expect(await env.DB.prepare("SELECT count(*) AS n FROM receipts").first()).toEqual({ n: 0 });
   });
 
@@ -179,7 +173,7 @@ describe("edits land in the change log", () => {
     const first = await admin("POST", path, body, TOKEN, { "idempotency-key": "k1" });
     const again = await admin("POST", path, body, TOKEN, { "idempotency-key": "k1" });
     expect([first.status, again.status]).toEqual([202, 200]);
-    expect(queued).toHaveLength(1);
+    expect(changes.sent).toHaveLength(1);
   });
 });
 
@@ -193,7 +187,7 @@ describe("bad input", () => {
       (await admin("POST", `/api/admin/events/${EVENT}/sessions/nope/notes`, { url: "https://hackmd.io/a" })).status,
     ).toBe(404);
     expect((await admin("PUT", `/api/admin/events/nope/sessions/x`, { title: "X" })).status).toBe(404);
-    expect(queued).toEqual([]);
+    expect(changes.sent).toEqual([]);
   });
 
   it("answers 400 with the issues for invalid bodies", async () => {
@@ -237,11 +231,11 @@ describe("bad input", () => {
     }
     expect((await admin("GET", notesPath, undefined, "wrong")).status).toBe(401);
     expect((await admin("GET", "/api/admin/nothing-here")).status).toBe(404);
-    expect(queued).toEqual([]);
+    expect(changes.sent).toEqual([]);
   });
 
   it("answers 503 when the edit cannot be queued", async () => {
-    vi.mocked(env.CHANGES.send).mockRejectedValueOnce(new Error("queue down"));
+    changes.refuse((call) => call === 1, new Error("queue down"));
     const res = await admin("POST", `/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`, {
       url: "https://hackmd.io/b",
     });
@@ -331,7 +325,7 @@ describe("limits", () => {
       "payload_too_large",
     );
     await expectEnvelope(await admin("PUT", putPath, body, "wrong"), 401, "unauthorized");
-    expect(queued).toEqual([]);
+    expect(changes.sent).toEqual([]);
   });
 
   it("answers 413 for an import over MAX_ADMIN_IMPORT_BODY_BYTES, and 400 for a text over 1 MiB of UTF-8", async () => {
@@ -348,7 +342,7 @@ describe("limits", () => {
       "bad_request",
     );
     expect(error.issues![0]!.message).toBe(`Too big: expected at most ${MAX_IMPORT_TEXT_BYTES} bytes of UTF-8`);
-    expect(queued).toEqual([]);
+    expect(changes.sent).toEqual([]);
   });
 
   it.each([
@@ -361,7 +355,7 @@ describe("limits", () => {
     ["a label", { title: "X", notes: [{ url: "https://hackmd.io/x", label: "x".repeat(MAX_LABEL_CHARS + 1) }] }],
   ])("answers 400 for too long %s", async (_, body) => {
     await expectEnvelope(await admin("PUT", putPath, body), 400, "bad_request");
-    expect(queued).toEqual([]);
+    expect(changes.sent).toEqual([]);
   });
 
   it("stores titles, hosts and labels without control or bidi characters", async () => {

@@ -1,30 +1,28 @@
 // The crons through the Worker's scheduled handler: the 10-minute sweep re-queues stranded receipts and
 // settles quiet pads (besides polling); the daily one forgets receipts past their 7 days.
-import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
+import { type TestQueue, captureQueues, runCron as runCronAt } from "../helpers/queue.ts";
 import { DAILY_CRON, POLL_CRON } from "../../src/cron/index.ts";
-import worker from "../../src/index.ts";
+import type { ChangesMessage, NotifyMessage } from "../../src/domain/messages.ts";
 import { loadEvents } from "../../src/pipeline/publish.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
 
 const NOW = new Date("2026-11-27T12:00:00Z");
 const ago = (ms: number) => new Date(NOW.getTime() - ms).toISOString();
 
-async function runCron(cron: string) {
-  await worker.scheduled(createScheduledController({ cron, scheduledTime: NOW }), env);
-}
+const runCron = (cron: string) => runCronAt(cron, NOW);
 
 const receipt = env.DB.prepare(
   "INSERT INTO receipts (id, source, external_id, payload, received_at, processed_at) VALUES (?, 'notes', ?, '{}', ?, ?)",
 );
 
-let sendBatch: ReturnType<typeof vi.spyOn>;
+let changes: TestQueue<ChangesMessage>;
+let notify: TestQueue<NotifyMessage>;
 beforeEach(async () => {
   await loadEvents(env, buildSite(), [buildTestEvent()], NOW);
-  sendBatch = vi.spyOn(env.CHANGES, "sendBatch").mockResolvedValue(undefined as never);
-  vi.spyOn(env.CHANGES, "send").mockResolvedValue(undefined as never);
+  ({ changes, notify } = captureQueues());
   // The poller's own behaviour is tested in poll.test.ts; here every pad host answers "not modified".
   vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response(null, { status: 304 }));
 });
@@ -43,8 +41,8 @@ describe("every 10 minutes", () => {
       ).bind(ago(11 * 60_000), ago(60_000)),
     ]);
     await runCron(POLL_CRON);
-    expect(sendBatch).toHaveBeenCalledWith([{ body: { v: 1, type: "receipt", receiptId: "stranded" } }]);
-    expect(sendBatch).toHaveBeenCalledWith([
+    expect(changes.sent).toEqual([
+      { body: { v: 1, type: "receipt", receiptId: "stranded" } },
       {
         body: {
           v: 1,
@@ -67,11 +65,10 @@ describe("every 10 minutes", () => {
          VALUES ('chg_left', 'test-summit-2026', 1, 'xen-toolstacks', 'Xen Toolstacks', 'notes.updated', 'x', ?)`,
       ).bind(ago(10 * 60_000)),
     ]);
-    sendBatch.mockRejectedValue(new Error("queue unavailable"));
-    const notify = vi.spyOn(env.NOTIFY, "sendBatch").mockResolvedValue(undefined as never);
+    changes.refuse(() => true);
     await expect(runCron(POLL_CRON)).rejects.toThrow(/receipts failed/);
     // The change a crash left in the outbox was still handed to mail, and the pads were still polled.
-    expect(notify).toHaveBeenCalledWith([{ body: { v: 1, type: "change", changeId: "chg_left" } }]);
+    expect(notify.sent).toEqual([{ body: { v: 1, type: "change", changeId: "chg_left" } }]);
     expect(vi.mocked(fetch).mock.calls.length).toBeGreaterThan(0);
     // The receipt stays due: it is re-queued by the next run.
     const row = await env.DB.prepare("SELECT sweeps FROM receipts WHERE id = 'stranded'").first();

@@ -1,11 +1,11 @@
 // Feeds through the Worker: rendered at publish time into KV, served with validators and 304s, discovered
 // from pages, and announced to the WebSub hub through the queue.
-import { createMessageBatch, getQueueResult, createExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
-import worker from "../../src/index.ts";
+import { captureQueues, deliver } from "../helpers/queue.ts";
+import { QUEUES } from "../../src/config.ts";
 import {
   MAX_EXCERPT_CHARS,
   MAX_FEED_HEAD_BYTES,
@@ -18,7 +18,6 @@ import { apiPaths, feedPaths, pagePaths } from "../../src/paths.ts";
 import { loadEvents, publish } from "../../src/pipeline/publish.ts";
 import { insertChange as insertChangeRow } from "../../src/store/changes.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
-import { QUEUE_SEND_RESPONSE } from "../fixtures/queue.ts";
 
 const EVENT = "test-summit-2026";
 // Tests run without a hub (vitest.config.ts), so background work never pings one; these tests name their own.
@@ -225,8 +224,7 @@ describe("discovery and WebSub", () => {
   });
 
   it("pings the hub through the queue for every feed that changed, and retries a failing hub", async () => {
-    const sendBatch = vi.spyOn(env.CHANGES, "sendBatch").mockResolvedValue(undefined as never);
-    vi.spyOn(env.CHANGES, "send").mockResolvedValue(QUEUE_SEND_RESPONSE);
+    const { changes } = captureQueues();
     const res = await exports.default.fetch(
       new Request(`http://sessionwire.test/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`, {
         method: "POST",
@@ -235,15 +233,9 @@ describe("discovery and WebSub", () => {
       }),
     );
     const receiptId = ((await res.json()) as { receipt: string }).receipt;
-    await worker.queue(
-      createMessageBatch("sessionwire-changes", [
-        { id: "r", timestamp: new Date(), attempts: 1, body: { v: 1, type: "receipt", receiptId } },
-      ]),
-      hubEnv,
-    );
-    const pings = sendBatch.mock.calls.flatMap(([messages]) =>
-      [...messages].map((m) => (m.body as { feedUrl: string }).feedUrl),
-    );
+    changes.sent.splice(0);
+    await deliver(QUEUES.changes, [{ body: { v: 1, type: "receipt", receiptId } }], { bindings: hubEnv });
+    const pings = changes.sent.map((m) => (m.body as { feedUrl: string }).feedUrl);
     expect(pings.sort()).toEqual(
       [
         ...FEED_FORMATS.map((f) => `http://127.0.0.1:8787${feedPaths.all(f)}`),
@@ -258,13 +250,14 @@ describe("discovery and WebSub", () => {
       .spyOn(globalThis, "fetch")
       .mockResolvedValueOnce(new Response(null, { status: 204 }))
       .mockResolvedValueOnce(new Response("busy", { status: 503 }));
-    const batch = createMessageBatch("sessionwire-changes", [
-      { id: "ok", timestamp: new Date(), attempts: 1, body: { v: 1, type: "websub", feedUrl: pings[0] } },
-      { id: "down", timestamp: new Date(), attempts: 1, body: { v: 1, type: "websub", feedUrl: pings[1] } },
-    ]);
-    const ctx = createExecutionContext();
-    await worker.queue(batch, hubEnv);
-    const result = await getQueueResult(batch, ctx);
+    const result = await deliver(
+      QUEUES.changes,
+      [
+        { id: "ok", body: { v: 1, type: "websub", feedUrl: pings[0] } },
+        { id: "down", body: { v: 1, type: "websub", feedUrl: pings[1] } },
+      ],
+      { bindings: hubEnv },
+    );
     expect(result.explicitAcks).toEqual(["ok"]);
     expect(result.retryMessages).toEqual([{ msgId: "down" }]);
     const request = fetch.mock.calls[0]![0] as Request;

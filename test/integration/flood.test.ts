@@ -2,31 +2,29 @@
 // characters that every escaping layer multiplies) spread over the 21 sessions of the 2019 catalogue, then one
 // ordinary webhook. Everything goes through the real routes and the real queue handler, batched as the platform
 // batches; time is a fake clock, so the quiet period passes at once.
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import catalogue from "../../data/events/xen-design-sessions-2019.json";
 import { buildSite } from "../helpers/config.ts";
+import { type TestQueue, captureQueues } from "../helpers/queue.ts";
 import { Event } from "../../src/domain/event.ts";
 import { MAX_FEED_BYTES, MAX_URL_CHARS, MAX_WEBHOOK_BODY_BYTES } from "../../src/domain/limits.ts";
-import worker from "../../src/index.ts";
 import { feedPaths } from "../../src/paths.ts";
 import { loadEvents } from "../../src/pipeline/publish.ts";
 import type { ChangesMessage } from "../../src/domain/messages.ts";
 import { signStandardWebhook } from "../../src/webhooks/standard.ts";
-import { type Sent, captureQueueSends } from "../fixtures/queue.ts";
 
 const event = Event.parse(catalogue);
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const QUIET_MS = Number(env.QUIET_PERIOD_SECONDS) * 1000;
 const T0 = new Date("2026-11-27T10:00:00Z");
-let sent: Sent[];
+let changes: TestQueue<ChangesMessage>;
 
 beforeEach(async () => {
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(T0);
   await loadEvents(env, buildSite(), [event], T0);
-  sent = captureQueueSends(env.CHANGES);
+  changes = captureQueues().changes;
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -52,20 +50,7 @@ async function postNotes(id: string, body: object) {
 
 /** Delivers queued messages of these types in batches of 10, as the platform does, until none are left. */
 async function drain(types: ChangesMessage["type"][]) {
-  for (;;) {
-    const ready = sent.filter((m) => types.includes(m.body.type));
-    if (ready.length === 0) return;
-    sent.splice(0, sent.length, ...sent.filter((m) => !types.includes(m.body.type)));
-    for (let i = 0; i < ready.length; i += 10) {
-      const batch = createMessageBatch(
-        "sessionwire-changes",
-        ready.slice(i, i + 10).map((m, j) => ({ id: `m-${i + j}`, timestamp: new Date(), attempts: 1, body: m.body })),
-      );
-      const ctx = createExecutionContext();
-      await worker.queue(batch, env);
-      expect((await getQueueResult(batch, ctx)).retryMessages).toEqual([]);
-    }
-  }
+  expect(await changes.drain({ only: (body) => types.includes(body.type) })).toMatchObject({ retried: 0 });
 }
 
 /** The largest notes text whose webhook body still fits the body limit: `<&>"'` repeated. */

@@ -1,10 +1,10 @@
 // The whole path through the real bindings: a signed webhook is answered 202, the real CHANGES queue delivers
 // it to the Worker's consumer, and once the quiet period has passed the change is in the API and on the page.
-import { createMessageBatch } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
-import worker from "../../src/index.ts";
+import { deliver } from "../helpers/queue.ts";
+import { QUEUES } from "../../src/config.ts";
 import { loadEvents } from "../../src/pipeline/publish.ts";
 import { signStandardWebhook } from "../../src/webhooks/standard.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
@@ -53,11 +53,9 @@ it("turns a signed webhook into a published change", async () => {
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(Date.now() + 601_000);
   try {
-    const batch = createMessageBatch("sessionwire-changes", [
+    await deliver(QUEUES.changes, [
       {
         id: "settle-1",
-        timestamp: new Date(),
-        attempts: 1,
         body: {
           v: 1,
           type: "settle",
@@ -67,7 +65,6 @@ it("turns a signed webhook into a published change", async () => {
         },
       },
     ]);
-    await worker.queue(batch, env);
   } finally {
     vi.useRealTimers();
   }

@@ -1,20 +1,26 @@
 // The change pipeline end to end: receipts → CHANGES consumer → pads and their quiet period → change log →
 // the KV read model (API and pages). Time is controlled with fake Date; queue batches are handed to the
 // Worker's real queue handler.
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
+import {
+  type Sent,
+  type TestQueue,
+  buildBatch,
+  captureQueues,
+  deliver as deliverTo,
+  runBatch,
+} from "../helpers/queue.ts";
+import { QUEUES } from "../../src/config.ts";
 import { MAX_TEXT_BYTES, type Observation } from "../../src/domain/changes.ts";
 import { MAX_PAYLOAD_BYTES, PayloadTooLargeError, ingest } from "../../src/pipeline/ingest.ts";
 import type { ChangesMessage } from "../../src/domain/messages.ts";
-import worker from "../../src/index.ts";
 import { apiPaths, pagePaths } from "../../src/paths.ts";
 import { loadEvents, publish } from "../../src/pipeline/publish.ts";
 import { buildPutEventStatements } from "../../src/store/catalogue.ts";
 import { RESTART_AFTER_SECONDS } from "../../src/store/pads.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
-import { QUEUE_SEND_BATCH_RESPONSE, type Sent, captureQueueSends } from "../fixtures/queue.ts";
 
 const EVENT = "test-summit-2026";
 const SESSION = "xen-toolstacks";
@@ -23,16 +29,18 @@ const T0 = new Date("2026-11-27T10:00:00Z");
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 const get = (path: string) => exports.default.fetch(new Request(`http://sessionwire.test${path}`));
 
+let queue: TestQueue<ChangesMessage>;
+/** What was sent to CHANGES and not delivered yet (the driver keeps appending to it). */
 let sent: Sent[];
-let seq = 0;
 
 beforeEach(async () => {
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(T0);
   await loadEvents(env, buildSite(), [buildTestEvent()], T0);
-  sent = captureQueueSends(env.CHANGES);
-  // Mail is notify.test.ts's subject; a real NOTIFY consumer would outlive the test and race the next one's reset.
-  vi.spyOn(env.NOTIFY, "sendBatch").mockResolvedValue(QUEUE_SEND_BATCH_RESPONSE);
+  // Mail (NOTIFY, captured and never delivered) is notify.test.ts's subject; a real NOTIFY consumer would outlive
+  // the test and race the next one's reset.
+  queue = captureQueues().changes;
+  sent = queue.sent;
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -40,30 +48,13 @@ afterEach(() => {
 });
 
 /** Hands messages to the Worker's queue handler as the platform would, and returns its ack/retry verdict. */
-async function deliver(bodies: unknown[], attempts = 1) {
-  const batch = createMessageBatch(
-    "sessionwire-changes",
-    bodies.map((body) => ({ id: `msg-${++seq}`, timestamp: new Date(), attempts, body })),
-  );
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env);
-  return getQueueResult(batch, ctx);
-}
+const deliver = (messages: Sent[], attempts = 1) => queue.deliver(messages.map((m) => ({ ...m, attempts })));
 
-/** Removes the queued messages of one type from `sent` (in place: the spy keeps appending to it). */
-function take(type: ChangesMessage["type"]): Sent[] {
-  const taken = sent.filter((m) => m.body.type === type);
-  sent.splice(0, sent.length, ...sent.filter((m) => m.body.type !== type));
-  return taken;
-}
+/** Removes the queued messages of one type (the driver keeps appending to the same list). */
+const take = (type: ChangesMessage["type"]): Sent[] => queue.take((body) => body.type === type);
 
 /** Delivers everything queued so far (and what that queues in turn, except delayed settles). */
-async function drain() {
-  while (sent.some((m) => m.body.type === "receipt")) {
-    const ready = take("receipt");
-    await deliver(ready.map((m) => m.body));
-  }
-}
+const drain = () => queue.drain({ only: (body) => body.type === "receipt" });
 
 async function observe(payload: Partial<Extract<Observation, { kind: "notes" }>>, externalId: string, now: Date) {
   vi.setSystemTime(now);
@@ -82,7 +73,7 @@ async function observe(payload: Partial<Extract<Observation, { kind: "notes" }>>
 async function settleAt(seconds: number) {
   vi.setSystemTime(at(seconds));
   const settles = take("settle");
-  return deliver(settles.map((m) => m.body));
+  return deliver(settles);
 }
 
 const changes = async () =>
@@ -176,8 +167,8 @@ describe("every real change", () => {
     const receipts = (await env.DB.prepare("SELECT id FROM receipts ORDER BY received_at").all<{ id: string }>())
       .results;
     vi.setSystemTime(at(4000));
-    await deliver(receipts.map((r) => ({ v: 1, type: "receipt", receiptId: r.id })));
-    await deliver(settles.map((m) => m.body));
+    await deliver(receipts.map((r) => ({ body: { v: 1, type: "receipt", receiptId: r.id } })));
+    await deliver(settles);
     await settleAt(5000);
     expect(await changes()).toHaveLength(4);
     expect(await env.DB.prepare("SELECT pending_hash FROM pads").first()).toEqual({ pending_hash: null });
@@ -251,7 +242,7 @@ describe("every real change", () => {
     const older = take("receipt");
     await observe({ text: "newer" }, "newer", at(5));
     vi.setSystemTime(at(30));
-    await deliver(older.map((m) => m.body));
+    await deliver(older);
     await settleAt(700);
     expect((await changes()).map((c) => c.excerpt)).toEqual(["newer"]);
   });
@@ -460,9 +451,9 @@ describe("exactly one effect", () => {
   it("ignores a redelivered receipt and a repeated settle", async () => {
     await observe({ text: "hello" }, "x", at(0));
     const receipt = await env.DB.prepare("SELECT id FROM receipts").first<{ id: string }>();
-    await deliver([{ v: 1, type: "receipt", receiptId: receipt!.id }]);
+    await deliver([{ body: { v: 1, type: "receipt", receiptId: receipt!.id } }]);
     expect(sent.filter((m) => m.body.type === "settle")).toHaveLength(1);
-    const settle = sent[0]!.body;
+    const settle = sent[0]!;
     vi.setSystemTime(at(600));
     await deliver([settle, settle]);
     await deliver([settle]);
@@ -523,15 +514,15 @@ describe("read model", () => {
 
 describe("retry policy", () => {
   it("records and acks an unparseable message", async () => {
-    const result = await deliver([{ v: 99, nonsense: true }]);
-    expect(result.explicitAcks).toEqual([`msg-${seq}`]);
+    const batch = buildBatch(QUEUES.changes, [{ id: "nonsense", body: { v: 99, nonsense: true } }]);
+    expect((await runBatch(batch)).explicitAcks).toEqual(["nonsense"]);
     const failure = await env.DB.prepare("SELECT queue, error FROM failures").first<{ queue: string; error: string }>();
     expect(failure?.queue).toBe("sessionwire-changes");
     expect(failure?.error).toMatch(/unparseable/);
   });
 
   it("records and acks work that can never succeed", async () => {
-    const result = await deliver([{ v: 1, type: "receipt", receiptId: "no-such-receipt" }]);
+    const result = await deliver([{ body: { v: 1, type: "receipt", receiptId: "no-such-receipt" } }]);
     expect(result.explicitAcks).toHaveLength(1);
     expect((await env.DB.prepare("SELECT error FROM failures").first<{ error: string }>())?.error).toMatch(/not found/);
   });
@@ -551,26 +542,22 @@ describe("retry policy", () => {
     vi.spyOn(env.DB, "prepare").mockImplementationOnce(() => {
       throw new Error("D1 is having a moment");
     });
-    const batch = createMessageBatch("sessionwire-changes", [
-      { id: "flaky", timestamp: new Date(), attempts: 3, body: good },
-      { id: "gone", timestamp: new Date(), attempts: 3, body: { v: 1, type: "receipt", receiptId: "missing" } },
+    const batch = buildBatch<ChangesMessage>(QUEUES.changes, [
+      { id: "flaky", attempts: 3, body: good },
+      { id: "gone", attempts: 3, body: { v: 1, type: "receipt", receiptId: "missing" } },
     ]);
     const retry = vi.spyOn(batch.messages[0]!, "retry");
-    const ctx = createExecutionContext();
-    await worker.queue(batch, env);
-    const result = await getQueueResult(batch, ctx);
+    const result = await runBatch(batch);
     expect(result.retryMessages).toEqual([{ msgId: "flaky" }]);
     expect(retry).toHaveBeenCalledWith({ delaySeconds: 40 });
     expect(result.explicitAcks).toEqual(["gone"]);
   });
 
   it("records dead letters", async () => {
-    const batch = createMessageBatch("sessionwire-changes-dlq", [
-      { id: "dead-1", timestamp: new Date(), attempts: 6, body: { v: 1, type: "receipt", receiptId: "r" } },
+    const dead = await deliverTo(QUEUES.changesDeadLetters, [
+      { id: "dead-1", attempts: 6, body: { v: 1, type: "receipt", receiptId: "r" } },
     ]);
-    const ctx = createExecutionContext();
-    await worker.queue(batch, env);
-    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["dead-1"]);
+    expect(dead.explicitAcks).toEqual(["dead-1"]);
     expect(await env.DB.prepare("SELECT queue, message_id, attempts, error FROM failures").first()).toEqual({
       queue: "sessionwire-changes-dlq",
       message_id: "dead-1",

@@ -1,14 +1,15 @@
 import { env } from "cloudflare:workers";
-import { type MockInstance, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
+import { type TestQueue, captureQueues } from "../helpers/queue.ts";
 import { readConfig } from "../../src/config.ts";
 import { pollWatchedLinks } from "../../src/pipeline/poll.ts";
 import { buildNoteLink } from "../../src/domain/event.ts";
+import type { ChangesMessage } from "../../src/domain/messages.ts";
 import { loadEvents } from "../../src/pipeline/publish.ts";
 import { getPad } from "../../src/store/pads.ts";
 import { hashText } from "../../src/lib/crypto.ts";
 import { buildTestEvent, buildTestSession } from "../fixtures/catalogue.ts";
-import { QUEUE_SEND_RESPONSE } from "../fixtures/queue.ts";
 
 const now = new Date("2026-11-27T10:00:00Z");
 const EVENT = "test-summit-2026";
@@ -47,10 +48,10 @@ async function putKnownPad(url: string, state: { hash?: string; etag?: string; l
     .run();
 }
 
-let send: MockInstance<Queue["send"]>;
+let changes: TestQueue<ChangesMessage>;
 beforeEach(() => {
   // Assert on what is queued, not on what a consumer does with it.
-  send = vi.spyOn(env.CHANGES, "send").mockResolvedValue(QUEUE_SEND_RESPONSE);
+  changes = captureQueues().changes;
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -112,8 +113,7 @@ describe("pollWatchedLinks", () => {
         },
       },
     ]);
-    expect(send).toHaveBeenCalledTimes(1);
-    expect(send).toHaveBeenCalledWith({ v: 1, type: "receipt", receiptId: expect.any(String) });
+    expect(changes.sent).toEqual([{ body: { v: 1, type: "receipt", receiptId: expect.any(String) } }]);
     expect(await getPad(env.DB, { event: EVENT, session: "xen-toolstacks", url: PAD })).toMatchObject({
       etag: '"v2"',
       checkedAt: now.toISOString(),
@@ -137,7 +137,7 @@ describe("pollWatchedLinks", () => {
       modified: 0,
     });
     expect(await listReceipts()).toEqual([]);
-    expect(send).not.toHaveBeenCalled();
+    expect(changes.sent).toEqual([]);
     expect((await getPad(env.DB, { event: EVENT, session: "xen-toolstacks", url: PAD }))?.etag).toBe('"v3"');
   });
 
@@ -250,7 +250,7 @@ describe("pollWatchedLinks", () => {
 
   it("keeps going when handing one pad to the pipeline throws", async () => {
     await loadLinks("https://hackmd.io/aaa", "https://etherpad.wikimedia.org/p/xen");
-    send.mockRejectedValueOnce(new Error("queue unavailable"));
+    changes.refuse((call) => call === 1);
     mockFetch({
       "https://hackmd.io/aaa/download": () => new Response("aaa notes"),
       "https://etherpad.wikimedia.org/p/xen/export/txt": () => new Response("pad notes"),
@@ -260,6 +260,7 @@ describe("pollWatchedLinks", () => {
       modified: 1,
       failed: 1,
     });
-    expect(send).toHaveBeenCalledTimes(2);
+    // The first hand-over was refused; the second still went out.
+    expect(changes.sent).toHaveLength(1);
   });
 });

@@ -1,33 +1,21 @@
 // Loading and publishing: the start-up load never overwrites what the API and pipeline changed, and
 // publishing cannot wedge (no bulk read of stored values, one failure stays one, a budget of KV operations
 // with follow-up runs that finish the job).
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
-import worker from "../../src/index.ts";
+import { captureQueues } from "../helpers/queue.ts";
 import { FEED_FORMATS } from "../../src/feeds/model.ts";
 import { feedPaths } from "../../src/paths.ts";
 import { loadEvents, publish } from "../../src/pipeline/publish.ts";
 import { getEvent } from "../../src/store/catalogue.ts";
 import { getSessionPage, siteKeys } from "../../src/store/site.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
-import { type Sent, captureQueueSends } from "../fixtures/queue.ts";
 
 const now = new Date("2026-11-27T10:00:00Z");
 const EVENT = "test-summit-2026";
 
 afterEach(() => vi.restoreAllMocks());
-
-async function runQueue(sent: Sent[]) {
-  const batch = createMessageBatch(
-    "sessionwire-changes",
-    sent.splice(0).map(({ body }, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
-  );
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env);
-  return getQueueResult(batch, ctx);
-}
 
 const countChanges = async () => (await env.DB.prepare("SELECT COUNT(*) AS n FROM changes").first<{ n: number }>())!.n;
 
@@ -52,7 +40,7 @@ describe("the start-up load", () => {
   it("never overwrites an event already stored: an admin edit survives a restart", async () => {
     const event = buildTestEvent();
     await loadEvents(env, buildSite(), [event], now);
-    const sent = captureQueueSends(env.CHANGES);
+    const { changes } = captureQueues();
     const url = "https://hackmd.io/added-by-admin";
     const res = await exports.default.fetch(
       new Request(`http://sessionwire.test/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`, {
@@ -62,7 +50,7 @@ describe("the start-up load", () => {
       }),
     );
     expect(res.status).toBe(202);
-    expect((await runQueue(sent)).retryMessages).toEqual([]);
+    expect((await changes.deliver()).retryMessages).toEqual([]);
     const changesBefore = await countChanges();
     expect(changesBefore).toBe(1);
 
@@ -151,7 +139,7 @@ describe("publishing", () => {
 
   it("finishes an unfinished publish through the queue, and a commit never waits on it", async () => {
     await loadEvents(env, buildSite(), [buildTestEvent()], now);
-    const sent = captureQueueSends(env.CHANGES);
+    const { changes } = captureQueues();
     // KV refuses every write for a while (as it does past one write per key per second).
     const putSpy = vi.spyOn(env.SITE, "put").mockRejectedValue(new Error("KV PUT failed: 429 Too Many Requests"));
     const res = await exports.default.fetch(
@@ -162,14 +150,14 @@ describe("publishing", () => {
       }),
     );
     expect(res.status).toBe(202);
-    expect((await runQueue(sent)).retryMessages).toEqual([]);
+    expect((await changes.deliver()).retryMessages).toEqual([]);
     // The edit is committed and the receipt done; a follow-up publish is queued.
     expect(await countChanges()).toBe(1);
-    expect(sent.map((m) => m.body)).toEqual([{ v: 1, type: "publish", eventIds: [EVENT] }]);
+    expect(changes.sent.map((m) => m.body)).toEqual([{ v: 1, type: "publish", eventIds: [EVENT] }]);
     // Still refused: no progress, so the message is retried with backoff rather than re-queued forever.
-    expect((await runQueue([...sent])).retryMessages).toHaveLength(1);
+    expect((await changes.deliver([...changes.sent])).retryMessages).toHaveLength(1);
     putSpy.mockRestore();
-    expect((await runQueue(sent)).retryMessages).toEqual([]);
+    expect((await changes.deliver()).retryMessages).toEqual([]);
     const page = await getSessionPage(env.SITE, EVENT, "rust-and-xen");
     expect(page?.latestChange?.type).toBe("link.added");
   });

@@ -2,6 +2,7 @@
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
+import { type Sent, captureQueues } from "../helpers/queue.ts";
 import { MAX_SUBSCRIPTION_BODY_BYTES } from "../../src/domain/limits.ts";
 import { signToken } from "../../src/email/tokens.ts";
 import { ErrorEnvelope } from "../../src/http/errors.ts";
@@ -10,7 +11,6 @@ import { loadEvents } from "../../src/pipeline/publish.ts";
 import type { NotifyMessage } from "../../src/domain/messages.ts";
 import { claimConfirmation } from "../../src/store/subscriptions.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
-import { type Sent, captureQueueSends } from "../fixtures/queue.ts";
 
 const BASE = "http://sessionwire.test";
 const EVENT = "test-summit-2026";
@@ -22,7 +22,7 @@ let sent: Sent<NotifyMessage>[];
 
 beforeEach(async () => {
   await loadEvents(env, buildSite(), [buildTestEvent()], T0);
-  sent = captureQueueSends<NotifyMessage>(env.NOTIFY);
+  sent = captureQueues().notify.sent;
 });
 afterEach(() => {
   vi.useRealTimers();

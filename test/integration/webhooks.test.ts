@@ -1,8 +1,10 @@
 import { env, exports } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
-import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
+import { type TestQueue, captureQueues } from "../helpers/queue.ts";
 import { Observation } from "../../src/domain/changes.ts";
+import type { ChangesMessage } from "../../src/domain/messages.ts";
 import { buildNoteLink } from "../../src/domain/event.ts";
 import { ErrorEnvelope } from "../../src/http/errors.ts";
 import { loadEvents } from "../../src/pipeline/publish.ts";
@@ -11,7 +13,6 @@ import { verifyGithubSignature } from "../../src/webhooks/github.ts";
 import { encodeHex, encodeText, hashText, signHmacSha256 } from "../../src/lib/crypto.ts";
 import { signStandardWebhook } from "../../src/webhooks/standard.ts";
 import { buildTestEvent, buildTestSession } from "../fixtures/catalogue.ts";
-import { QUEUE_SEND_RESPONSE } from "../fixtures/queue.ts";
 
 const BASE = "http://sessionwire.test";
 const EVENT = "test-summit-2026";
@@ -40,12 +41,12 @@ const event = buildTestEvent({
   ],
 });
 
-let queueSend: MockInstance<Queue["send"]>;
+let changes: TestQueue<ChangesMessage>;
 
 beforeEach(async () => {
   await loadEvents(env, buildSite(), [event], new Date("2026-11-27T00:00:00Z"));
   // Assert on what is sent, not on what a consumer does with it.
-  queueSend = vi.spyOn(env.CHANGES, "send").mockResolvedValue(QUEUE_SEND_RESPONSE);
+  changes = captureQueues().changes;
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -80,8 +81,7 @@ async function expectError(res: Response, status: number, code: string) {
   return body;
 }
 
-const sentReceiptIds = () =>
-  queueSend.mock.calls.map(([message]) => (message as { receiptId: string }).receiptId).sort();
+const sentReceiptIds = () => changes.sent.map(({ body }) => (body as { receiptId: string }).receiptId).sort();
 
 describe("POST /webhooks/notes", () => {
   const notes = {
@@ -131,7 +131,7 @@ describe("POST /webhooks/notes", () => {
         payload: { kind: "notes", ...notes, text: "# Notes\n\n- keep the ABI\n", revision: 4 },
       },
     ]);
-    expect(queueSend.mock.calls).toEqual([[{ v: 1, type: "receipt", receiptId: body.receipt }]]);
+    expect(changes.sent).toEqual([{ body: { v: 1, type: "receipt", receiptId: body.receipt } }]);
   });
 
   it("answers a redelivery of the same webhook-id 200 duplicate and changes nothing", async () => {
@@ -142,7 +142,7 @@ describe("POST /webhooks/notes", () => {
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ status: "duplicate" });
     expect(await listReceipts()).toEqual(before);
-    expect(queueSend).toHaveBeenCalledTimes(1);
+    expect(changes.sent).toHaveLength(1);
   });
 
   it("stores exactly one receipt when 25 copies of a delivery arrive at once", async () => {
@@ -157,7 +157,7 @@ describe("POST /webhooks/notes", () => {
   });
 
   it("answers 503 when the change cannot be queued; the receipt is kept, so the retry answers 200", async () => {
-    queueSend.mockRejectedValueOnce(new Error("queue unavailable"));
+    changes.refuse((call) => call === 1);
     const delivery = signed(notes);
     await expectError(await delivery.fetch(), 503, "unavailable");
     expect(await listReceipts()).toHaveLength(1);
@@ -169,7 +169,7 @@ describe("POST /webhooks/notes", () => {
   it("answers 503, storing nothing, when D1 refuses the receipt", async () => {
     await env.DB.exec("DROP TABLE receipts");
     await expectError(await signed(notes).fetch(), 503, "unavailable");
-    expect(queueSend).not.toHaveBeenCalled();
+    expect(changes.sent).toEqual([]);
   });
 
   describe("401 before anything is parsed or stored", () => {
@@ -212,7 +212,7 @@ describe("POST /webhooks/notes", () => {
     it.each(cases)("for %s", async (_, send) => {
       await expectError(await send(), 401, "unauthorized");
       expect(await listReceipts()).toEqual([]);
-      expect(queueSend).not.toHaveBeenCalled();
+      expect(changes.sent).toEqual([]);
     });
   });
 
@@ -480,7 +480,7 @@ describe("POST /webhooks/github", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: "ignored" });
     expect(await listReceipts()).toEqual([]);
-    expect(queueSend).not.toHaveBeenCalled();
+    expect(changes.sent).toEqual([]);
   });
 
   it("stores each matched link once when 25 copies of a delivery arrive at once", async () => {
@@ -520,7 +520,7 @@ describe("POST /webhooks/github", () => {
   });
 
   it("answers 503 when a change cannot be queued", async () => {
-    queueSend.mockRejectedValueOnce(new Error("queue unavailable"));
+    changes.refuse((call) => call === 1);
     const { fetch } = await github("push", push("refs/heads/main", [{ modified: ["2026/rust.md"] }]));
     await expectError(await fetch(), 503, "unavailable");
     expect((await fetch()).status).toBe(200);
