@@ -1,12 +1,11 @@
 // Missing configuration fails loudly: a capability whose secrets are not set answers 503 `not_configured`
 // (the envelope, or a page for forms), stores nothing, and never claims success.
-import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { ConfigEnv } from "../../src/config.ts";
-import { buildBindings, buildSite } from "../helpers/config.ts";
+import { buildSite } from "../helpers/config.ts";
+import { fetchWorker } from "../helpers/http.ts";
 import { listAllMissingConfig } from "../../src/config.ts";
-import worker from "../../src/index.ts";
 import { apiPaths, feedPaths, pagePaths } from "../../src/paths.ts";
 import { loadEvents } from "../../src/pipeline/publish.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
@@ -17,13 +16,7 @@ beforeEach(async () => {
   await loadEvents(env, buildSite(), [buildTestEvent()], new Date());
 });
 
-function send(overrides: ConfigEnv, path: string, init: RequestInit = {}) {
-  return worker.fetch(
-    new Request(`http://sessionwire.test${path}`, init),
-    buildBindings(overrides),
-    createExecutionContext(),
-  );
-}
+const send = (overrides: ConfigEnv, path: string, init: RequestInit = {}) => fetchWorker(path, init, overrides);
 
 const json = (body: unknown): RequestInit => ({
   method: "POST",

@@ -1,9 +1,10 @@
 // Feeds through the Worker: rendered at publish time into KV, served with validators and 304s, discovered
 // from pages, and announced to the WebSub hub through the queue.
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
+import { fetchWorker, sendAdmin } from "../helpers/http.ts";
 import { captureQueues, deliver } from "../helpers/queue.ts";
 import { QUEUES } from "../../src/config.ts";
 import {
@@ -24,7 +25,7 @@ const EVENT = "test-summit-2026";
 const HUB = "https://hub.websub.test/";
 const hubEnv = { ...env, WEBSUB_HUB: HUB };
 const get = (path: string, headers: Record<string, string> = {}, method = "GET") =>
-  exports.default.fetch(new Request(`http://sessionwire.test${path}`, { method, headers }));
+  fetchWorker(path, { method, headers });
 
 const insertChange = env.DB.prepare(
   `INSERT INTO changes (id, event_id, seq, session_id, session_title, type, url, summary, excerpt, created_at)
@@ -225,13 +226,9 @@ describe("discovery and WebSub", () => {
 
   it("pings the hub through the queue for every feed that changed, and retries a failing hub", async () => {
     const { changes } = captureQueues();
-    const res = await exports.default.fetch(
-      new Request(`http://sessionwire.test/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`, {
-        method: "POST",
-        headers: { authorization: "Bearer test-admin-token", "content-type": "application/json" },
-        body: JSON.stringify({ url: "https://hackmd.io/rusty" }),
-      }),
-    );
+    const res = await sendAdmin("POST", `/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`, {
+      url: "https://hackmd.io/rusty",
+    });
     const receiptId = ((await res.json()) as { receipt: string }).receipt;
     changes.sent.splice(0);
     await deliver(QUEUES.changes, [{ body: { v: 1, type: "receipt", receiptId } }], { bindings: hubEnv });

@@ -1,9 +1,10 @@
 // The change pipeline end to end: receipts → CHANGES consumer → pads and their quiet period → change log →
 // the KV read model (API and pages). Time is controlled with fake Date; queue batches are handed to the
 // Worker's real queue handler.
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
+import { get } from "../helpers/http.ts";
 import {
   type Sent,
   type TestQueue,
@@ -27,7 +28,6 @@ const SESSION = "xen-toolstacks";
 const PAD = "https://hackmd.io/0vZaSrKBT2iKWzpVMxDVvQ";
 const T0 = new Date("2026-11-27T10:00:00Z");
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
-const get = (path: string) => exports.default.fetch(new Request(`http://sessionwire.test${path}`));
 
 let queue: TestQueue<ChangesMessage>;
 /** What was sent to CHANGES and not delivered yet (the driver keeps appending to it). */

@@ -1,9 +1,10 @@
 // Loading and publishing: the start-up load never overwrites what the API and pipeline changed, and
 // publishing cannot wedge (no bulk read of stored values, one failure stays one, a budget of KV operations
 // with follow-up runs that finish the job).
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
+import { getText, sendAdmin } from "../helpers/http.ts";
 import { captureQueues } from "../helpers/queue.ts";
 import { FEED_FORMATS } from "../../src/feeds/model.ts";
 import { feedPaths } from "../../src/paths.ts";
@@ -42,13 +43,7 @@ describe("the start-up load", () => {
     await loadEvents(env, buildSite(), [event], now);
     const { changes } = captureQueues();
     const url = "https://hackmd.io/added-by-admin";
-    const res = await exports.default.fetch(
-      new Request(`http://sessionwire.test/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`, {
-        method: "POST",
-        headers: { authorization: "Bearer test-admin-token", "content-type": "application/json" },
-        body: JSON.stringify({ url }),
-      }),
-    );
+    const res = await sendAdmin("POST", `/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`, { url });
     expect(res.status).toBe(202);
     expect((await changes.deliver()).retryMessages).toEqual([]);
     const changesBefore = await countChanges();
@@ -96,8 +91,7 @@ describe("publishing", () => {
     const result = await publish(env, buildSite());
     expect(getSpy).not.toHaveBeenCalled();
     expect(result).toMatchObject({ written: keys.length, failed: [], remaining: 0 });
-    const feed = await exports.default.fetch(new Request(`http://sessionwire.test${feedPaths.event(EVENT, "atom")}`));
-    expect((await feed.text()).length).toBeLessThan(10_000);
+    expect((await getText(feedPaths.event(EVENT, "atom"))).length).toBeLessThan(10_000);
   });
 
   it("records a page that cannot be rendered and still publishes the rest", async () => {
@@ -113,8 +107,7 @@ describe("publishing", () => {
     // The other pages and every feed carry the new title; the failed keys keep their last good value.
     expect((await getSessionPage(env.SITE, EVENT, "xen-toolstacks"))?.event.title).toBe("Renamed Summit");
     expect((await getSessionPage(env.SITE, EVENT, "rust-and-xen"))?.event.title).toBe("Test Summit 2026");
-    const feed = await exports.default.fetch(new Request(`http://sessionwire.test${feedPaths.event(EVENT, "rss")}`));
-    expect(await feed.text()).toContain("Renamed Summit");
+    expect(await getText(feedPaths.event(EVENT, "rss"))).toContain("Renamed Summit");
     const failures = await env.DB.prepare("SELECT queue, message_id FROM failures ORDER BY id").all();
     expect(failures.results).toEqual([
       { queue: "publish", message_id: siteKeys.event(EVENT) },
@@ -142,13 +135,9 @@ describe("publishing", () => {
     const { changes } = captureQueues();
     // KV refuses every write for a while (as it does past one write per key per second).
     const putSpy = vi.spyOn(env.SITE, "put").mockRejectedValue(new Error("KV PUT failed: 429 Too Many Requests"));
-    const res = await exports.default.fetch(
-      new Request(`http://sessionwire.test/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`, {
-        method: "POST",
-        headers: { authorization: "Bearer test-admin-token", "content-type": "application/json" },
-        body: JSON.stringify({ url: "https://hackmd.io/while-kv-refuses" }),
-      }),
-    );
+    const res = await sendAdmin("POST", `/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`, {
+      url: "https://hackmd.io/while-kv-refuses",
+    });
     expect(res.status).toBe(202);
     expect((await changes.deliver()).retryMessages).toEqual([]);
     // The edit is committed and the receipt done; a follow-up publish is queued.

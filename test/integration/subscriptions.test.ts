@@ -1,7 +1,8 @@
 // Subscribe (double opt-in), confirm and RFC 8058 unsubscribe, through the Worker's real fetch handler.
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
+import { fetchWorker } from "../helpers/http.ts";
 import { type Sent, captureQueues } from "../helpers/queue.ts";
 import { MAX_SUBSCRIPTION_BODY_BYTES } from "../../src/domain/limits.ts";
 import { signToken } from "../../src/email/tokens.ts";
@@ -12,7 +13,6 @@ import type { NotifyMessage } from "../../src/domain/messages.ts";
 import { claimConfirmation } from "../../src/store/subscriptions.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
 
-const BASE = "http://sessionwire.test";
 const EVENT = "test-summit-2026";
 const SESSION = "xen-toolstacks";
 const EMAIL = "ada@example.org";
@@ -33,7 +33,7 @@ afterEach(() => {
 function request(path: string, init: RequestInit = {}) {
   const headers = new Headers(init.headers);
   if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", `test-${crypto.randomUUID()}`);
-  return exports.default.fetch(new Request(`${BASE}${path}`, { ...init, headers }));
+  return fetchWorker(path, { ...init, headers });
 }
 
 const subscribeForm = (fields: Record<string, string>, headers: HeadersInit = {}) =>

@@ -1,9 +1,10 @@
 // The receipt sweep cannot starve: receipts that failed for good are marked and never re-queued, the rest are
 // re-queued in a fair order with backoff and given up on after a bounded number of re-queues, and a receipt
 // whose messages keep dying keeps one failures row. Through the Worker's real queue and scheduled handlers.
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
+import { getJson, sendAdmin } from "../helpers/http.ts";
 import { type Sent, type TestQueue, captureQueues, deliver as deliverTo, runCron } from "../helpers/queue.ts";
 import { QUEUES } from "../../src/config.ts";
 import { POLL_CRON } from "../../src/cron/index.ts";
@@ -102,9 +103,7 @@ describe("receipts that failed for good", () => {
     expect(await sweep(T0)).toEqual([good]);
     await deliver(changes.sent.filter((m) => m.body.type === "receipt"));
     expect(await receiptRow(good!)).toMatchObject({ processed_at: expect.any(String), failed_at: null });
-    const log = (await (await exports.default.fetch(`http://sessionwire.test/api/events/${EVENT}/changes`)).json()) as {
-      changes: { type: string; url: string }[];
-    };
+    const log = await getJson<{ changes: { type: string; url: string }[] }>(`/api/events/${EVENT}/changes`);
     expect(log.changes).toEqual([expect.objectContaining({ type: "link.added", url: "https://pad.example.org/good" })]);
     // Nothing is due any more, and the failures table did not grow.
     expect(await sweep(minutes(10))).toEqual([]);
@@ -193,11 +192,7 @@ describe("receipts that keep failing", () => {
       },
     ]);
     // The admin API lists it with its subject and count.
-    const res = await exports.default.fetch(
-      new Request("http://sessionwire.test/api/admin/failures", {
-        headers: { authorization: "Bearer test-admin-token" },
-      }),
-    );
+    const res = await sendAdmin("GET", "/api/admin/failures");
     const body = (await res.json()) as { failures: { subject: string; count: number }[] };
     expect(body.failures).toEqual([
       expect.objectContaining({ subject: `receipt:${id}`, count: MAX_RECEIPT_SWEEPS + 1 }),

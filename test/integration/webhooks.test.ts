@@ -1,7 +1,8 @@
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
+import { fetchWorker } from "../helpers/http.ts";
 import { type TestQueue, captureQueues } from "../helpers/queue.ts";
 import { Observation } from "../../src/domain/changes.ts";
 import type { ChangesMessage } from "../../src/domain/messages.ts";
@@ -14,7 +15,6 @@ import { encodeHex, encodeText, hashText, signHmacSha256 } from "../../src/lib/c
 import { signStandardWebhook } from "../../src/webhooks/standard.ts";
 import { buildTestEvent, buildTestSession } from "../fixtures/catalogue.ts";
 
-const BASE = "http://sessionwire.test";
 const EVENT = "test-summit-2026";
 const REPO_FILE = "https://github.com/xen-project/summit-notes/blob/main/2026/rust.md";
 const REPO_OLD_FILE = "https://github.com/xen-project/summit-notes/blob/main/2026/old%20notes.md";
@@ -52,8 +52,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const post = (path: string, init: RequestInit) =>
-  exports.default.fetch(new Request(`${BASE}${path}`, { method: "POST", ...init }));
+const post = (path: string, init: RequestInit) => fetchWorker(path, { method: "POST", ...init });
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 async function listReceipts() {
@@ -109,7 +108,7 @@ describe("POST /webhooks/notes", () => {
         ...headers,
       },
     };
-    return { id, raw, init, fetch: () => exports.default.fetch(new Request(`${BASE}/webhooks/notes`, init)) };
+    return { id, raw, init, fetch: () => fetchWorker("/webhooks/notes", init) };
   }
 
   it("stores a receipt, queues it and answers 202 with its id", async () => {
@@ -665,7 +664,7 @@ describe("other methods", () => {
   it.each(["/webhooks/notes", "/webhooks/github", "/webhooks/etherpad"])(
     "answer 405 with Allow: POST on %s",
     async (path) => {
-      const res = await exports.default.fetch(new Request(`${BASE}${path}`));
+      const res = await fetchWorker(path);
       await expectError(res, 405, "method_not_allowed");
       expect(res.headers.get("allow")).toBe("POST");
     },
