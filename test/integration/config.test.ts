@@ -4,6 +4,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { ConfigEnv } from "../../src/config.ts";
 import { buildSite } from "../helpers/config.ts";
+import { putTestReceipt } from "../helpers/factories.ts";
 import { fetchWorker } from "../helpers/http.ts";
 import { listAllMissingConfig } from "../../src/config.ts";
 import { apiPaths, feedPaths, pagePaths } from "../../src/paths.ts";
@@ -105,11 +106,7 @@ describe("GET /api/admin/health", () => {
 
   it("lists what is missing and the oldest unprocessed receipt", async () => {
     const hourAgo = new Date(Date.now() - 3600_000).toISOString();
-    await env.DB.prepare(
-      "INSERT INTO receipts (id, source, external_id, payload, received_at) VALUES ('r1', 'notes', 'x', '{}', ?)",
-    )
-      .bind(hourAgo)
-      .run();
+    await putTestReceipt({ receivedAt: new Date(hourAgo) });
     const body = await health({ SUBSCRIPTION_SECRET: "", GITHUB_WEBHOOK_SECRET: "" });
     expect(body.status).toBe("degraded");
     expect(body.missingConfig).toEqual([

@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
+import { type TestSubscriber, putTestChange, putTestSubscribers } from "../helpers/factories.ts";
 import {
   type Fate,
   MAX_RETRIES as QUEUE_MAX_RETRIES,
@@ -20,7 +21,6 @@ import type { NotifyMessage } from "../../src/domain/messages.ts";
 import { getPipelineHealth } from "../../src/store/health.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
 
-const EVENT = "test-summit-2026";
 const CHANGE = "chg_crash";
 const T0 = new Date("2026-11-27T10:00:00Z");
 const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
@@ -53,30 +53,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-type Sub = { id: string; session?: string; status?: string; mode?: string; suppressed?: boolean };
-
-async function addSubscribers(subs: Sub[]) {
-  const insert = env.DB.prepare(
-    `INSERT INTO subscribers (id, email, event_id, session_id, mode, status, created_at, confirmed_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const at = minutes(-120).toISOString();
-  const statements = subs.map((s) =>
-    insert.bind(
-      s.id,
-      `${s.id}@example.org`,
-      EVENT,
-      s.session ?? "",
-      s.mode ?? "immediate",
-      s.status ?? "confirmed",
-      at,
-      at,
-    ),
-  );
-  const suppress = env.DB.prepare("INSERT INTO addresses (email, hard_failures, suppressed_at) VALUES (?, 3, ?)");
-  for (const s of subs.filter((s) => s.suppressed)) statements.push(suppress.bind(`${s.id}@example.org`, at));
-  for (let i = 0; i < statements.length; i += 500) await env.DB.batch(statements.slice(i, i + 500));
-}
+const addSubscribers = (subs: TestSubscriber[]) => putTestSubscribers(subs, minutes(-120), minutes(-120));
 
 /** `n` recipients of the change, and subscribers who are not. Returns the recipients' addresses. */
 async function addAudience(n: number): Promise<string[]> {
@@ -97,13 +74,12 @@ async function addAudience(n: number): Promise<string[]> {
 
 /** A committed change the outbox has not handed over yet (the cron's outbox pass will). */
 async function addChange() {
-  await env.DB.prepare(
-    `INSERT INTO changes (id, event_id, seq, session_id, session_title, type, url, summary, excerpt, created_at)
-     VALUES (?, ?, 1, 'xen-toolstacks', 'Xen Toolstacks', 'notes.updated', 'https://hackmd.io/x', '2 lines added',
-             '- decided: yes', ?)`,
-  )
-    .bind(CHANGE, EVENT, minutes(-30).toISOString())
-    .run();
+  await putTestChange({
+    id: CHANGE,
+    url: "https://hackmd.io/x",
+    excerpt: "- decided: yes",
+    at: minutes(-30).toISOString(),
+  });
 }
 
 /** The provider: counts every mail; `failWhen` decides, per call, to kill the isolate or refuse for a while. */

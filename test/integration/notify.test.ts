@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildConfig, buildSite } from "../helpers/config.ts";
+import { type TestSubscriber, putTestChange, putTestSubscribers } from "../helpers/factories.ts";
 import { type TestQueue, buildBatch, captureQueues, runBatch, runCron } from "../helpers/queue.ts";
 import { QUEUES } from "../../src/config.ts";
 import { DAILY_CRON, POLL_CRON } from "../../src/cron/index.ts";
@@ -10,42 +11,27 @@ import { MailError, type MailMessage, type MailTransport } from "../../src/email
 import { loadEvents } from "../../src/pipeline/publish.ts";
 import type { NotifyMessage } from "../../src/domain/messages.ts";
 import { processNotifyMessage } from "../../src/queue/notify.ts";
+import { markSubscriptionUnsubscribed } from "../../src/store/subscriptions.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
 
-const EVENT = "test-summit-2026";
 const NOW = new Date("2026-11-27T10:00:00Z");
 
-type Sub = { id: string; session?: string; status?: string; mode?: string; suppressed?: boolean };
+type Sub = TestSubscriber;
 
-async function addSubscribers(subs: Sub[]) {
-  const insert = env.DB.prepare(
-    `INSERT INTO subscribers (id, email, event_id, session_id, mode, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const statements = subs.map((s) =>
-    insert.bind(
-      s.id,
-      `${s.id}@example.org`,
-      EVENT,
-      s.session ?? "",
-      s.mode ?? "immediate",
-      s.status ?? "confirmed",
-      NOW.toISOString(),
-    ),
-  );
-  const suppress = env.DB.prepare("INSERT INTO addresses (email, hard_failures, suppressed_at) VALUES (?, 3, ?)");
-  for (const s of subs.filter((s) => s.suppressed))
-    statements.push(suppress.bind(`${s.id}@example.org`, NOW.toISOString()));
-  for (let i = 0; i < statements.length; i += 500) await env.DB.batch(statements.slice(i, i + 500));
-}
+/** Subscribers confirmed before confirmed_at existed, so every change reaches them whenever it was handed over. */
+const addSubscribers = (subs: Sub[]) => putTestSubscribers(subs, NOW);
 
+/** A change already handed to mail at `at` (the test delivers its "change" message itself). */
 async function addChange(id: string, session: string | null = "xen-toolstacks", at = NOW) {
-  await env.DB.prepare(
-    `INSERT INTO changes (id, event_id, seq, session_id, session_title, type, url, summary, excerpt, created_at, notified_at)
-     VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM changes WHERE event_id = ?), ?, ?, 'notes.updated',
-             'https://hackmd.io/x', '2 lines added', '- decided: yes', ?, ?)`,
-  )
-    .bind(id, EVENT, EVENT, session, session ? "Xen Toolstacks" : null, at.toISOString(), at.toISOString())
-    .run();
+  await putTestChange({
+    id,
+    session,
+    sessionTitle: session ? "Xen Toolstacks" : null,
+    url: "https://hackmd.io/x",
+    excerpt: "- decided: yes",
+    at: at.toISOString(),
+    notifiedAt: at,
+  });
 }
 
 /** A provider that honours idempotency keys, as the HTTP adapter's API does: it counts each mail once. */
@@ -165,11 +151,7 @@ describe("fan-out", () => {
           const midway = subs.filter((_, i) => people[i]!.unsubscribesMidway).map((s) => s.id);
           for (const [i, message] of deliveries.entries()) {
             if (i === Math.floor(deliveries.length / 2)) {
-              await env.DB.prepare(
-                "UPDATE subscribers SET status = 'unsubscribed' WHERE id IN (SELECT value FROM json_each(?))",
-              )
-                .bind(JSON.stringify(midway))
-                .run();
+              for (const id of midway) await markSubscriptionUnsubscribed(env.DB, id, NOW);
             }
             for (let d = 0; d <= duplicates; d++) await run(message);
           }
@@ -282,11 +264,13 @@ describe("digest", () => {
 
 describe("outbox and confirmation", () => {
   it("hands a committed change to NOTIFY once, and the cron re-hands one a crash left behind", async () => {
-    await env.DB.prepare(
-      `INSERT INTO changes (id, event_id, seq, session_id, type, summary, created_at) VALUES ('lost', ?, 1, 'xen-toolstacks', 'notes.updated', 's', ?)`,
-    )
-      .bind(EVENT, new Date(NOW.getTime() - 3600_000).toISOString())
-      .run();
+    await putTestChange({
+      id: "lost",
+      sessionTitle: null,
+      url: null,
+      summary: "s",
+      at: new Date(NOW.getTime() - 3600_000).toISOString(),
+    });
     vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response(null, { status: 304 }));
     await runCron(POLL_CRON, NOW);
     await runCron(POLL_CRON, NOW);

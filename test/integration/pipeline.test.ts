@@ -4,6 +4,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
+import { putTestChanges } from "../helpers/factories.ts";
 import { get } from "../helpers/http.ts";
 import {
   type Sent,
@@ -487,12 +488,8 @@ describe("read model", () => {
   });
 
   it("pages through the change log newest first with a cursor", async () => {
-    const insert = env.DB.prepare(
-      `INSERT INTO changes (id, event_id, seq, session_id, session_title, type, url, summary, created_at)
-       VALUES (?, ?, ?, ?, 'Xen Toolstacks', 'notes.updated', ?, 'edit', ?)`,
-    );
-    await env.DB.batch(
-      Array.from({ length: 120 }, (_, i) => insert.bind(`c${i + 1}`, EVENT, i + 1, SESSION, PAD, at(i).toISOString())),
+    await putTestChanges(
+      Array.from({ length: 120 }, (_, i) => ({ id: `c${i + 1}`, summary: "edit", at: at(i).toISOString() })),
     );
     await publish(env, buildSite());
     const seen: number[] = [];

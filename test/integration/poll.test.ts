@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
+import { putTestPublishedPad } from "../helpers/factories.ts";
 import { type TestQueue, captureQueues } from "../helpers/queue.ts";
 import { readConfig } from "../../src/config.ts";
 import { pollWatchedLinks } from "../../src/pipeline/poll.ts";
@@ -38,14 +39,6 @@ async function listReceipts() {
     payload: string;
   }>();
   return results.map((r) => ({ ...r, payload: JSON.parse(r.payload) }));
-}
-
-async function putKnownPad(url: string, state: { hash?: string; etag?: string; lastModified?: string }) {
-  await env.DB.prepare(
-    "INSERT INTO pads (event_id, session_id, url, published_hash, etag, last_modified) VALUES (?, ?, ?, ?, ?, ?)",
-  )
-    .bind(EVENT, "xen-toolstacks", url, state.hash ?? null, state.etag ?? null, state.lastModified ?? null)
-    .run();
 }
 
 let changes: TestQueue<ChangesMessage>;
@@ -122,7 +115,7 @@ describe("pollWatchedLinks", () => {
 
   it("reports changed text of a known pad as notes.updated", async () => {
     await loadLinks(PAD);
-    await putKnownPad(PAD, { hash: await hashText("old notes") });
+    await putTestPublishedPad(PAD, { text: "old notes" });
     mockFetch({ [PAD_TEXT_URL]: () => new Response("new notes") });
     await pollWatchedLinks(env, readConfig(env), now, { sleep: noSleep });
     expect((await listReceipts()).map((r) => r.payload.type)).toEqual(["notes.updated"]);
@@ -130,7 +123,7 @@ describe("pollWatchedLinks", () => {
 
   it("queues nothing when the text hashes to what the pipeline already has", async () => {
     await loadLinks(PAD);
-    await putKnownPad(PAD, { hash: await hashText("same notes") });
+    await putTestPublishedPad(PAD, { text: "same notes" });
     mockFetch({ [PAD_TEXT_URL]: () => new Response("same notes", { headers: { etag: '"v3"' } }) });
     expect(await pollWatchedLinks(env, readConfig(env), now, { sleep: noSleep })).toMatchObject({
       unchanged: 1,
@@ -144,7 +137,7 @@ describe("pollWatchedLinks", () => {
   it("sends the stored validators, and on 304 queues nothing and keeps them", async () => {
     await loadLinks(PAD);
     const lastModified = "Wed, 25 Nov 2026 10:00:00 GMT";
-    await putKnownPad(PAD, { hash: "abc", etag: '"v1"', lastModified });
+    await putTestPublishedPad(PAD, { text: "published notes", etag: '"v1"', lastModified });
     const spy = mockFetch({ [PAD_TEXT_URL]: () => new Response(null, { status: 304 }) });
     expect(await pollWatchedLinks(env, readConfig(env), now, { sleep: noSleep })).toMatchObject({ notModified: 1 });
     const headers = new Headers(spy.mock.calls[0]?.[1]?.headers);
@@ -153,7 +146,7 @@ describe("pollWatchedLinks", () => {
     expect(await getPad(env.DB, { event: EVENT, session: "xen-toolstacks", url: PAD })).toMatchObject({
       etag: '"v1"',
       lastModified,
-      publishedHash: "abc",
+      publishedHash: await hashText("published notes"),
       checkedAt: now.toISOString(),
     });
   });

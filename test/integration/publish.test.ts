@@ -9,7 +9,7 @@ import { captureQueues } from "../helpers/queue.ts";
 import { FEED_FORMATS } from "../../src/feeds/model.ts";
 import { feedPaths } from "../../src/paths.ts";
 import { loadEvents, publish } from "../../src/pipeline/publish.ts";
-import { getEvent } from "../../src/store/catalogue.ts";
+import { buildPutEventStatements, getEvent } from "../../src/store/catalogue.ts";
 import { getSessionPage, siteKeys } from "../../src/store/site.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
 
@@ -67,8 +67,10 @@ describe("the start-up load", () => {
 
 describe("publishing", () => {
   it("removes a session that left D1 from the read model", async () => {
-    await loadEvents(env, buildSite(), [buildTestEvent()], now);
-    await env.DB.prepare("DELETE FROM sessions WHERE event_id = ? AND id = 'xen-on-risc-v'").bind(EVENT).run();
+    const event = buildTestEvent();
+    await loadEvents(env, buildSite(), [event], now);
+    const sessions = event.sessions.filter((s) => s.id !== "xen-on-risc-v");
+    await env.DB.batch(buildPutEventStatements(env.DB, { ...event, sessions }, now));
     const result = await publish(env, buildSite());
     // the session's page and its three feeds
     expect(result).toMatchObject({ deleted: 4, failed: [], remaining: 0 });
@@ -95,12 +97,13 @@ describe("publishing", () => {
   });
 
   it("records a page that cannot be rendered and still publishes the rest", async () => {
-    await loadEvents(env, buildSite(), [buildTestEvent()], now);
+    const event = buildTestEvent();
+    await loadEvents(env, buildSite(), [event], now);
     // A value cap that one session's page and the event page (which carries it) pass, and nothing else does.
-    await env.DB.prepare("UPDATE sessions SET description = ? WHERE event_id = ? AND id = 'rust-and-xen'")
-      .bind("x".repeat(9_000), EVENT)
-      .run();
-    await env.DB.prepare("UPDATE events SET title = 'Renamed Summit' WHERE id = ?").bind(EVENT).run();
+    const sessions = event.sessions.map((s) =>
+      s.id === "rust-and-xen" ? { ...s, description: "x".repeat(9_000) } : s,
+    );
+    await env.DB.batch(buildPutEventStatements(env.DB, { ...event, title: "Renamed Summit", sessions }, now));
     const result = await publish(env, buildSite(), undefined, { maxValueBytes: 8_000 });
     expect(result.failed).toEqual([siteKeys.event(EVENT), siteKeys.session(EVENT, "rust-and-xen")]);
     expect(result.remaining).toBe(0);
@@ -116,8 +119,9 @@ describe("publishing", () => {
   });
 
   it("stays within its budget of KV operations and is finished by follow-up runs", async () => {
-    await loadEvents(env, buildSite(), [buildTestEvent()], now);
-    await env.DB.prepare("UPDATE events SET title = 'Renamed Summit' WHERE id = ?").bind(EVENT).run();
+    const event = buildTestEvent();
+    await loadEvents(env, buildSite(), [event], now);
+    await env.DB.batch(buildPutEventStatements(env.DB, { ...event, title: "Renamed Summit" }, now));
     const putSpy = vi.spyOn(env.SITE, "put");
     const first = await publish(env, buildSite(), undefined, { budget: 6 });
     // one list operation, then five writes; the rest is left for later

@@ -2,6 +2,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
+import { putTestSubscription, suppressTestAddress } from "../helpers/factories.ts";
 import { fetchWorker } from "../helpers/http.ts";
 import { type Sent, captureQueues } from "../helpers/queue.ts";
 import { MAX_SUBSCRIPTION_BODY_BYTES } from "../../src/domain/limits.ts";
@@ -10,7 +11,7 @@ import { ErrorEnvelope } from "../../src/http/errors.ts";
 import { pagePaths, subscriptionPaths } from "../../src/paths.ts";
 import { loadEvents } from "../../src/pipeline/publish.ts";
 import type { NotifyMessage } from "../../src/domain/messages.ts";
-import { claimConfirmation } from "../../src/store/subscriptions.ts";
+import { type SubscriptionMode, claimConfirmation } from "../../src/store/subscriptions.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
 
 const EVENT = "test-summit-2026";
@@ -53,15 +54,12 @@ const getRow = (email = EMAIL, session = "") =>
     .bind(email, EVENT, session)
     .first<Row>();
 
-async function insertSubscriber(status: string, email = EMAIL, mode = "immediate"): Promise<string> {
-  const id = crypto.randomUUID();
-  await env.DB.prepare(
-    "INSERT INTO subscribers (id, email, event_id, session_id, mode, status, created_at) VALUES (?, ?, ?, '', ?, ?, ?)",
-  )
-    .bind(id, email, EVENT, mode, status, T0.toISOString())
-    .run();
-  return id;
-}
+/** A subscription of EMAIL (or `email`) to the whole event, in `status`, made through the store. */
+const insertSubscriber = (
+  status: "pending" | "confirmed" | "unsubscribed",
+  email = EMAIL,
+  mode: SubscriptionMode = "immediate",
+) => putTestSubscription({ email, mode, status, at: T0 });
 
 const confirmMessages = () => sent.filter((s) => s.body.type === "confirm");
 
@@ -150,9 +148,7 @@ describe("POST /subscriptions", () => {
   });
 
   it("answers the same for a suppressed address and sends nothing", async () => {
-    await env.DB.prepare("INSERT INTO addresses (email, hard_failures, suppressed_at) VALUES (?, 3, ?)")
-      .bind(EMAIL, T0.toISOString())
-      .run();
+    await suppressTestAddress(EMAIL, T0);
     const res = await subscribeForm({ email: EMAIL, event: EVENT, mode: "immediate" });
     expect(res.status).toBe(202);
     expect(await res.text()).toContain("check your inbox");

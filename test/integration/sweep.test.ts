@@ -4,6 +4,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
+import { putTestReceipt } from "../helpers/factories.ts";
 import { getJson, sendAdmin } from "../helpers/http.ts";
 import { type Sent, type TestQueue, captureQueues, deliver as deliverTo, runCron } from "../helpers/queue.ts";
 import { QUEUES } from "../../src/config.ts";
@@ -200,17 +201,20 @@ describe("receipts that keep failing", () => {
   }, 60_000);
 
   it("marks a receipt failed when processing it fails for good, and skips it if it comes again", async () => {
-    const [id] = await receive([{ key: "bad-session", event: EVENT }], T0);
-    await env.DB.prepare(
-      "UPDATE receipts SET payload = json_set(payload, '$.edit.session', 'no-such-session') WHERE id = ?",
-    )
-      .bind(id)
-      .run();
-    await deliver(changes.sent.splice(0));
-    const row = await receiptRow(id!);
+    vi.setSystemTime(T0);
+    // A receipt the admin API would refuse (no such session), as if the session went after it was stored.
+    const edit = {
+      action: "link.add",
+      event: EVENT,
+      session: "no-such-session",
+      url: "https://pad.example.org/x",
+    } as const;
+    const id = await putTestReceipt({ source: "admin", payload: { kind: "admin", edit }, receivedAt: T0 });
+    await deliver([{ body: { v: 1, type: "receipt", receiptId: id } }]);
+    const row = await receiptRow(id);
     expect(row).toMatchObject({ processed_at: null, failed_at: T0.toISOString() });
     expect(row?.error).toMatch(/no-such-session/);
-    expect(await deliver([{ body: { v: 1, type: "receipt", receiptId: id! } }])).toBe(1);
+    expect(await deliver([{ body: { v: 1, type: "receipt", receiptId: id } }])).toBe(1);
     expect(await env.DB.prepare("SELECT count FROM failures").first()).toEqual({ count: 1 });
   });
 });
