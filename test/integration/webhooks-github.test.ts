@@ -1,6 +1,7 @@
-// POST /webhooks/github: GitHub's HMAC signature, push and gollum (wiki) events mapped to the notes links they
-// touch, deduplicated by commit range or page commit whatever delivery id brings them; other events and
-// branches ignored; bad signatures, bodies, media types and sizes refused.
+// POST /webhooks/github: GitHub's HMAC signature; push and gollum (wiki) events mapped to the notes links they
+// touch, stored once per commit range or page commit whatever delivery id brings them (per delivery id when a push
+// names no commit); pings, other branches, tags and other events ignored; bad signatures, bodies, media types and
+// sizes refused, and 503 when a change cannot be queued.
 import { describe, expect, it } from "vitest";
 import { MAX_WEBHOOK_BODY_BYTES as MAX_BODY_BYTES } from "../../src/domain/limits.ts";
 import { verifyGithubSignature } from "../../src/webhooks/github.ts";

@@ -1,6 +1,7 @@
 // POST /webhooks/notes, signed as Standard Webhooks specifies: a verified delivery is stored once as a receipt and
-// queued (redeliveries and concurrent copies answer "duplicate"); anything unsigned, stale, tampered, malformed,
-// of another media type or over the body cap is refused before it is parsed or stored. Also: every webhook path
+// queued (a redelivery or concurrent copies answer "duplicate"; 503 when it cannot be stored or queued). Anything
+// unsigned, stale or tampered is refused before it is parsed or stored, and so are bodies that are not a notes
+// event, name an unknown event or session, come as another media type or exceed the cap. Also: every webhook path
 // answers other methods with 405.
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
