@@ -5,13 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { Change } from "../../src/domain/changes.ts";
 import { MAX_DIGEST_CHANGES } from "../../src/domain/limits.ts";
 import { buildPublicUrl, feedPaths, pagePaths } from "../../src/paths.ts";
-import {
-  buildChangeMail,
-  buildConfirmMail,
-  buildDigestMail,
-  buildSubject,
-  MAX_SUBJECT_LENGTH,
-} from "../../src/email/message.ts";
+import { buildSubject, MAX_SUBJECT_LENGTH } from "../../src/email/message.ts";
 import { CONFIRM_TOKEN_TTL_SECONDS } from "../../src/email/tokens.ts";
 import {
   BASE,
