@@ -1,4 +1,4 @@
-// The one queue driver of the tests. `captureQueue` records what the code sends to CHANGES or NOTIFY (send and
+// The one queue driver of the tests. `captureQueues` records what the code sends to CHANGES or NOTIFY (send and
 // sendBatch, with their delaySeconds) instead of sending it, so nothing runs in the background; `deliver` and
 // `drain` hand those messages to the Worker's real queue handler as MessageBatches, observing acks and retries
 // with getQueueResult. A retried message waits until the test lets time pass (`requeueRetried`), and once it
@@ -22,7 +22,7 @@ const QUEUE_SEND_RESPONSE: QueueSendResponse = { metadata: { metrics: { backlogC
 /** wrangler.toml [[queues.consumers]]: how many times a message is retried before it is a dead letter. */
 export const MAX_RETRIES = { [QUEUES.changes]: 5, [QUEUES.notify]: 8 } as const;
 /** wrangler.toml: the most messages the platform puts in one batch. */
-export const MAX_BATCH_SIZE = 10;
+const MAX_BATCH_SIZE = 10;
 
 const BINDINGS = {
   CHANGES: { queue: QUEUES.changes, deadLetters: QUEUES.changesDeadLetters },
@@ -81,15 +81,13 @@ export async function deliver<T>(
   return delivery;
 }
 
-export type DrainOptions<T> = {
+type DrainOptions<T> = {
   /** Only messages this accepts are delivered (e.g. not the settles still in their quiet period); the rest wait. */
   only?: (body: T) => boolean;
   /** Decides, per message picked, what the queue does with it (fault injection); "deliver" unless told. */
   fate?: (message: Sent<T>) => Fate;
   /** Checked after each batch: true ends the drain at once, leaving what is queued (e.g. the isolate died). */
   stop?: () => boolean;
-  batchSize?: number;
-  bindings?: Bindings;
 };
 
 export type TestQueue<T> = {
@@ -98,7 +96,7 @@ export type TestQueue<T> = {
   /** Retried by the consumer and waiting for the platform's backoff: back on the queue at `requeueRetried`. */
   retried: Sent<T>[];
   /** Delivers these messages (by default everything sent so far, taken off the queue) as one batch. */
-  deliver(messages?: (Sent<T> & { id?: string })[], options?: { bindings?: Bindings }): Promise<Delivery<T>>;
+  deliver(messages?: (Sent<T> & { id?: string })[]): Promise<Delivery<T>>;
   /**
    * Delivers what is queued, MAX_BATCH_SIZE a batch, and what that queues in turn, until nothing (that `only`
    * accepts) is left; throws after 1,000 batches. Returns how many messages were acked and retried.
@@ -115,7 +113,7 @@ export type TestQueue<T> = {
 };
 
 /** Captures a queue binding for the rest of the test (vi.restoreAllMocks ends it). */
-export function captureQueue<B extends keyof typeof BINDINGS>(binding: B): TestQueue<MessageOf<B>> {
+function captureQueue<B extends keyof typeof BINDINGS>(binding: B): TestQueue<MessageOf<B>> {
   type T = MessageOf<B>;
   const { queue, deadLetters } = BINDINGS[binding];
   const target = env[binding] as Queue<T>;
@@ -126,11 +124,11 @@ export function captureQueue<B extends keyof typeof BINDINGS>(binding: B): TestQ
   const q: TestQueue<T> = {
     sent: [],
     retried: [],
-    deliver: (messages = q.sent.splice(0), { bindings } = {}) => deliver(queue, messages, { bindings }),
-    async drain({ only = () => true, fate = () => "deliver", stop = () => false, batchSize, bindings } = {}) {
+    deliver: (messages = q.sent.splice(0)) => deliver(queue, messages),
+    async drain({ only = () => true, fate = () => "deliver", stop = () => false } = {}) {
       const counts = { acked: 0, retried: 0 };
       for (let round = 0; ; round++) {
-        const ready = q.sent.filter((m) => only(m.body)).slice(0, batchSize ?? MAX_BATCH_SIZE);
+        const ready = q.sent.filter((m) => only(m.body)).slice(0, MAX_BATCH_SIZE);
         if (!ready.length) return counts;
         if (round >= 1000) throw new Error(`${queue} did not drain in 1,000 batches`);
         q.sent.splice(0, q.sent.length, ...q.sent.filter((m) => !ready.includes(m)));
@@ -141,14 +139,14 @@ export function captureQueue<B extends keyof typeof BINDINGS>(binding: B): TestQ
           if (f === "dead-letter") dead.push(m);
           else if (f !== "drop") picked.push(...(f === "duplicate" ? [m, m] : [m]));
         }
-        if (dead.length) await deliver(deadLetters, dead, { bindings });
+        if (dead.length) await deliver(deadLetters, dead);
         if (!picked.length) continue;
-        const delivery = await deliver(queue, picked, { bindings });
+        const delivery = await deliver(queue, picked);
         counts.acked += delivery.explicitAcks.length;
         counts.retried += delivery.retryMessages.length;
         if (stop()) return counts;
         for (const m of delivery.retried) {
-          if (m.attempts > MAX_RETRIES[queue]) await deliver(deadLetters, [m], { bindings });
+          if (m.attempts > MAX_RETRIES[queue]) await deliver(deadLetters, [m]);
           else q.retried.push({ body: m.body, attempts: m.attempts + 1 });
         }
       }
@@ -188,6 +186,6 @@ export function captureQueues() {
 }
 
 /** Runs a cron (wrangler.toml [triggers]) at `at` through the Worker's real scheduled handler. */
-export async function runCron(cron: string, at: Date, bindings: Bindings = env): Promise<void> {
-  await worker.scheduled(createScheduledController({ cron, scheduledTime: at }), bindings);
+export async function runCron(cron: string, at: Date): Promise<void> {
+  await worker.scheduled(createScheduledController({ cron, scheduledTime: at }), env);
 }
