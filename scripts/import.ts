@@ -3,7 +3,8 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Slug } from "../src/domain/event.ts";
-import { ImportError, importWikiPage } from "../src/import/wiki.ts";
+import { ImportError } from "../src/import/errors.ts";
+import { importWikiPage } from "../src/import/wiki.ts";
 
 const USAGE = 'usage: npm run import -- <wiki-page.txt> --event <event-id> --title "<event title>"';
 
@@ -33,7 +34,7 @@ try {
 try {
   process.stdout.write(`${JSON.stringify(importWikiPage(text, { eventId: event, title }), null, 2)}\n`);
 } catch (e) {
-  if (e instanceof ImportError) fail(`import: ${file}:${e.line}: ${e.reason}`);
+  if (e instanceof ImportError) fail(`import: ${file}: ${e.message}`);
   throw e;
 }
 

@@ -464,7 +464,7 @@ const tallyNow = () =>
   buildTally({ pads, acked: acked(), subscribers, changes: changeRows, mails: mailApi.accepted, linkRule });
 let doneAt: number | null = null;
 let gaveUp = false;
-const MAX_CLOCK_ADVANCES = 10;
+const MAX_CLOCK_ADVANCES = 20;
 const CLOCK_ADVANCE_AFTER_MS = 5_000;
 let state = await readState();
 let fingerprint = "";

@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { NotesEvent } from "../src/domain/changes.ts";
-import { signStandardWebhook, splitSecrets } from "../src/webhooks/standard.ts";
+import { readConfig } from "../src/config.ts";
+import { signStandardWebhook } from "../src/webhooks/standard.ts";
 
 const { values } = parseArgs({
   options: {
@@ -39,7 +40,9 @@ const varsFile = existsSync(".dev.vars") ? ".dev.vars" : ".dev.vars.example";
 const secretLine = readFileSync(varsFile, "utf8")
   .split(/\r?\n/)
   .find((line) => line.startsWith("WEBHOOK_SECRET="));
-const secret = splitSecrets(secretLine?.slice("WEBHOOK_SECRET=".length).replace(/^"(.*)"$/, "$1") ?? "")[0];
+const secret = readConfig({
+  WEBHOOK_SECRET: secretLine?.slice("WEBHOOK_SECRET=".length).replace(/^"(.*)"$/, "$1"),
+}).secrets.webhook[0];
 if (!secret) {
   console.error(`webhook: no WEBHOOK_SECRET in ${varsFile}`);
   process.exit(2);

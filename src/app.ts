@@ -5,7 +5,7 @@ import { AppError } from "./errors.ts";
 import type { AppEnv } from "./http/env.ts";
 import { renderError, toAppError } from "./http/errors.ts";
 import { rejectOtherMethods } from "./http/methods.ts";
-import { requireConfig } from "./http/require-config.ts";
+import { provideConfig, requireConfig } from "./http/require-config.ts";
 import { apiRoutes } from "./routes/api.ts";
 import { feedRoutes } from "./routes/feeds.ts";
 import { pageRoutes } from "./routes/pages.tsx";
@@ -26,6 +26,7 @@ export function buildApp() {
       },
     }),
   );
+  app.use(provideConfig);
   app.use(rejectOtherMethods(app));
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.use("/webhooks/notes", requireConfig("notes webhooks"));

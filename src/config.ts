@@ -90,7 +90,18 @@ export type Config = {
   secrets: { webhook: string[]; admin: string[]; github: string; etherpad: string };
 };
 
+/** Read once per bindings object: the platform hands an isolate the same env for every request and batch. */
+const cache = new WeakMap<object, Config>();
+
 export function readConfig(env: ConfigEnv): Config {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const config = parseConfig(env);
+  cache.set(env, config);
+  return config;
+}
+
+function parseConfig(env: ConfigEnv): Config {
   const c = ConfigSchema.parse(env);
   return {
     quietPeriodSeconds: c.QUIET_PERIOD_SECONDS,
@@ -117,8 +128,7 @@ export type Capability = "notes webhooks" | "GitHub webhooks" | "Etherpad webhoo
 const blank = (value: string) => !value.trim();
 
 /** Names of what is missing or unusable for `capability`, each with why when it is set but wrong. */
-export function listMissingConfig(env: ConfigEnv, capability: Capability): string[] {
-  const config = readConfig(env);
+export function listMissingConfig(config: Config, capability: Capability): string[] {
   switch (capability) {
     case "notes webhooks":
       return config.secrets.webhook.length ? [] : ["WEBHOOK_SECRET"];
@@ -152,8 +162,8 @@ export const CAPABILITIES: Capability[] = [
 ];
 
 /** Every capability with something missing, for the health report. */
-export function listAllMissingConfig(env: ConfigEnv): { capability: Capability; missing: string[] }[] {
-  return CAPABILITIES.map((capability) => ({ capability, missing: listMissingConfig(env, capability) })).filter(
+export function listAllMissingConfig(config: Config): { capability: Capability; missing: string[] }[] {
+  return CAPABILITIES.map((capability) => ({ capability, missing: listMissingConfig(config, capability) })).filter(
     (c) => c.missing.length > 0,
   );
 }

@@ -8,6 +8,8 @@ import {
   MAX_HOSTS,
   MAX_LABEL_CHARS,
   MAX_NOTE_LINKS,
+  MAX_PLACE_CHARS,
+  MAX_RELATED_LINKS,
   MAX_SESSION_TITLE_CHARS,
   MAX_SESSIONS,
   MAX_SLUG_CHARS,
@@ -45,6 +47,28 @@ export const NoteLink = z
   .meta({ id: "NoteLink" });
 export type NoteLink = z.infer<typeof NoteLink>;
 
+/** A link of a session that is not its notes: slides, a recording, a project's homepage. */
+export const RelatedLink = z
+  .object({ url: NotesUrl, title: lineText(MAX_LABEL_CHARS).optional() })
+  .meta({ id: "RelatedLink" });
+export type RelatedLink = z.infer<typeof RelatedLink>;
+
+/** An instant in UTC (`2026-02-01T09:30:00Z`): schedules give local times, importers convert them. */
+export const UtcTime = z.iso.datetime({ offset: false });
+
+/** An IANA time zone name the runtime knows (`Europe/Brussels`). */
+export const TimeZone = z
+  .string()
+  .max(MAX_PLACE_CHARS)
+  .refine((zone) => {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  }, "must be an IANA time zone name");
+
 export const Session = z
   .object({
     id: Slug,
@@ -55,6 +79,18 @@ export const Session = z
     /** What the source says, even when it gives no link ("published, link missing"). */
     notesPublished: z.boolean(),
     notes: z.array(NoteLink).max(MAX_NOTE_LINKS),
+    /** The source's own stable id (frab guid or id, iCalendar UID): a session keeps its id when retitled. */
+    sourceId: lineText(MAX_PLACE_CHARS).min(1).optional(),
+    /** When it is scheduled, as UTC instants; the event's time zone says how to show them. */
+    start: UtcTime.optional(),
+    end: UtcTime.optional(),
+    room: lineText(MAX_PLACE_CHARS).min(1).optional(),
+    track: lineText(MAX_PLACE_CHARS).min(1).optional(),
+    /** The session's own page at the source. */
+    url: NotesUrl.optional(),
+    links: z.array(RelatedLink).max(MAX_RELATED_LINKS).optional(),
+    /** Gone from the source's schedule: kept (page, feed and subscribers stay) and marked. */
+    withdrawn: z.boolean().optional(),
   })
   .meta({ id: "Session" });
 export type Session = z.infer<typeof Session>;
@@ -63,6 +99,8 @@ export const Event = z
   .object({
     id: Slug,
     title: lineText(MAX_EVENT_TITLE_CHARS).min(1),
+    /** Where the schedule's local times are (sessions' times are stored in UTC). */
+    timeZone: TimeZone.optional(),
     sessions: z.array(Session).max(MAX_SESSIONS),
   })
   .superRefine((event, ctx) => {
@@ -76,12 +114,36 @@ export const Event = z
   .meta({ id: "Event" });
 export type Event = z.infer<typeof Event>;
 
-/** `Xen Toolstacks` → `xen-toolstacks`; `A new book on Xen?` → `a-new-book-on-xen`. */
+/** Letters NFKD does not take apart into a base letter and marks. */
+const TRANSLITERATIONS: Record<string, string> = {
+  ß: "ss",
+  æ: "ae",
+  œ: "oe",
+  ø: "o",
+  đ: "d",
+  ð: "d",
+  ł: "l",
+  þ: "th",
+  ı: "i",
+};
+
+/**
+ * `Xen Toolstacks` → `xen-toolstacks`; `A new book on Xen?` → `a-new-book-on-xen`; `Café Ünïcode` →
+ * `cafe-unicode` (accents dropped, not the letters they sit on). Empty when the title has no Latin letters or
+ * digits (the importer then names the session otherwise). Cut at a word boundary to the slug limit.
+ */
 export function buildSlug(title: string): string {
-  return title
+  const slug = title
+    .normalize("NFKD")
+    .replace(/\p{M}+/gu, "")
     .toLowerCase()
+    .replace(/[ßæœøđðłþı]/g, (c) => TRANSLITERATIONS[c] ?? c)
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "");
+  if (slug.length <= MAX_SLUG_CHARS) return slug;
+  const cut = slug.slice(0, MAX_SLUG_CHARS + 1);
+  const boundary = cut.lastIndexOf("-");
+  return (boundary > 0 ? cut.slice(0, boundary) : cut.slice(0, MAX_SLUG_CHARS)).replace(/-+$/, "");
 }
 
 const HOST_KINDS: [RegExp, NoteKind][] = [

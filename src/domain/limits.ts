@@ -26,6 +26,10 @@ export const MAX_URL_CHARS = 2048;
 export const MAX_NOTE_LINKS = 50;
 /** Sessions per event: a large conference's schedule (FOSDEM, CCC congresses) has about 1,000; the 2019 page 21. */
 export const MAX_SESSIONS = 2000;
+/** A room, track, time zone or the source's own id of a session, as schedules give them. */
+export const MAX_PLACE_CHARS = 200;
+/** Related links of one session (slides, recordings, project pages): not notes, kept apart. */
+export const MAX_RELATED_LINKS = 20;
 
 // Texts.
 

@@ -63,8 +63,3 @@ export function buildNotesChange(published: { text: string | null } | null, afte
 
 /** Queue delays run to 12 h on older platform versions; a longer quiet period is waited out in steps. */
 export const MAX_DELAY_SECONDS = 12 * 3600;
-
-export function parseQuietPeriod(value: string | undefined): number {
-  const n = Number(value ?? "600");
-  return Number.isFinite(n) && n >= 0 ? Math.floor(n) : 600;
-}

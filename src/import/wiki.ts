@@ -19,18 +19,7 @@
 // Nothing is dropped silently: a URL of the page that ends up neither in a notes link nor in a description text
 // is an ImportError, like anything else the importer cannot read.
 import { buildNoteLink, buildSlug, Event, type NoteLink } from "../domain/event.ts";
-
-/** The page could not be read; `line` is 1-based in the input. */
-export class ImportError extends Error {
-  override name = "ImportError";
-  readonly line: number;
-  readonly reason: string;
-  constructor(line: number, reason: string) {
-    super(`line ${line}: ${reason}`);
-    this.line = line;
-    this.reason = reason;
-  }
-}
+import { ImportError } from "./errors.ts";
 
 /** The seed's longest title has 80 characters; its wrapped prose runs up to 93 (a line of 91 follows a sentence end). */
 const MAX_TITLE_LENGTH = 85;

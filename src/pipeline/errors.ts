@@ -1,6 +1,6 @@
 // Work that retrying cannot fix: a message about it is recorded in `failures` and acked (src/queue/policy.ts).
 import { EditError } from "../domain/edits.ts";
-import { ImportError } from "../import/wiki.ts";
+import { ImportError } from "../import/errors.ts";
 
 export class PermanentError extends Error {}
 

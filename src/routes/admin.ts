@@ -25,7 +25,6 @@ import { listAllMissingConfig } from "../config.ts";
 import { listFailures } from "../store/failures.ts";
 import { type PipelineHealth, getPipelineHealth } from "../store/health.ts";
 import { verifyEqual } from "../lib/crypto.ts";
-import { splitSecrets } from "../webhooks/standard.ts";
 import { validationHook } from "../http/validation.ts";
 
 export const adminRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -33,7 +32,7 @@ export const adminRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
 const checkBearer = bearerAuth({
   verifyToken: async (token, c: AppContext) => {
     let ok = false;
-    for (const expected of splitSecrets(c.env.ADMIN_TOKEN)) ok = (await verifyEqual(token, expected)) || ok;
+    for (const expected of c.var.config.secrets.admin) ok = (await verifyEqual(token, expected)) || ok;
     return ok;
   },
   noAuthenticationHeader: { message: "A bearer token is required." },
@@ -277,7 +276,7 @@ adminRoutes.openapi(
   }),
   async (c) => {
     const now = new Date();
-    const missingConfig = listAllMissingConfig(c.env);
+    const missingConfig = listAllMissingConfig(c.var.config);
     const pipeline = await getPipelineHealth(c.env.DB);
     const problems = [
       ...missingConfig.map((m) => `${m.capability}: missing ${m.missing.join(", ")}`),

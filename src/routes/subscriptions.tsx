@@ -93,7 +93,7 @@ subscriptionRoutes.get("/subscriptions/confirm", async (c) => {
 subscriptionRoutes.post("/subscriptions/confirm", async (c) => {
   const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
   const token = typeof form.token === "string" ? form.token : (c.req.query("token") ?? "");
-  const id = await verifyToken(c.env.SUBSCRIPTION_SECRET, token, "confirm", new Date());
+  const id = await verifyToken(c.var.config.mail.subscriptionSecret, token, "confirm", new Date());
   const subscription = id ? await markSubscriptionConfirmed(c.env.DB, id, new Date()) : null;
   if (!subscription) throw buildInvalidLinkError();
   if (subscription.status !== "confirmed") {
@@ -115,7 +115,12 @@ subscriptionRoutes.post("/subscriptions/unsubscribe", async (c) => {
   if (form["List-Unsubscribe"] !== "One-Click") {
     throw new AppError(400, "bad_request", "An unsubscribe request carries List-Unsubscribe=One-Click.");
   }
-  const id = await verifyToken(c.env.SUBSCRIPTION_SECRET, c.req.query("token") ?? "", "unsubscribe", new Date());
+  const id = await verifyToken(
+    c.var.config.mail.subscriptionSecret,
+    c.req.query("token") ?? "",
+    "unsubscribe",
+    new Date(),
+  );
   const subscription = id ? await markSubscriptionUnsubscribed(c.env.DB, id, new Date()) : null;
   if (!subscription) throw buildInvalidLinkError();
   return c.html(<UnsubscribedPage subscription={subscription} />);
@@ -130,7 +135,7 @@ async function readSubscribeBody(c: AppContext, json: boolean): Promise<unknown>
 }
 
 async function getTokenSubscription(c: AppContext, token: string, purpose: TokenPurpose) {
-  const id = await verifyToken(c.env.SUBSCRIPTION_SECRET, token, purpose, new Date());
+  const id = await verifyToken(c.var.config.mail.subscriptionSecret, token, purpose, new Date());
   return id ? getSubscription(c.env.DB, id) : null;
 }
 
@@ -139,7 +144,7 @@ async function buildPendingOffers(c: AppContext, subscription: Subscription): Pr
   return Promise.all(
     (await listOtherPendingSubscriptions(c.env.DB, subscription)).map(async (s) => ({
       subscription: s,
-      token: await signToken(c.env.SUBSCRIPTION_SECRET, "confirm", s.id, now),
+      token: await signToken(c.var.config.mail.subscriptionSecret, "confirm", s.id, now),
     })),
   );
 }

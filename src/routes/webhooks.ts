@@ -20,7 +20,7 @@ import {
   verifyEtherpadKey,
 } from "../webhooks/etherpad.ts";
 import { buildGithubExternalId, buildGithubTouches, verifyGithubSignature } from "../webhooks/github.ts";
-import { readStandardWebhookHeaders, splitSecrets, verifyStandardWebhook } from "../webhooks/standard.ts";
+import { readStandardWebhookHeaders, verifyStandardWebhook } from "../webhooks/standard.ts";
 
 type Ctx = Context<AppEnv>;
 type Item = { source: string; externalId: string; payload: Observation };
@@ -51,7 +51,7 @@ webhookRoutes.on(
 webhookRoutes.post("/webhooks/notes", async (c) => {
   const body = await readBody(c);
   const headers = readStandardWebhookHeaders(c.req.raw.headers);
-  const verified = await verifyStandardWebhook(splitSecrets(c.env.WEBHOOK_SECRET), headers, body, new Date());
+  const verified = await verifyStandardWebhook(c.var.config.secrets.webhook, headers, body, new Date());
   if (!verified.ok) {
     throw new AppError(401, "unauthorized", `The webhook signature is not valid (${verified.reason}).`);
   }
@@ -70,7 +70,7 @@ webhookRoutes.post("/webhooks/notes", async (c) => {
 
 webhookRoutes.post("/webhooks/github", async (c) => {
   const body = await readBody(c);
-  if (!(await verifyGithubSignature(c.env.GITHUB_WEBHOOK_SECRET, c.req.header("x-hub-signature-256") ?? null, body))) {
+  if (!(await verifyGithubSignature(c.var.config.secrets.github, c.req.header("x-hub-signature-256") ?? null, body))) {
     throw new AppError(401, "unauthorized", "The X-Hub-Signature-256 signature is not valid.");
   }
   const delivery = c.req.header("x-github-delivery");
@@ -96,7 +96,7 @@ webhookRoutes.post("/webhooks/github", async (c) => {
 
 webhookRoutes.post("/webhooks/etherpad", async (c) => {
   const body = await readBody(c);
-  if (!(await verifyEtherpadKey(c.env.ETHERPAD_API_KEY, c.req.header("x-api-key") ?? null))) {
+  if (!(await verifyEtherpadKey(c.var.config.secrets.etherpad, c.req.header("x-api-key") ?? null))) {
     throw new AppError(401, "unauthorized", "The X-API-KEY is not valid.");
   }
   const parsed = parseJson(body, EtherpadPadsUpdate);

@@ -14,14 +14,6 @@ export type VerifyFailure =
   "missing-header" | "malformed-timestamp" | "timestamp-too-old" | "timestamp-too-new" | "no-matching-signature";
 export type VerifyResult = { ok: true } | { ok: false; reason: VerifyFailure };
 
-/** WEBHOOK_SECRET holds one or more comma-separated `whsec_…` secrets, so a key can rotate without downtime. */
-export function splitSecrets(value: string | undefined): string[] {
-  return (value ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
 export function readStandardWebhookHeaders(headers: Headers): StandardWebhookHeaders {
   return {
     id: headers.get("webhook-id"),

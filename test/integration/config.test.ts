@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { ConfigEnv } from "../../src/config.ts";
-import { buildSite } from "../helpers/config.ts";
+import { buildConfig, buildSite } from "../helpers/config.ts";
 import { putTestReceipt } from "../helpers/factories.ts";
 import { fetchWorker } from "../helpers/http.ts";
 import { listAllMissingConfig } from "../../src/config.ts";
@@ -78,8 +78,8 @@ describe("a capability without its configuration", () => {
 
 describe("listAllMissingConfig", () => {
   it("is empty for the test configuration and names each gap otherwise", () => {
-    expect(listAllMissingConfig(env)).toEqual([]);
-    expect(listAllMissingConfig({ ...env, ADMIN_TOKEN: " ", MAIL_TRANSPORT: "carrier-pigeon" })).toEqual([
+    expect(listAllMissingConfig(buildConfig())).toEqual([]);
+    expect(listAllMissingConfig(buildConfig({ ADMIN_TOKEN: " ", MAIL_TRANSPORT: "carrier-pigeon" }))).toEqual([
       { capability: "admin API", missing: ["ADMIN_TOKEN"] },
       { capability: "mail", missing: ['MAIL_TRANSPORT (must be "binding" or "http")'] },
     ]);

@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Event } from "../../src/domain/event.ts";
-import { ImportError, importWikiPage } from "../../src/import/wiki.ts";
+import { ImportError } from "../../src/import/errors.ts";
+import { importWikiPage } from "../../src/import/wiki.ts";
 
 // Generates design-session pages in both forms (reader copy and MediaWiki source) and checks that the importer
 // reads them back, or, for a page cut anywhere, keeps every URL that is still whole or refuses the page.

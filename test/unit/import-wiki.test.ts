@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Event, Session } from "../../src/domain/event.ts";
-import { ImportError, importWikiPage } from "../../src/import/wiki.ts";
+import { ImportError } from "../../src/import/errors.ts";
+import { importWikiPage } from "../../src/import/wiki.ts";
 import seed from "../../data/sources/design-sessions-2019.txt?raw";
 import source from "../fixtures/design-sessions-2019.wiki?raw";
 

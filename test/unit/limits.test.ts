@@ -17,7 +17,8 @@ import {
   MAX_URL_CHARS,
 } from "../../src/domain/limits.ts";
 import { cleanLine, cleanText, cutText, fitLine, fitText, measureUtf8 } from "../../src/domain/text.ts";
-import { ImportError, importWikiPage } from "../../src/import/wiki.ts";
+import { ImportError } from "../../src/import/errors.ts";
+import { importWikiPage } from "../../src/import/wiki.ts";
 import { buildTestEvent, buildTestSession } from "../fixtures/catalogue.ts";
 
 // Bidi embeddings, overrides and isolates; DEL and C1; C0 but TAB, LF, CR.

@@ -8,6 +8,17 @@ describe("buildSlug", () => {
     expect(buildSlug("A new book on Xen?")).toBe("a-new-book-on-xen");
     expect(buildSlug("  --Rust & Xen--  ")).toBe("rust-xen");
   });
+  it("keeps non-ASCII Latin titles readable", () => {
+    expect(buildSlug("Café Ünïcode")).toBe("cafe-unicode");
+    expect(buildSlug("Straße, Œuvre, Ærø, Łódź")).toBe("strasse-oeuvre-aero-lodz");
+    expect(buildSlug("ｆｕｌｌ－ｗｉｄｔｈ")).toBe("full-width");
+    expect(buildSlug("日本語")).toBe("");
+  });
+  it("cuts a long title at a word boundary within the slug limit", () => {
+    const slug = buildSlug("word ".repeat(100));
+    expect(slug.length).toBeLessThanOrEqual(200);
+    expect(slug).toMatch(/^(word-)*word$/);
+  });
   it("reads raw text", () => {
     expect(seed.split("\n")[0]).toBe("Design Sessions 2019");
   });

@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
+import { readConfig } from "../../src/config.ts";
 import { encodeText } from "../../src/lib/crypto.ts";
 import {
   type StandardWebhookHeaders,
   signStandardWebhook,
-  splitSecrets,
   verifyStandardWebhook,
 } from "../../src/webhooks/standard.ts";
 
@@ -135,7 +135,7 @@ describe("Standard Webhooks signatures", () => {
   });
 
   it("accepts either secret while a key rotates, and neither once it is gone", async () => {
-    const secrets = splitSecrets(` ${SECRET} , ${OTHER_SECRET},`);
+    const secrets = readConfig({ WEBHOOK_SECRET: ` ${SECRET} , ${OTHER_SECRET},` }).secrets.webhook;
     expect(secrets).toEqual([SECRET, OTHER_SECRET]);
     const rotated = await signStandardWebhook(OTHER_SECRET, ID, TIMESTAMP, PAYLOAD);
     expect(await verify(headers(), PAYLOAD, AT, secrets)).toEqual({ ok: true });
@@ -145,7 +145,7 @@ describe("Standard Webhooks signatures", () => {
   });
 
   it("fails loudly, accepting nothing, when no secret is configured", async () => {
-    expect(splitSecrets(undefined)).toEqual([]);
+    expect(readConfig({}).secrets.webhook).toEqual([]);
     await expect(verify(headers(), PAYLOAD, AT, [])).rejects.toThrow(/WEBHOOK_SECRET/);
   });
 

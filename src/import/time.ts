@@ -1,0 +1,55 @@
+// Schedules give wall-clock times in the conference's time zone; the catalogue stores UTC instants. The offset
+// is looked up with Intl (the runtime's time zone data), so summer time and past rule changes come out right.
+import { ImportError } from "./errors.ts";
+
+const LOCAL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/;
+
+/** The zone's offset from UTC at an instant, in milliseconds (positive east of Greenwich). */
+function zoneOffsetMs(utcMs: number, zone: string): number {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: zone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  }).formatToParts(new Date(utcMs));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const asUtc = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
+  return asUtc - Math.floor(utcMs / 1000) * 1000;
+}
+
+/** `2026-02-01T09:30:00.000Z` → `2026-02-01T09:30:00Z`. */
+export function formatUtc(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/**
+ * A wall-clock time (`YYYY-MM-DD HH:MM[:SS]` or with `T`) in `zone` as a UTC instant. A time that does not exist
+ * (skipped by a spring-forward) is read with the offset before the change; an ambiguous one (repeated in the
+ * autumn) as the first of the two. `where` names the field in errors.
+ */
+export function toUtc(local: string, zone: string, where: string): string {
+  const m = LOCAL.exec(local.trim());
+  if (!m) throw new ImportError(where, `"${local}" is not a date and time (YYYY-MM-DD HH:MM)`);
+  const [, y, mo, d, h, mi, s] = m;
+  const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0));
+  if (Number.isNaN(wall) || new Date(wall).getUTCDate() !== Number(d))
+    throw new ImportError(where, `"${local}" is not a valid date`);
+  // The offsets a day before and after bracket any change: a candidate is right when it reads back as `wall`.
+  const before = zoneOffsetMs(wall - 86_400_000, zone);
+  const after = zoneOffsetMs(wall + 86_400_000, zone);
+  const valid = [wall - before, wall - after].filter((c) => c + zoneOffsetMs(c, zone) === wall);
+  return formatUtc(valid.length ? Math.min(...valid) : wall - before);
+}
+
+/** `01:30`, `1:30`, `90` (minutes) or `01:30:00` as minutes; frab durations. */
+export function parseDurationMinutes(value: string, where: string): number {
+  const v = value.trim();
+  const hm = /^(\d{1,3}):(\d{2})(?::(\d{2}))?$/.exec(v);
+  if (hm) return Number(hm[1]) * 60 + Number(hm[2]) + Math.round(Number(hm[3] ?? 0) / 60);
+  if (/^\d+$/.test(v)) return Number(v);
+  throw new ImportError(where, `"${value}" is not a duration (HH:MM)`);
+}

@@ -1,0 +1,60 @@
+// What every schedule importer shares: local times to UTC, and which links are notes.
+import { describe, expect, it } from "vitest";
+import { ImportError } from "../../src/import/errors.ts";
+import { buildSessionLinks, findUrls } from "../../src/import/links.ts";
+import { parseDurationMinutes, toUtc } from "../../src/import/time.ts";
+
+describe("toUtc", () => {
+  it("converts wall-clock time in a zone, summer and winter", () => {
+    expect(toUtc("2010-02-06 09:00", "Europe/Brussels", "start")).toBe("2010-02-06T08:00:00Z");
+    expect(toUtc("2023-09-10T14:30:00", "Asia/Kolkata", "start")).toBe("2023-09-10T09:00:00Z");
+    expect(toUtc("2019-07-09 10:15", "Europe/Paris", "start")).toBe("2019-07-09T08:15:00Z");
+    expect(toUtc("2020-01-13 09:00", "Australia/Queensland", "start")).toBe("2020-01-12T23:00:00Z");
+  });
+  it("reads a skipped time with the offset before the change, a repeated one as the first", () => {
+    expect(toUtc("2026-03-29 02:30", "Europe/Brussels", "start")).toBe("2026-03-29T01:30:00Z");
+    expect(toUtc("2026-10-25 02:30", "Europe/Brussels", "start")).toBe("2026-10-25T00:30:00Z");
+  });
+  it("refuses what is not a time, naming where", () => {
+    expect(() => toUtc("tomorrow", "UTC", "days[0].start")).toThrow(ImportError);
+    expect(() => toUtc("2026-02-30 10:00", "UTC", "x")).toThrow(/not a valid date/);
+  });
+  it("reads frab durations", () => {
+    expect(parseDurationMinutes("01:30", "d")).toBe(90);
+    expect(parseDurationMinutes("0:25", "d")).toBe(25);
+    expect(parseDurationMinutes("45", "d")).toBe(45);
+    expect(() => parseDurationMinutes("an hour", "d")).toThrow(/duration/);
+  });
+});
+
+describe("links", () => {
+  it("finds URLs in prose without what glued onto them", () => {
+    expect(
+      findUrls(
+        "Notes: https://pad.example.org/p/38c3-foo&gt; and (see https://hackmd.io/abc). Or https://x.org/a_(b).",
+      ),
+    ).toEqual(["https://pad.example.org/p/38c3-foo", "https://hackmd.io/abc", "https://x.org/a_(b)"]);
+  });
+  it("keeps notes apart from related links, and never takes a look-alike for a pad", () => {
+    const { notes, links } = buildSessionLinks(
+      [
+        { url: "https://launchpad.net/bugs/1", title: "bug" },
+        { url: "https://www.example.org/", title: "Project homepage" },
+        { url: "https://hackmd.io/xyz", title: "Notes" },
+        { url: "https://wiki.example.org/Meeting", title: "Minutes" },
+        { url: "https://wiki.example.org/Project", title: "Project wiki" },
+      ],
+      ["Bring your padlocks! Notes go to https://etherpad.wikimedia.org/p/foo."],
+    );
+    expect(notes.map((n) => [n.url, n.kind])).toEqual([
+      ["https://hackmd.io/xyz", "hackmd"],
+      ["https://wiki.example.org/Meeting", "wiki"],
+      ["https://etherpad.wikimedia.org/p/foo", "etherpad"],
+    ]);
+    expect(links.map((l) => l.url)).toEqual([
+      "https://launchpad.net/bugs/1",
+      "https://www.example.org/",
+      "https://wiki.example.org/Project",
+    ]);
+  });
+});
