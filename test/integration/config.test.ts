@@ -1,12 +1,12 @@
 // Missing configuration fails loudly: a capability whose secrets are not set answers 503 `not_configured`
 // (the envelope, or a page for forms), stores nothing, and never claims success.
-import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { ConfigEnv } from "../../src/config.ts";
-import { buildBindings, buildConfig, buildSite } from "../helpers/config.ts";
+import { buildConfig, buildSite } from "../helpers/config.ts";
+import { putTestReceipt } from "../helpers/factories.ts";
+import { fetchWorker } from "../helpers/http.ts";
 import { listAllMissingConfig } from "../../src/config.ts";
-import worker from "../../src/index.ts";
 import { apiPaths, feedPaths, pagePaths } from "../../src/paths.ts";
 import { loadEvents } from "../../src/pipeline/publish.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
@@ -17,13 +17,7 @@ beforeEach(async () => {
   await loadEvents(env, buildSite(), [buildTestEvent()], new Date());
 });
 
-function send(overrides: ConfigEnv, path: string, init: RequestInit = {}) {
-  return worker.fetch(
-    new Request(`http://sessionwire.test${path}`, init),
-    buildBindings(overrides),
-    createExecutionContext(),
-  );
-}
+const send = (overrides: ConfigEnv, path: string, init: RequestInit = {}) => fetchWorker(path, init, overrides);
 
 const json = (body: unknown): RequestInit => ({
   method: "POST",
@@ -112,11 +106,7 @@ describe("GET /api/admin/health", () => {
 
   it("lists what is missing and the oldest unprocessed receipt", async () => {
     const hourAgo = new Date(Date.now() - 3600_000).toISOString();
-    await env.DB.prepare(
-      "INSERT INTO receipts (id, source, external_id, payload, received_at) VALUES ('r1', 'notes', 'x', '{}', ?)",
-    )
-      .bind(hourAgo)
-      .run();
+    await putTestReceipt({ receivedAt: new Date(hourAgo) });
     const body = await health({ SUBSCRIPTION_SECRET: "", GITHUB_WEBHOOK_SECRET: "" });
     expect(body.status).toBe("degraded");
     expect(body.missingConfig).toEqual([

@@ -1,30 +1,25 @@
 // The crons through the Worker's scheduled handler: the 10-minute sweep re-queues stranded receipts and
 // settles quiet pads (besides polling); the daily one forgets receipts past their 7 days.
-import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
+import { putTestChange, putTestPendingPad, putTestReceipt } from "../helpers/factories.ts";
+import { type TestQueue, captureQueues, runCron as runCronAt } from "../helpers/queue.ts";
 import { DAILY_CRON, POLL_CRON } from "../../src/cron/index.ts";
-import worker from "../../src/index.ts";
+import type { ChangesMessage, NotifyMessage } from "../../src/domain/messages.ts";
 import { loadEvents } from "../../src/pipeline/publish.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
 
 const NOW = new Date("2026-11-27T12:00:00Z");
-const ago = (ms: number) => new Date(NOW.getTime() - ms).toISOString();
+const ago = (ms: number) => new Date(NOW.getTime() - ms);
 
-async function runCron(cron: string) {
-  await worker.scheduled(createScheduledController({ cron, scheduledTime: NOW }), env);
-}
+const runCron = (cron: string) => runCronAt(cron, NOW);
 
-const receipt = env.DB.prepare(
-  "INSERT INTO receipts (id, source, external_id, payload, received_at, processed_at) VALUES (?, 'notes', ?, '{}', ?, ?)",
-);
-
-let sendBatch: ReturnType<typeof vi.spyOn>;
+let changes: TestQueue<ChangesMessage>;
+let notify: TestQueue<NotifyMessage>;
 beforeEach(async () => {
   await loadEvents(env, buildSite(), [buildTestEvent()], NOW);
-  sendBatch = vi.spyOn(env.CHANGES, "sendBatch").mockResolvedValue(undefined as never);
-  vi.spyOn(env.CHANGES, "send").mockResolvedValue(undefined as never);
+  ({ changes, notify } = captureQueues());
   // The poller's own behaviour is tested in poll.test.ts; here every pad host answers "not modified".
   vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response(null, { status: 304 }));
 });
@@ -32,19 +27,14 @@ afterEach(() => vi.restoreAllMocks());
 
 describe("every 10 minutes", () => {
   it("re-queues receipts that were stored but never processed, and settles quiet pads", async () => {
-    await env.DB.batch([
-      receipt.bind("stranded", "a", ago(10 * 60_000), null),
-      receipt.bind("fresh", "b", ago(60_000), null),
-      receipt.bind("done", "c", ago(60 * 60_000), ago(59 * 60_000)),
-      env.DB.prepare(
-        `INSERT INTO pads (event_id, session_id, url, pending_hash, last_edit_at)
-         VALUES ('test-summit-2026', 'xen-toolstacks', 'https://hackmd.io/quiet', 'h1', ?),
-                ('test-summit-2026', 'xen-toolstacks', 'https://hackmd.io/busy', 'h2', ?)`,
-      ).bind(ago(11 * 60_000), ago(60_000)),
-    ]);
+    const stranded = await putTestReceipt({ receivedAt: ago(10 * 60_000) });
+    await putTestReceipt({ receivedAt: ago(60_000) });
+    await putTestReceipt({ receivedAt: ago(60 * 60_000), processedAt: ago(59 * 60_000) });
+    await putTestPendingPad("https://hackmd.io/quiet", "quiet notes", ago(11 * 60_000));
+    await putTestPendingPad("https://hackmd.io/busy", "busy notes", ago(60_000));
     await runCron(POLL_CRON);
-    expect(sendBatch).toHaveBeenCalledWith([{ body: { v: 1, type: "receipt", receiptId: "stranded" } }]);
-    expect(sendBatch).toHaveBeenCalledWith([
+    expect(changes.sent).toEqual([
+      { body: { v: 1, type: "receipt", receiptId: stranded } },
       {
         body: {
           v: 1,
@@ -60,34 +50,26 @@ describe("every 10 minutes", () => {
   });
 
   it("runs every step even when one fails, then reports the failure", async () => {
-    await env.DB.batch([
-      receipt.bind("stranded", "a", ago(10 * 60_000), null),
-      env.DB.prepare(
-        `INSERT INTO changes (id, event_id, seq, session_id, session_title, type, summary, created_at)
-         VALUES ('chg_left', 'test-summit-2026', 1, 'xen-toolstacks', 'Xen Toolstacks', 'notes.updated', 'x', ?)`,
-      ).bind(ago(10 * 60_000)),
-    ]);
-    sendBatch.mockRejectedValue(new Error("queue unavailable"));
-    const notify = vi.spyOn(env.NOTIFY, "sendBatch").mockResolvedValue(undefined as never);
+    const stranded = await putTestReceipt({ receivedAt: ago(10 * 60_000) });
+    await putTestChange({ id: "chg_left", url: null, summary: "x", at: ago(10 * 60_000).toISOString() });
+    changes.refuse(() => true);
     await expect(runCron(POLL_CRON)).rejects.toThrow(/receipts failed/);
     // The change a crash left in the outbox was still handed to mail, and the pads were still polled.
-    expect(notify).toHaveBeenCalledWith([{ body: { v: 1, type: "change", changeId: "chg_left" } }]);
+    expect(notify.sent).toEqual([{ body: { v: 1, type: "change", changeId: "chg_left" } }]);
     expect(vi.mocked(fetch).mock.calls.length).toBeGreaterThan(0);
     // The receipt stays due: it is re-queued by the next run.
-    const row = await env.DB.prepare("SELECT sweeps FROM receipts WHERE id = 'stranded'").first();
+    const row = await env.DB.prepare("SELECT sweeps FROM receipts WHERE id = ?").bind(stranded).first();
     expect(row).toEqual({ sweeps: 0 });
   });
 });
 
 describe("daily", () => {
   it("forgets receipts older than 7 days and keeps the rest", async () => {
-    await env.DB.batch([
-      receipt.bind("old", "a", ago(8 * 86_400_000), ago(8 * 86_400_000)),
-      receipt.bind("recent", "b", ago(6 * 86_400_000), ago(6 * 86_400_000)),
-    ]);
+    await putTestReceipt({ receivedAt: ago(8 * 86_400_000), processedAt: ago(8 * 86_400_000) });
+    const recent = await putTestReceipt({ receivedAt: ago(6 * 86_400_000), processedAt: ago(6 * 86_400_000) });
     await runCron(DAILY_CRON);
     const { results } = await env.DB.prepare("SELECT id FROM receipts").all();
-    expect(results).toEqual([{ id: "recent" }]);
+    expect(results).toEqual([{ id: recent }]);
     expect(fetch).not.toHaveBeenCalled();
   });
 });

@@ -1,53 +1,46 @@
 // A change's mail survives crashes: the consumer killed mid-fan-out, queue messages lost or dead-lettered, or
-// delivered twice, and the 10-minute cron still brings every recipient exactly one mail. The queue is played by
-// hand (retries come back on the next tick, after max_retries a message goes to the dead-letter consumer); the
-// Worker's real queue and scheduled handlers do the rest.
-import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult } from "cloudflare:test";
+// delivered twice, and the 10-minute cron still brings every recipient exactly one mail. The queue driver plays
+// the queue (retries come back on the next tick, after max_retries a message goes to the dead-letter consumer);
+// the Worker's real queue and scheduled handlers do the rest.
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
+import { type TestSubscriber, putTestChange, putTestSubscribers } from "../helpers/factories.ts";
+import {
+  type Fate,
+  MAX_RETRIES as QUEUE_MAX_RETRIES,
+  type TestQueue,
+  captureQueues,
+  runCron,
+} from "../helpers/queue.ts";
 import { POLL_CRON } from "../../src/cron/index.ts";
-import worker from "../../src/index.ts";
+import { QUEUES } from "../../src/config.ts";
 import { loadEvents } from "../../src/pipeline/publish.ts";
 import type { NotifyMessage } from "../../src/domain/messages.ts";
 import { getPipelineHealth } from "../../src/store/health.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
-import { QUEUE_SEND_BATCH_RESPONSE, QUEUE_SEND_RESPONSE } from "../fixtures/queue.ts";
 
-const EVENT = "test-summit-2026";
 const CHANGE = "chg_crash";
 const T0 = new Date("2026-11-27T10:00:00Z");
 const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
-const MAX_RETRIES = 8; // wrangler.toml, sessionwire-notify
+const MAX_RETRIES = QUEUE_MAX_RETRIES[QUEUES.notify];
 
-type Queued = { body: NotifyMessage; attempts: number };
-/** Messages waiting on NOTIFY; `later`: retried ones, which come back on the next tick. */
-let queued: Queued[];
-let later: Queued[];
+/** NOTIFY, played by the driver: what is waiting, and what was retried and comes back on the next tick. */
+let notify: TestQueue<NotifyMessage>;
 /** Every mail that reached the provider, by recipient. */
 let sends: string[];
 /** The isolate is dead: sends and D1 calls fail until the test revives it. */
 let dead: boolean;
-let seq = 0;
 
 beforeEach(async () => {
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(minutes(-60));
   await loadEvents(env, buildSite(), [buildTestEvent()], minutes(-60));
-  queued = [];
-  later = [];
   sends = [];
   dead = false;
-  vi.spyOn(env.NOTIFY, "sendBatch").mockImplementation(async (messages) => {
-    for (const m of messages) queued.push({ body: m.body as NotifyMessage, attempts: 1 });
-    return QUEUE_SEND_BATCH_RESPONSE;
-  });
-  vi.spyOn(env.NOTIFY, "send").mockImplementation(async (body) => {
-    queued.push({ body: body as NotifyMessage, attempts: 1 });
-    return QUEUE_SEND_RESPONSE;
-  });
-  vi.spyOn(env.CHANGES, "sendBatch").mockResolvedValue(QUEUE_SEND_BATCH_RESPONSE);
+  // What the cron sends to CHANGES (settles, re-queued receipts) is not under test here.
+  notify = captureQueues().notify;
   vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response(null, { status: 304 }));
   const prepare = env.DB.prepare.bind(env.DB);
   vi.spyOn(env.DB, "prepare").mockImplementation((sql) => {
@@ -60,30 +53,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-type Sub = { id: string; session?: string; status?: string; mode?: string; suppressed?: boolean };
-
-async function addSubscribers(subs: Sub[]) {
-  const insert = env.DB.prepare(
-    `INSERT INTO subscribers (id, email, event_id, session_id, mode, status, created_at, confirmed_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const at = minutes(-120).toISOString();
-  const statements = subs.map((s) =>
-    insert.bind(
-      s.id,
-      `${s.id}@example.org`,
-      EVENT,
-      s.session ?? "",
-      s.mode ?? "immediate",
-      s.status ?? "confirmed",
-      at,
-      at,
-    ),
-  );
-  const suppress = env.DB.prepare("INSERT INTO addresses (email, hard_failures, suppressed_at) VALUES (?, 3, ?)");
-  for (const s of subs.filter((s) => s.suppressed)) statements.push(suppress.bind(`${s.id}@example.org`, at));
-  for (let i = 0; i < statements.length; i += 500) await env.DB.batch(statements.slice(i, i + 500));
-}
+const addSubscribers = (subs: TestSubscriber[]) => putTestSubscribers(subs, minutes(-120), minutes(-120));
 
 /** `n` recipients of the change, and subscribers who are not. Returns the recipients' addresses. */
 async function addAudience(n: number): Promise<string[]> {
@@ -104,13 +74,12 @@ async function addAudience(n: number): Promise<string[]> {
 
 /** A committed change the outbox has not handed over yet (the cron's outbox pass will). */
 async function addChange() {
-  await env.DB.prepare(
-    `INSERT INTO changes (id, event_id, seq, session_id, session_title, type, url, summary, excerpt, created_at)
-     VALUES (?, ?, 1, 'xen-toolstacks', 'Xen Toolstacks', 'notes.updated', 'https://hackmd.io/x', '2 lines added',
-             '- decided: yes', ?)`,
-  )
-    .bind(CHANGE, EVENT, minutes(-30).toISOString())
-    .run();
+  await putTestChange({
+    id: CHANGE,
+    url: "https://hackmd.io/x",
+    excerpt: "- decided: yes",
+    at: minutes(-30).toISOString(),
+  });
 }
 
 /** The provider: counts every mail; `failWhen` decides, per call, to kill the isolate or refuse for a while. */
@@ -133,57 +102,25 @@ function installProvider(
   });
 }
 
-type Fate = "deliver" | "drop" | "duplicate" | "dead-letter";
-
 /**
  * Delivers what is queued, ten messages a batch, until nothing is left. `fate` may drop a message, deliver it
  * twice, or hand it to the dead-letter consumer instead. Retried messages wait for the next tick (after
  * max_retries they are dead letters). Once the isolate dies, everything still queued or retried is lost.
  */
 async function drain(fate: () => Fate = () => "deliver") {
-  for (let round = 0; queued.length && round < 10_000; round++) {
-    const picked: Queued[] = [];
-    const dlq: Queued[] = [];
-    for (const m of queued.splice(0, 10)) {
-      const f = fate();
-      if (f === "drop") continue;
-      if (f === "dead-letter") dlq.push(m);
-      else picked.push(...(f === "duplicate" ? [m, m] : [m]));
-    }
-    if (dlq.length) await deliverBatch("sessionwire-notify-dlq", dlq);
-    if (!picked.length) continue;
-    const ids = await deliverBatch("sessionwire-notify", picked);
-    if (dead) break;
-    for (const [i, m] of picked.entries()) {
-      if (!ids.retried.has(i)) continue;
-      if (m.attempts > MAX_RETRIES) await deliverBatch("sessionwire-notify-dlq", [m]);
-      else later.push({ body: m.body, attempts: m.attempts + 1 });
-    }
-  }
+  await notify.drain({ fate, stop: () => dead });
   if (dead) {
     // What the dead isolate held is lost; the next invocation is a fresh one.
-    queued = [];
-    later = [];
+    notify.clear();
     dead = false;
   }
-}
-
-async function deliverBatch(queue: string, messages: Queued[]) {
-  const batch = createMessageBatch(
-    queue,
-    messages.map((m, i) => ({ id: `n${++seq}-${i}`, timestamp: new Date(), attempts: m.attempts, body: m.body })),
-  );
-  await worker.queue(batch, env);
-  const result = await getQueueResult(batch, createExecutionContext());
-  const index = new Map(batch.messages.map((m, i) => [m.id, i]));
-  return { retried: new Set(result.retryMessages.map((r) => index.get(r.msgId)!)) };
 }
 
 /** One cron tick at T0 + 10·n minutes: the sweep, then whatever it (and earlier retries) queued. */
 async function tick(n: number, fate?: () => Fate) {
   vi.setSystemTime(minutes(10 * n));
-  await worker.scheduled(createScheduledController({ cron: POLL_CRON, scheduledTime: minutes(10 * n) }), env);
-  queued.push(...later.splice(0));
+  await runCron(POLL_CRON, minutes(10 * n));
+  notify.requeueRetried();
   await drain(fate);
 }
 
@@ -196,7 +133,7 @@ const fanout = () =>
 async function recover(from: number, fate?: () => Fate) {
   for (let n = from; n < from + 40; n++) {
     await tick(n, fate);
-    if ((await fanout())?.completed_at && !queued.length && !later.length) return n - from + 1;
+    if ((await fanout())?.completed_at && !notify.sent.length && !notify.retried.length) return n - from + 1;
   }
   throw new Error("the fan-out never completed");
 }
@@ -215,7 +152,7 @@ describe("a fan-out that crashed", () => {
     installProvider((call) => (call === 125 ? "kill" : null));
     await tick(0); // the outbox hands the change over; the fan-out starts, and the isolate dies mid-way
     expect(sends).toHaveLength(124);
-    expect(queued.length + later.length).toBe(0);
+    expect(notify.sent.length + notify.retried.length).toBe(0);
     expect(await fanout()).toMatchObject({ planned_at: expect.any(String), completed_at: null });
     // The 125th recipient's claim was never given back: a dead isolate leaves it to its lease.
     expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE status = 'sending'").first()).toEqual({
@@ -237,17 +174,11 @@ describe("a fan-out that crashed", () => {
     await addChange();
     installProvider();
     // NOTIFY takes the first page's 25 deliver messages, then fails: the "change" message retries, and is lost.
-    const sendBatch = vi.mocked(env.NOTIFY.sendBatch);
-    const real = sendBatch.getMockImplementation()!;
-    sendBatch.mockImplementation(async (messages) => {
-      if (sendBatch.mock.calls.length === 3) throw new Error("queue unavailable");
-      return real(messages);
-    });
+    notify.refuse((call) => call === 3);
     await tick(0, () => "deliver");
-    later = [];
+    notify.retried.splice(0);
     expect(sends).toHaveLength(2500);
     expect(await fanout()).toMatchObject({ cursor: "s02499", planned_at: null, completed_at: null });
-    sendBatch.mockImplementation(real);
 
     await recover(1);
     expectExactlyOnce(recipients);
@@ -263,7 +194,7 @@ describe("a fan-out that crashed", () => {
     await tick(0);
     for (let n = 1; n <= MAX_RETRIES; n++) {
       vi.setSystemTime(minutes(n));
-      queued.push(...later.splice(0));
+      notify.requeueRetried();
       await drain();
     }
     expect(sends).toHaveLength(100);
@@ -305,20 +236,20 @@ describe("a large fan-out", () => {
     await addAudience(25_100);
     await addChange();
     await tick(0, () => "drop"); // hand-over only: the change message is lost
-    queued.push({ body: { v: 1, type: "change", changeId: CHANGE }, attempts: 1 });
+    notify.sent.push({ body: { v: 1, type: "change", changeId: CHANGE } });
     const plan = async () => {
-      const ids = await deliverBatch("sessionwire-notify", queued.splice(0, 1));
-      expect(ids.retried.size).toBe(0);
+      const { retried } = await notify.deliver(notify.sent.splice(0, 1));
+      expect(retried).toHaveLength(0);
     };
     await plan();
-    const deliver = queued.filter((m) => m.body.type === "deliver");
+    const deliver = notify.sent.filter((m) => m.body.type === "deliver");
     expect(deliver).toHaveLength(250);
-    expect(queued.at(-1)!.body).toEqual({ v: 1, type: "change", changeId: CHANGE });
+    expect(notify.sent.at(-1)!.body).toEqual({ v: 1, type: "change", changeId: CHANGE });
     expect(await fanout()).toMatchObject({ cursor: "s24999", planned_at: null });
     // The hand-on message continues from the cursor, and the pass ends.
-    queued = queued.slice(-1);
+    notify.sent.splice(0, notify.sent.length - 1);
     await plan();
-    expect(queued.map((m) => m.body)).toEqual([
+    expect(notify.sent.map((m) => m.body)).toEqual([
       {
         v: 1,
         type: "deliver",
@@ -338,8 +269,7 @@ describe("whatever the queue and the isolate do", () => {
         fc.option(fc.integer({ min: 1, max: 300 }), { nil: null }),
         fc.array(fc.constantFrom<Fate>("deliver", "deliver", "drop", "duplicate", "dead-letter"), { maxLength: 40 }),
         async (n, killAt, fates) => {
-          queued = [];
-          later = [];
+          notify.clear();
           sends = [];
           await env.DB.batch(
             ["subscribers", "addresses", "deliveries", "changes", "fanouts", "failures"].map((t) =>

@@ -2,70 +2,39 @@
 // characters that every escaping layer multiplies) spread over the 21 sessions of the 2019 catalogue, then one
 // ordinary webhook. Everything goes through the real routes and the real queue handler, batched as the platform
 // batches; time is a fake clock, so the quiet period passes at once.
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import catalogue from "../../data/events/xen-design-sessions-2019.json";
 import { buildSite } from "../helpers/config.ts";
+import { getText, postSignedWebhook } from "../helpers/http.ts";
+import { type TestQueue, captureQueues } from "../helpers/queue.ts";
 import { Event } from "../../src/domain/event.ts";
 import { MAX_FEED_BYTES, MAX_URL_CHARS, MAX_WEBHOOK_BODY_BYTES } from "../../src/domain/limits.ts";
-import worker from "../../src/index.ts";
 import { feedPaths } from "../../src/paths.ts";
 import { loadEvents } from "../../src/pipeline/publish.ts";
 import type { ChangesMessage } from "../../src/domain/messages.ts";
-import { signStandardWebhook } from "../../src/webhooks/standard.ts";
-import { type Sent, captureQueueSends } from "../fixtures/queue.ts";
 
 const event = Event.parse(catalogue);
-const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const QUIET_MS = Number(env.QUIET_PERIOD_SECONDS) * 1000;
 const T0 = new Date("2026-11-27T10:00:00Z");
-let sent: Sent[];
+let changes: TestQueue<ChangesMessage>;
 
 beforeEach(async () => {
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(T0);
   await loadEvents(env, buildSite(), [event], T0);
-  sent = captureQueueSends(env.CHANGES);
+  changes = captureQueues().changes;
 });
 afterEach(() => {
   vi.useRealTimers();
   vi.restoreAllMocks();
 });
 
-async function postNotes(id: string, body: object) {
-  const text = JSON.stringify(body);
-  const timestamp = Math.floor(Date.now() / 1000);
-  return exports.default.fetch(
-    new Request("http://sessionwire.test/webhooks/notes", {
-      method: "POST",
-      body: text,
-      headers: {
-        "content-type": "application/json",
-        "webhook-id": id,
-        "webhook-timestamp": String(timestamp),
-        "webhook-signature": await signStandardWebhook(SECRET, id, timestamp, text),
-      },
-    }),
-  );
-}
+const postNotes = (id: string, body: object) => postSignedWebhook(body, id);
 
 /** Delivers queued messages of these types in batches of 10, as the platform does, until none are left. */
 async function drain(types: ChangesMessage["type"][]) {
-  for (;;) {
-    const ready = sent.filter((m) => types.includes(m.body.type));
-    if (ready.length === 0) return;
-    sent.splice(0, sent.length, ...sent.filter((m) => !types.includes(m.body.type)));
-    for (let i = 0; i < ready.length; i += 10) {
-      const batch = createMessageBatch(
-        "sessionwire-changes",
-        ready.slice(i, i + 10).map((m, j) => ({ id: `m-${i + j}`, timestamp: new Date(), attempts: 1, body: m.body })),
-      );
-      const ctx = createExecutionContext();
-      await worker.queue(batch, env);
-      expect((await getQueueResult(batch, ctx)).retryMessages).toEqual([]);
-    }
-  }
+  expect(await changes.drain({ only: (body) => types.includes(body.type) })).toMatchObject({ retried: 0 });
 }
 
 /** The largest notes text whose webhook body still fits the body limit: `<&>"'` repeated. */
@@ -110,10 +79,7 @@ it("publishes every change of a flood of maximal webhooks, and an ordinary chang
   expect(new Set(results.map((r) => r.url)).size).toBe(106);
 
   // The ordinary change is in its session feed, and every feed stays small.
-  const feed = await exports.default.fetch(
-    new Request(`http://sessionwire.test${feedPaths.session(event.id, "xen-toolstacks", "atom")}`),
-  );
-  const body = await feed.text();
+  const body = await getText(feedPaths.session(event.id, "xen-toolstacks", "atom"));
   expect(body).toContain("https://hackmd.io/ordinary-notes");
   expect(body).toContain("decision: keep libxl");
   // Beyond the quiet period (on the fake clock), a few seconds of real work: nothing is stuck behind the flood.
@@ -123,8 +89,7 @@ it("publishes every change of a flood of maximal webhooks, and an ordinary chang
     feedPaths.all("json"),
     feedPaths.session(event.id, "xen-toolstacks", "atom"),
   ]) {
-    const res = await exports.default.fetch(new Request(`http://sessionwire.test${path}`));
-    expect((await res.text()).length).toBeLessThan(MAX_FEED_BYTES);
+    expect((await getText(path)).length).toBeLessThan(MAX_FEED_BYTES);
   }
   // Nothing failed on the way.
   expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM failures").first<{ n: number }>())!.n).toBe(0);

@@ -1,36 +1,25 @@
 // The whole path through the real bindings: a signed webhook is answered 202, the real CHANGES queue delivers
 // it to the Worker's consumer, and once the quiet period has passed the change is in the API and on the page.
-import { createMessageBatch } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
-import worker from "../../src/index.ts";
+import { getJson, getText, postSignedWebhook } from "../helpers/http.ts";
+import { deliver } from "../helpers/queue.ts";
+import { QUEUES } from "../../src/config.ts";
 import { loadEvents } from "../../src/pipeline/publish.ts";
-import { signStandardWebhook } from "../../src/webhooks/standard.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
 
 it("turns a signed webhook into a published change", async () => {
   await loadEvents(env, buildSite(), [buildTestEvent()], new Date());
-  const body = JSON.stringify({
-    type: "notes.updated",
-    event: "test-summit-2026",
-    session: "rust-and-xen",
-    url: "https://hackmd.io/rust-and-xen-notes",
-    text: "# Rust and Xen\n- hypercall bindings in Rust\n- next: a unikernel demo\n",
-  });
-  const id = "msg_flow_1";
-  const timestamp = Math.floor(Date.now() / 1000);
-  const res = await exports.default.fetch(
-    new Request("http://sessionwire.test/webhooks/notes", {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "webhook-id": id,
-        "webhook-timestamp": String(timestamp),
-        "webhook-signature": await signStandardWebhook(env.WEBHOOK_SECRET, id, timestamp, body),
-      },
-      body,
-    }),
+  const res = await postSignedWebhook(
+    {
+      type: "notes.updated",
+      event: "test-summit-2026",
+      session: "rust-and-xen",
+      url: "https://hackmd.io/rust-and-xen-notes",
+      text: "# Rust and Xen\n- hypercall bindings in Rust\n- next: a unikernel demo\n",
+    },
+    "msg_flow_1",
   );
   expect(res.status).toBe(202);
 
@@ -42,22 +31,16 @@ it("turns a signed webhook into a published change", async () => {
     },
     { timeout: 15_000, interval: 200 },
   );
-  const session = (await (
-    await exports.default.fetch("http://sessionwire.test/api/events/test-summit-2026/sessions/rust-and-xen")
-  ).json()) as {
-    notes: { url: string }[];
-  };
+  const session = await getJson<{ notes: { url: string }[] }>("/api/events/test-summit-2026/sessions/rust-and-xen");
   expect(session.notes.map((n) => n.url)).toEqual(["https://hackmd.io/rust-and-xen-notes"]);
 
   // Its settle message is due after the quiet period; deliver it as the queue would then.
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(Date.now() + 601_000);
   try {
-    const batch = createMessageBatch("sessionwire-changes", [
+    await deliver(QUEUES.changes, [
       {
         id: "settle-1",
-        timestamp: new Date(),
-        attempts: 1,
         body: {
           v: 1,
           type: "settle",
@@ -67,15 +50,12 @@ it("turns a signed webhook into a published change", async () => {
         },
       },
     ]);
-    await worker.queue(batch, env);
   } finally {
     vi.useRealTimers();
   }
-  const log = (await (
-    await exports.default.fetch("http://sessionwire.test/api/events/test-summit-2026/changes")
-  ).json()) as {
-    changes: { type: string; session: string; excerpt: string }[];
-  };
+  const log = await getJson<{ changes: { type: string; session: string; excerpt: string }[] }>(
+    "/api/events/test-summit-2026/changes",
+  );
   expect(log.changes).toMatchObject([
     {
       type: "notes.published",
@@ -83,8 +63,6 @@ it("turns a signed webhook into a published change", async () => {
       excerpt: "# Rust and Xen\n- hypercall bindings in Rust\n- next: a unikernel demo",
     },
   ]);
-  const page = await (
-    await exports.default.fetch("http://sessionwire.test/events/test-summit-2026/sessions/rust-and-xen")
-  ).text();
+  const page = await getText("/events/test-summit-2026/sessions/rust-and-xen");
   expect(page).toContain("- next: a unikernel demo");
 });

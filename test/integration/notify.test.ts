@@ -1,52 +1,37 @@
 // Mail fan-out through the NOTIFY consumer: exactly once per change × subscriber, whatever the queue does.
-import { createMessageBatch, getQueueResult, createExecutionContext, createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildConfig, buildSite } from "../helpers/config.ts";
+import { type TestSubscriber, putTestChange, putTestSubscribers } from "../helpers/factories.ts";
+import { type TestQueue, buildBatch, captureQueues, runBatch, runCron } from "../helpers/queue.ts";
+import { QUEUES } from "../../src/config.ts";
 import { DAILY_CRON, POLL_CRON } from "../../src/cron/index.ts";
 import { MailError, type MailMessage, type MailTransport } from "../../src/email/model.ts";
-import worker from "../../src/index.ts";
 import { loadEvents } from "../../src/pipeline/publish.ts";
 import type { NotifyMessage } from "../../src/domain/messages.ts";
 import { processNotifyMessage } from "../../src/queue/notify.ts";
+import { markSubscriptionUnsubscribed } from "../../src/store/subscriptions.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
-import { QUEUE_SEND_BATCH_RESPONSE, QUEUE_SEND_RESPONSE } from "../fixtures/queue.ts";
 
-const EVENT = "test-summit-2026";
 const NOW = new Date("2026-11-27T10:00:00Z");
 
-type Sub = { id: string; session?: string; status?: string; mode?: string; suppressed?: boolean };
+type Sub = TestSubscriber;
 
-async function addSubscribers(subs: Sub[]) {
-  const insert = env.DB.prepare(
-    `INSERT INTO subscribers (id, email, event_id, session_id, mode, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const statements = subs.map((s) =>
-    insert.bind(
-      s.id,
-      `${s.id}@example.org`,
-      EVENT,
-      s.session ?? "",
-      s.mode ?? "immediate",
-      s.status ?? "confirmed",
-      NOW.toISOString(),
-    ),
-  );
-  const suppress = env.DB.prepare("INSERT INTO addresses (email, hard_failures, suppressed_at) VALUES (?, 3, ?)");
-  for (const s of subs.filter((s) => s.suppressed))
-    statements.push(suppress.bind(`${s.id}@example.org`, NOW.toISOString()));
-  for (let i = 0; i < statements.length; i += 500) await env.DB.batch(statements.slice(i, i + 500));
-}
+/** Subscribers confirmed before confirmed_at existed, so every change reaches them whenever it was handed over. */
+const addSubscribers = (subs: Sub[]) => putTestSubscribers(subs, NOW);
 
+/** A change already handed to mail at `at` (the test delivers its "change" message itself). */
 async function addChange(id: string, session: string | null = "xen-toolstacks", at = NOW) {
-  await env.DB.prepare(
-    `INSERT INTO changes (id, event_id, seq, session_id, session_title, type, url, summary, excerpt, created_at, notified_at)
-     VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM changes WHERE event_id = ?), ?, ?, 'notes.updated',
-             'https://hackmd.io/x', '2 lines added', '- decided: yes', ?, ?)`,
-  )
-    .bind(id, EVENT, EVENT, session, session ? "Xen Toolstacks" : null, at.toISOString(), at.toISOString())
-    .run();
+  await putTestChange({
+    id,
+    session,
+    sessionTitle: session ? "Xen Toolstacks" : null,
+    url: "https://hackmd.io/x",
+    excerpt: "- decided: yes",
+    at: at.toISOString(),
+    notifiedAt: at,
+  });
 }
 
 /** A provider that honours idempotency keys, as the HTTP adapter's API does: it counts each mail once. */
@@ -63,19 +48,11 @@ function buildCountingTransport() {
   return transport;
 }
 
-/** The queue, played by hand: what the consumer sends to NOTIFY is collected, then delivered in batches. */
-let queued: NotifyMessage[];
+/** NOTIFY, played by the queue driver: what the consumer sends is collected, then delivered in batches. */
+let notify: TestQueue<NotifyMessage>;
 beforeEach(async () => {
   await loadEvents(env, buildSite(), [buildTestEvent()], NOW);
-  queued = [];
-  vi.spyOn(env.NOTIFY, "sendBatch").mockImplementation(async (messages) => {
-    for (const m of messages) queued.push(m.body as NotifyMessage);
-    return QUEUE_SEND_BATCH_RESPONSE;
-  });
-  vi.spyOn(env.NOTIFY, "send").mockImplementation(async (body) => {
-    queued.push(body as NotifyMessage);
-    return QUEUE_SEND_RESPONSE;
-  });
+  notify = captureQueues().notify;
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -83,21 +60,7 @@ afterEach(() => {
 });
 
 /** Runs the Worker's real queue handler over everything queued, ten messages a batch, until nothing is left. */
-async function drainThroughWorker(maxRounds = 1000) {
-  const results = { acked: 0, retried: 0 };
-  for (let round = 0; queued.length && round < maxRounds; round++) {
-    const bodies = queued.splice(0, 10);
-    const batch = createMessageBatch(
-      "sessionwire-notify",
-      bodies.map((body, i) => ({ id: `n${round}-${i}`, timestamp: new Date(), attempts: 1, body })),
-    );
-    await worker.queue(batch, env);
-    const result = await getQueueResult(batch, createExecutionContext());
-    results.acked += result.explicitAcks.length;
-    results.retried += result.retryMessages.length;
-  }
-  return results;
-}
+const drainThroughWorker = () => notify.drain();
 
 describe("fan-out", () => {
   it("sends one change to 10,000 subscribers, one mail each, through the real consumer", async () => {
@@ -115,7 +78,7 @@ describe("fan-out", () => {
     ]);
     await addChange("chg_big");
     const send = vi.spyOn(env.EMAIL, "send").mockImplementation(async () => ({ messageId: "ok" }));
-    queued.push({ v: 1, type: "change", changeId: "chg_big" });
+    notify.sent.push({ body: { v: 1, type: "change", changeId: "chg_big" } });
     const results = await drainThroughWorker();
     expect(results).toEqual({ acked: 101, retried: 0 });
     const recipients = send.mock.calls.map(([m]) => (m as { to: string }).to);
@@ -181,18 +144,14 @@ describe("fan-out", () => {
             }
             throw new Error("never succeeded");
           };
-          queued = [];
+          notify.clear();
           await run({ v: 1, type: "change", changeId: "chg_prop" });
-          const deliveries = queued.splice(0);
+          const deliveries = notify.sent.splice(0).map((m) => m.body);
           // Halfway, some people unsubscribe; then every message is delivered, some more than once.
           const midway = subs.filter((_, i) => people[i]!.unsubscribesMidway).map((s) => s.id);
           for (const [i, message] of deliveries.entries()) {
             if (i === Math.floor(deliveries.length / 2)) {
-              await env.DB.prepare(
-                "UPDATE subscribers SET status = 'unsubscribed' WHERE id IN (SELECT value FROM json_each(?))",
-              )
-                .bind(JSON.stringify(midway))
-                .run();
+              for (const id of midway) await markSubscriptionUnsubscribed(env.DB, id, NOW);
             }
             for (let d = 0; d <= duplicates; d++) await run(message);
           }
@@ -227,18 +186,17 @@ describe("retry policy", () => {
       .mockResolvedValueOnce({ messageId: "1" })
       .mockRejectedValueOnce(Object.assign(new Error("slow down"), { code: "E_RATE_LIMIT_EXCEEDED" }))
       .mockResolvedValue({ messageId: "n" });
-    const batch = createMessageBatch("sessionwire-notify", [
+    const batch = buildBatch(QUEUES.notify, [
       {
         id: "d1",
-        timestamp: new Date(),
         attempts: 2,
         body: { v: 1, type: "deliver", changeId: "chg_rl", subscriberIds: ["a", "b", "c"] },
       },
     ]);
     const retry = vi.spyOn(batch.messages[0]!, "retry");
-    await worker.queue(batch, env);
+    await runBatch(batch);
     expect(retry).toHaveBeenCalledWith({ delaySeconds: 120 });
-    queued.push({ v: 1, type: "deliver", changeId: "chg_rl", subscriberIds: ["a", "b", "c"] });
+    notify.sent.push({ body: { v: 1, type: "deliver", changeId: "chg_rl", subscriberIds: ["a", "b", "c"] } });
     await drainThroughWorker();
     expect(send.mock.calls.map(([m]) => (m as { to: string }).to)).toEqual([
       "a@example.org",
@@ -257,7 +215,7 @@ describe("retry policy", () => {
     });
     for (const id of ["c1", "c2", "c3", "c4"]) {
       await addChange(id);
-      queued.push({ v: 1, type: "change", changeId: id });
+      notify.sent.push({ body: { v: 1, type: "change", changeId: id } });
       expect(await drainThroughWorker()).toMatchObject({ retried: 0 });
     }
     const { results } = await env.DB.prepare(
@@ -292,7 +250,7 @@ describe("digest", () => {
     const send = vi.spyOn(env.EMAIL, "send").mockResolvedValue({ messageId: "ok" });
     vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response(null, { status: 304 }));
     for (let run = 0; run < 2; run++) {
-      await worker.scheduled(createScheduledController({ cron: DAILY_CRON, scheduledTime: cron }), env);
+      await runCron(DAILY_CRON, cron);
       await drainThroughWorker();
     }
     const mails = send.mock.calls.map(([m]) => m as unknown as MailMessage);
@@ -306,23 +264,27 @@ describe("digest", () => {
 
 describe("outbox and confirmation", () => {
   it("hands a committed change to NOTIFY once, and the cron re-hands one a crash left behind", async () => {
-    await env.DB.prepare(
-      `INSERT INTO changes (id, event_id, seq, session_id, type, summary, created_at) VALUES ('lost', ?, 1, 'xen-toolstacks', 'notes.updated', 's', ?)`,
-    )
-      .bind(EVENT, new Date(NOW.getTime() - 3600_000).toISOString())
-      .run();
+    await putTestChange({
+      id: "lost",
+      sessionTitle: null,
+      url: null,
+      summary: "s",
+      at: new Date(NOW.getTime() - 3600_000).toISOString(),
+    });
     vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response(null, { status: 304 }));
-    vi.spyOn(env.CHANGES, "sendBatch").mockResolvedValue(undefined as never);
-    await worker.scheduled(createScheduledController({ cron: POLL_CRON, scheduledTime: NOW }), env);
-    await worker.scheduled(createScheduledController({ cron: POLL_CRON, scheduledTime: NOW }), env);
-    expect(queued).toEqual([{ v: 1, type: "change", changeId: "lost" }]);
+    await runCron(POLL_CRON, NOW);
+    await runCron(POLL_CRON, NOW);
+    expect(notify.sent).toEqual([{ body: { v: 1, type: "change", changeId: "lost" } }]);
   });
 
   it("sends a pending subscriber one confirmation mail with a working link, and none once confirmed", async () => {
     await addSubscribers([{ id: "new", status: "pending" }, { id: "done" }]);
     const send = vi.spyOn(env.EMAIL, "send").mockResolvedValue({ messageId: "ok" });
-    queued.push({ v: 1, type: "confirm", subscriberId: "new" }, { v: 1, type: "confirm", subscriberId: "new" });
-    queued.push({ v: 1, type: "confirm", subscriberId: "done" });
+    notify.sent.push(
+      { body: { v: 1, type: "confirm", subscriberId: "new" } },
+      { body: { v: 1, type: "confirm", subscriberId: "new" } },
+    );
+    notify.sent.push({ body: { v: 1, type: "confirm", subscriberId: "done" } });
     await drainThroughWorker();
     expect(send).toHaveBeenCalledTimes(1);
     const mail = send.mock.calls[0]![0] as unknown as MailMessage;

@@ -1,14 +1,16 @@
 import { env } from "cloudflare:workers";
-import { type MockInstance, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
+import { putTestPublishedPad } from "../helpers/factories.ts";
+import { type TestQueue, captureQueues } from "../helpers/queue.ts";
 import { readConfig } from "../../src/config.ts";
 import { pollWatchedLinks } from "../../src/pipeline/poll.ts";
 import { buildNoteLink } from "../../src/domain/event.ts";
+import type { ChangesMessage } from "../../src/domain/messages.ts";
 import { loadEvents } from "../../src/pipeline/publish.ts";
 import { getPad } from "../../src/store/pads.ts";
 import { hashText } from "../../src/lib/crypto.ts";
 import { buildTestEvent, buildTestSession } from "../fixtures/catalogue.ts";
-import { QUEUE_SEND_RESPONSE } from "../fixtures/queue.ts";
 
 const now = new Date("2026-11-27T10:00:00Z");
 const EVENT = "test-summit-2026";
@@ -39,18 +41,10 @@ async function listReceipts() {
   return results.map((r) => ({ ...r, payload: JSON.parse(r.payload) }));
 }
 
-async function putKnownPad(url: string, state: { hash?: string; etag?: string; lastModified?: string }) {
-  await env.DB.prepare(
-    "INSERT INTO pads (event_id, session_id, url, published_hash, etag, last_modified) VALUES (?, ?, ?, ?, ?, ?)",
-  )
-    .bind(EVENT, "xen-toolstacks", url, state.hash ?? null, state.etag ?? null, state.lastModified ?? null)
-    .run();
-}
-
-let send: MockInstance<Queue["send"]>;
+let changes: TestQueue<ChangesMessage>;
 beforeEach(() => {
   // Assert on what is queued, not on what a consumer does with it.
-  send = vi.spyOn(env.CHANGES, "send").mockResolvedValue(QUEUE_SEND_RESPONSE);
+  changes = captureQueues().changes;
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -112,8 +106,7 @@ describe("pollWatchedLinks", () => {
         },
       },
     ]);
-    expect(send).toHaveBeenCalledTimes(1);
-    expect(send).toHaveBeenCalledWith({ v: 1, type: "receipt", receiptId: expect.any(String) });
+    expect(changes.sent).toEqual([{ body: { v: 1, type: "receipt", receiptId: expect.any(String) } }]);
     expect(await getPad(env.DB, { event: EVENT, session: "xen-toolstacks", url: PAD })).toMatchObject({
       etag: '"v2"',
       checkedAt: now.toISOString(),
@@ -122,7 +115,7 @@ describe("pollWatchedLinks", () => {
 
   it("reports changed text of a known pad as notes.updated", async () => {
     await loadLinks(PAD);
-    await putKnownPad(PAD, { hash: await hashText("old notes") });
+    await putTestPublishedPad(PAD, { text: "old notes" });
     mockFetch({ [PAD_TEXT_URL]: () => new Response("new notes") });
     await pollWatchedLinks(env, readConfig(env), now, { sleep: noSleep });
     expect((await listReceipts()).map((r) => r.payload.type)).toEqual(["notes.updated"]);
@@ -130,21 +123,21 @@ describe("pollWatchedLinks", () => {
 
   it("queues nothing when the text hashes to what the pipeline already has", async () => {
     await loadLinks(PAD);
-    await putKnownPad(PAD, { hash: await hashText("same notes") });
+    await putTestPublishedPad(PAD, { text: "same notes" });
     mockFetch({ [PAD_TEXT_URL]: () => new Response("same notes", { headers: { etag: '"v3"' } }) });
     expect(await pollWatchedLinks(env, readConfig(env), now, { sleep: noSleep })).toMatchObject({
       unchanged: 1,
       modified: 0,
     });
     expect(await listReceipts()).toEqual([]);
-    expect(send).not.toHaveBeenCalled();
+    expect(changes.sent).toEqual([]);
     expect((await getPad(env.DB, { event: EVENT, session: "xen-toolstacks", url: PAD }))?.etag).toBe('"v3"');
   });
 
   it("sends the stored validators, and on 304 queues nothing and keeps them", async () => {
     await loadLinks(PAD);
     const lastModified = "Wed, 25 Nov 2026 10:00:00 GMT";
-    await putKnownPad(PAD, { hash: "abc", etag: '"v1"', lastModified });
+    await putTestPublishedPad(PAD, { text: "published notes", etag: '"v1"', lastModified });
     const spy = mockFetch({ [PAD_TEXT_URL]: () => new Response(null, { status: 304 }) });
     expect(await pollWatchedLinks(env, readConfig(env), now, { sleep: noSleep })).toMatchObject({ notModified: 1 });
     const headers = new Headers(spy.mock.calls[0]?.[1]?.headers);
@@ -153,7 +146,7 @@ describe("pollWatchedLinks", () => {
     expect(await getPad(env.DB, { event: EVENT, session: "xen-toolstacks", url: PAD })).toMatchObject({
       etag: '"v1"',
       lastModified,
-      publishedHash: "abc",
+      publishedHash: await hashText("published notes"),
       checkedAt: now.toISOString(),
     });
   });
@@ -250,7 +243,7 @@ describe("pollWatchedLinks", () => {
 
   it("keeps going when handing one pad to the pipeline throws", async () => {
     await loadLinks("https://hackmd.io/aaa", "https://etherpad.wikimedia.org/p/xen");
-    send.mockRejectedValueOnce(new Error("queue unavailable"));
+    changes.refuse((call) => call === 1);
     mockFetch({
       "https://hackmd.io/aaa/download": () => new Response("aaa notes"),
       "https://etherpad.wikimedia.org/p/xen/export/txt": () => new Response("pad notes"),
@@ -260,6 +253,7 @@ describe("pollWatchedLinks", () => {
       modified: 1,
       failed: 1,
     });
-    expect(send).toHaveBeenCalledTimes(2);
+    // The first hand-over was refused; the second still went out.
+    expect(changes.sent).toHaveLength(1);
   });
 });

@@ -1,33 +1,22 @@
 // Loading and publishing: the start-up load never overwrites what the API and pipeline changed, and
 // publishing cannot wedge (no bulk read of stored values, one failure stays one, a budget of KV operations
 // with follow-up runs that finish the job).
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
-import worker from "../../src/index.ts";
+import { getText, sendAdmin } from "../helpers/http.ts";
+import { captureQueues } from "../helpers/queue.ts";
 import { FEED_FORMATS } from "../../src/feeds/model.ts";
 import { feedPaths } from "../../src/paths.ts";
 import { loadEvents, publish } from "../../src/pipeline/publish.ts";
-import { getEvent } from "../../src/store/catalogue.ts";
+import { buildPutEventStatements, getEvent } from "../../src/store/catalogue.ts";
 import { getSessionPage, siteKeys } from "../../src/store/site.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
-import { type Sent, captureQueueSends } from "../fixtures/queue.ts";
 
 const now = new Date("2026-11-27T10:00:00Z");
 const EVENT = "test-summit-2026";
 
 afterEach(() => vi.restoreAllMocks());
-
-async function runQueue(sent: Sent[]) {
-  const batch = createMessageBatch(
-    "sessionwire-changes",
-    sent.splice(0).map(({ body }, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
-  );
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env);
-  return getQueueResult(batch, ctx);
-}
 
 const countChanges = async () => (await env.DB.prepare("SELECT COUNT(*) AS n FROM changes").first<{ n: number }>())!.n;
 
@@ -52,17 +41,11 @@ describe("the start-up load", () => {
   it("never overwrites an event already stored: an admin edit survives a restart", async () => {
     const event = buildTestEvent();
     await loadEvents(env, buildSite(), [event], now);
-    const sent = captureQueueSends(env.CHANGES);
+    const { changes } = captureQueues();
     const url = "https://hackmd.io/added-by-admin";
-    const res = await exports.default.fetch(
-      new Request(`http://sessionwire.test/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`, {
-        method: "POST",
-        headers: { authorization: "Bearer test-admin-token", "content-type": "application/json" },
-        body: JSON.stringify({ url }),
-      }),
-    );
+    const res = await sendAdmin("POST", `/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`, { url });
     expect(res.status).toBe(202);
-    expect((await runQueue(sent)).retryMessages).toEqual([]);
+    expect((await changes.deliver()).retryMessages).toEqual([]);
     const changesBefore = await countChanges();
     expect(changesBefore).toBe(1);
 
@@ -84,8 +67,10 @@ describe("the start-up load", () => {
 
 describe("publishing", () => {
   it("removes a session that left D1 from the read model", async () => {
-    await loadEvents(env, buildSite(), [buildTestEvent()], now);
-    await env.DB.prepare("DELETE FROM sessions WHERE event_id = ? AND id = 'xen-on-risc-v'").bind(EVENT).run();
+    const event = buildTestEvent();
+    await loadEvents(env, buildSite(), [event], now);
+    const sessions = event.sessions.filter((s) => s.id !== "xen-on-risc-v");
+    await env.DB.batch(buildPutEventStatements(env.DB, { ...event, sessions }, now));
     const result = await publish(env, buildSite());
     // the session's page and its three feeds
     expect(result).toMatchObject({ deleted: 4, failed: [], remaining: 0 });
@@ -108,25 +93,24 @@ describe("publishing", () => {
     const result = await publish(env, buildSite());
     expect(getSpy).not.toHaveBeenCalled();
     expect(result).toMatchObject({ written: keys.length, failed: [], remaining: 0 });
-    const feed = await exports.default.fetch(new Request(`http://sessionwire.test${feedPaths.event(EVENT, "atom")}`));
-    expect((await feed.text()).length).toBeLessThan(10_000);
+    expect((await getText(feedPaths.event(EVENT, "atom"))).length).toBeLessThan(10_000);
   });
 
   it("records a page that cannot be rendered and still publishes the rest", async () => {
-    await loadEvents(env, buildSite(), [buildTestEvent()], now);
+    const event = buildTestEvent();
+    await loadEvents(env, buildSite(), [event], now);
     // A value cap that one session's page and the event page (which carries it) pass, and nothing else does.
-    await env.DB.prepare("UPDATE sessions SET description = ? WHERE event_id = ? AND id = 'rust-and-xen'")
-      .bind("x".repeat(9_000), EVENT)
-      .run();
-    await env.DB.prepare("UPDATE events SET title = 'Renamed Summit' WHERE id = ?").bind(EVENT).run();
+    const sessions = event.sessions.map((s) =>
+      s.id === "rust-and-xen" ? { ...s, description: "x".repeat(9_000) } : s,
+    );
+    await env.DB.batch(buildPutEventStatements(env.DB, { ...event, title: "Renamed Summit", sessions }, now));
     const result = await publish(env, buildSite(), undefined, { maxValueBytes: 8_000 });
     expect(result.failed).toEqual([siteKeys.event(EVENT), siteKeys.session(EVENT, "rust-and-xen")]);
     expect(result.remaining).toBe(0);
     // The other pages and every feed carry the new title; the failed keys keep their last good value.
     expect((await getSessionPage(env.SITE, EVENT, "xen-toolstacks"))?.event.title).toBe("Renamed Summit");
     expect((await getSessionPage(env.SITE, EVENT, "rust-and-xen"))?.event.title).toBe("Test Summit 2026");
-    const feed = await exports.default.fetch(new Request(`http://sessionwire.test${feedPaths.event(EVENT, "rss")}`));
-    expect(await feed.text()).toContain("Renamed Summit");
+    expect(await getText(feedPaths.event(EVENT, "rss"))).toContain("Renamed Summit");
     const failures = await env.DB.prepare("SELECT queue, message_id FROM failures ORDER BY id").all();
     expect(failures.results).toEqual([
       { queue: "publish", message_id: siteKeys.event(EVENT) },
@@ -135,8 +119,9 @@ describe("publishing", () => {
   });
 
   it("stays within its budget of KV operations and is finished by follow-up runs", async () => {
-    await loadEvents(env, buildSite(), [buildTestEvent()], now);
-    await env.DB.prepare("UPDATE events SET title = 'Renamed Summit' WHERE id = ?").bind(EVENT).run();
+    const event = buildTestEvent();
+    await loadEvents(env, buildSite(), [event], now);
+    await env.DB.batch(buildPutEventStatements(env.DB, { ...event, title: "Renamed Summit" }, now));
     const putSpy = vi.spyOn(env.SITE, "put");
     const first = await publish(env, buildSite(), undefined, { budget: 6 });
     // one list operation, then five writes; the rest is left for later
@@ -151,25 +136,21 @@ describe("publishing", () => {
 
   it("finishes an unfinished publish through the queue, and a commit never waits on it", async () => {
     await loadEvents(env, buildSite(), [buildTestEvent()], now);
-    const sent = captureQueueSends(env.CHANGES);
+    const { changes } = captureQueues();
     // KV refuses every write for a while (as it does past one write per key per second).
     const putSpy = vi.spyOn(env.SITE, "put").mockRejectedValue(new Error("KV PUT failed: 429 Too Many Requests"));
-    const res = await exports.default.fetch(
-      new Request(`http://sessionwire.test/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`, {
-        method: "POST",
-        headers: { authorization: "Bearer test-admin-token", "content-type": "application/json" },
-        body: JSON.stringify({ url: "https://hackmd.io/while-kv-refuses" }),
-      }),
-    );
+    const res = await sendAdmin("POST", `/api/admin/events/${EVENT}/sessions/rust-and-xen/notes`, {
+      url: "https://hackmd.io/while-kv-refuses",
+    });
     expect(res.status).toBe(202);
-    expect((await runQueue(sent)).retryMessages).toEqual([]);
+    expect((await changes.deliver()).retryMessages).toEqual([]);
     // The edit is committed and the receipt done; a follow-up publish is queued.
     expect(await countChanges()).toBe(1);
-    expect(sent.map((m) => m.body)).toEqual([{ v: 1, type: "publish", eventIds: [EVENT] }]);
+    expect(changes.sent.map((m) => m.body)).toEqual([{ v: 1, type: "publish", eventIds: [EVENT] }]);
     // Still refused: no progress, so the message is retried with backoff rather than re-queued forever.
-    expect((await runQueue([...sent])).retryMessages).toHaveLength(1);
+    expect((await changes.deliver([...changes.sent])).retryMessages).toHaveLength(1);
     putSpy.mockRestore();
-    expect((await runQueue(sent)).retryMessages).toEqual([]);
+    expect((await changes.deliver()).retryMessages).toEqual([]);
     const page = await getSessionPage(env.SITE, EVENT, "rust-and-xen");
     expect(page?.latestChange?.type).toBe("link.added");
   });

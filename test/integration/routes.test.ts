@@ -1,6 +1,7 @@
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
+import { fetchWorker } from "../helpers/http.ts";
 import { Event } from "../../src/domain/event.ts";
 import { ErrorEnvelope } from "../../src/http/errors.ts";
 import { apiPaths, pagePaths } from "../../src/paths.ts";
@@ -8,8 +9,7 @@ import { loadEvents } from "../../src/pipeline/publish.ts";
 import { EventList, SessionPage } from "../../src/store/site.ts";
 import { buildTestEvent, buildTestSession } from "../fixtures/catalogue.ts";
 
-const get = (path: string, init?: RequestInit) =>
-  exports.default.fetch(new Request(`http://sessionwire.test${path}`, init));
+const get = fetchWorker;
 
 const event = buildTestEvent({
   sessions: [

@@ -1,42 +1,33 @@
 // The receipt sweep cannot starve: receipts that failed for good are marked and never re-queued, the rest are
 // re-queued in a fair order with backoff and given up on after a bounded number of re-queues, and a receipt
 // whose messages keep dying keeps one failures row. Through the Worker's real queue and scheduled handlers.
-import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
+import { putTestReceipt } from "../helpers/factories.ts";
+import { getJson, sendAdmin } from "../helpers/http.ts";
+import { type Sent, type TestQueue, captureQueues, deliver as deliverTo, runCron } from "../helpers/queue.ts";
+import { QUEUES } from "../../src/config.ts";
 import { POLL_CRON } from "../../src/cron/index.ts";
 import { ingest } from "../../src/pipeline/ingest.ts";
-import worker from "../../src/index.ts";
 import { loadEvents } from "../../src/pipeline/publish.ts";
 import type { ChangesMessage } from "../../src/domain/messages.ts";
 import { MAX_RECEIPT_SWEEPS, buildSweepDelayMs } from "../../src/pipeline/recover.ts";
 import { getPipelineHealth } from "../../src/store/health.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
-import { QUEUE_SEND_BATCH_RESPONSE, QUEUE_SEND_RESPONSE } from "../fixtures/queue.ts";
 
 const EVENT = "test-summit-2026";
 const T0 = new Date("2026-11-27T12:00:00Z");
 const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
 
 /** What the code under test sent to CHANGES, in order (sendBatch and send alike). */
-let sent: ChangesMessage[];
-let seq = 0;
+let changes: TestQueue<ChangesMessage>;
 beforeEach(async () => {
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(minutes(-120));
   await loadEvents(env, buildSite(), [buildTestEvent()], minutes(-120));
-  sent = [];
-  vi.spyOn(env.CHANGES, "send").mockImplementation(async (body) => {
-    sent.push(body as ChangesMessage);
-    return QUEUE_SEND_RESPONSE;
-  });
-  vi.spyOn(env.CHANGES, "sendBatch").mockImplementation(async (messages) => {
-    for (const m of messages) sent.push(m.body as ChangesMessage);
-    return QUEUE_SEND_BATCH_RESPONSE;
-  });
-  // Hand-overs to mail are not under test here.
-  vi.spyOn(env.NOTIFY, "sendBatch").mockResolvedValue(QUEUE_SEND_BATCH_RESPONSE);
+  // Hand-overs to mail (NOTIFY, captured and never delivered) are not under test here.
+  changes = captureQueues().changes;
   // The poller runs with every sweep; every pad host answers "not modified".
   vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response(null, { status: 304 }));
 });
@@ -45,7 +36,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Stores receipts for admin edits at `at`, as the admin API does; their queue messages are left in `sent`. */
+/** Stores receipts for admin edits at `at`, as the admin API does; their queue messages are left on CHANGES. */
 async function receive(edits: { key: string; event: string }[], at: Date): Promise<string[]> {
   vi.setSystemTime(at);
   const ids: string[] = [];
@@ -67,25 +58,21 @@ async function receive(edits: { key: string; event: string }[], at: Date): Promi
   return ids;
 }
 
-/** Hands bodies to the Worker's queue handler (the DLQ's when `queue` says so), 100 to a batch. */
-async function deliver(bodies: unknown[], queue = "sessionwire-changes", attempts = 1) {
-  let acked = 0;
-  for (let i = 0; i < bodies.length; i += 100) {
-    const batch = createMessageBatch(
-      queue,
-      bodies.slice(i, i + 100).map((body) => ({ id: `m${++seq}`, timestamp: new Date(), attempts, body })),
-    );
-    await worker.queue(batch, env);
-    acked += (await getQueueResult(batch, createExecutionContext())).explicitAcks.length;
-  }
-  return acked;
+/** Hands messages to the Worker's queue handler (the DLQ's when `queue` says so), 100 to a batch; how many it acked. */
+async function deliver(messages: Sent<ChangesMessage>[], queue: string = QUEUES.changes, attempts = 1) {
+  const delivery = await deliverTo(
+    queue,
+    messages.map((m) => ({ ...m, attempts })),
+    { batchSize: 100 },
+  );
+  return delivery.explicitAcks.length;
 }
 
 async function sweep(at: Date): Promise<string[]> {
   vi.setSystemTime(at);
-  sent.splice(0);
-  await worker.scheduled(createScheduledController({ cron: POLL_CRON, scheduledTime: at }), env);
-  return sent.flatMap((m) => (m.type === "receipt" ? [m.receiptId] : []));
+  changes.sent.splice(0);
+  await runCron(POLL_CRON, at);
+  return changes.sent.flatMap((m) => (m.body.type === "receipt" ? [m.body.receiptId] : []));
 }
 
 const receiptRow = (id: string) =>
@@ -102,9 +89,9 @@ describe("receipts that failed for good", () => {
       Array.from({ length: 1000 }, (_, i) => ({ key: `doomed-${i}`, event: "no-such-event" })),
       minutes(-90),
     );
-    expect(await deliver(sent.splice(0))).toBe(1000);
+    expect(await deliver(changes.sent.splice(0))).toBe(1000);
     const [good] = await receive([{ key: "good", event: EVENT }], minutes(-30));
-    sent.splice(0); // its queue message is lost
+    changes.sent.splice(0); // its queue message is lost
 
     const health = await getPipelineHealth(env.DB);
     expect(health.receipts).toEqual({ unprocessed: 1, oldestUnprocessedAt: minutes(-30).toISOString(), failed: 1000 });
@@ -115,11 +102,9 @@ describe("receipts that failed for good", () => {
     });
 
     expect(await sweep(T0)).toEqual([good]);
-    await deliver(sent.filter((m) => m.type === "receipt"));
+    await deliver(changes.sent.filter((m) => m.body.type === "receipt"));
     expect(await receiptRow(good!)).toMatchObject({ processed_at: expect.any(String), failed_at: null });
-    const log = (await (await exports.default.fetch(`http://sessionwire.test/api/events/${EVENT}/changes`)).json()) as {
-      changes: { type: string; url: string }[];
-    };
+    const log = await getJson<{ changes: { type: string; url: string }[] }>(`/api/events/${EVENT}/changes`);
     expect(log.changes).toEqual([expect.objectContaining({ type: "link.added", url: "https://pad.example.org/good" })]);
     // Nothing is due any more, and the failures table did not grow.
     expect(await sweep(minutes(10))).toEqual([]);
@@ -135,7 +120,7 @@ describe("receipts that keep failing", () => {
       minutes(-60),
     );
     const [good] = await receive([{ key: "good", event: EVENT }], minutes(-20));
-    sent.splice(0); // every message queued so far is lost
+    changes.sent.splice(0); // every message queued so far is lost
 
     const requeues = new Map<string, number>();
     let goodAtSweep: number | null = null;
@@ -145,13 +130,13 @@ describe("receipts that keep failing", () => {
       for (const id of ids) requeues.set(id, (requeues.get(id) ?? 0) + 1);
       if (ids.includes(good!)) {
         goodAtSweep ??= n;
-        await deliver([{ v: 1, type: "receipt", receiptId: good }]);
+        await deliver([{ body: { v: 1, type: "receipt", receiptId: good! } }]);
       }
       // The flaky receipts' messages die: the first two rounds reach the dead-letter queue, later ones vanish.
       const dead = ids.filter((id) => id !== good && requeues.get(id)! <= 2);
       await deliver(
-        dead.map((receiptId) => ({ v: 1, type: "receipt", receiptId })),
-        "sessionwire-changes-dlq",
+        dead.map((receiptId) => ({ body: { v: 1, type: "receipt", receiptId } })),
+        QUEUES.changesDeadLetters,
         6,
       );
       const { n: failed } = (await env.DB.prepare(
@@ -186,15 +171,15 @@ describe("receipts that keep failing", () => {
 
   it("keeps one failures row for a receipt however often its message dies", async () => {
     const [id] = await receive([{ key: "dies", event: EVENT }], minutes(-10));
-    sent.splice(0);
+    changes.sent.splice(0);
     let requeued = 0;
     for (let n = 0; n < 150; n++) {
       const ids = await sweep(minutes(10 * n));
       if (!ids.length) continue;
       requeued++;
       await deliver(
-        ids.map((receiptId) => ({ v: 1, type: "receipt", receiptId })),
-        "sessionwire-changes-dlq",
+        ids.map((receiptId) => ({ body: { v: 1, type: "receipt", receiptId } })),
+        QUEUES.changesDeadLetters,
         6,
       );
     }
@@ -208,11 +193,7 @@ describe("receipts that keep failing", () => {
       },
     ]);
     // The admin API lists it with its subject and count.
-    const res = await exports.default.fetch(
-      new Request("http://sessionwire.test/api/admin/failures", {
-        headers: { authorization: "Bearer test-admin-token" },
-      }),
-    );
+    const res = await sendAdmin("GET", "/api/admin/failures");
     const body = (await res.json()) as { failures: { subject: string; count: number }[] };
     expect(body.failures).toEqual([
       expect.objectContaining({ subject: `receipt:${id}`, count: MAX_RECEIPT_SWEEPS + 1 }),
@@ -220,17 +201,20 @@ describe("receipts that keep failing", () => {
   }, 60_000);
 
   it("marks a receipt failed when processing it fails for good, and skips it if it comes again", async () => {
-    const [id] = await receive([{ key: "bad-session", event: EVENT }], T0);
-    await env.DB.prepare(
-      "UPDATE receipts SET payload = json_set(payload, '$.edit.session', 'no-such-session') WHERE id = ?",
-    )
-      .bind(id)
-      .run();
-    await deliver(sent.splice(0));
-    const row = await receiptRow(id!);
+    vi.setSystemTime(T0);
+    // A receipt the admin API would refuse (no such session), as if the session went after it was stored.
+    const edit = {
+      action: "link.add",
+      event: EVENT,
+      session: "no-such-session",
+      url: "https://pad.example.org/x",
+    } as const;
+    const id = await putTestReceipt({ source: "admin", payload: { kind: "admin", edit }, receivedAt: T0 });
+    await deliver([{ body: { v: 1, type: "receipt", receiptId: id } }]);
+    const row = await receiptRow(id);
     expect(row).toMatchObject({ processed_at: null, failed_at: T0.toISOString() });
     expect(row?.error).toMatch(/no-such-session/);
-    expect(await deliver([{ v: 1, type: "receipt", receiptId: id }])).toBe(1);
+    expect(await deliver([{ body: { v: 1, type: "receipt", receiptId: id } }])).toBe(1);
     expect(await env.DB.prepare("SELECT count FROM failures").first()).toEqual({ count: 1 });
   });
 });

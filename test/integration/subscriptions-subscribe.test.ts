@@ -1,75 +1,31 @@
-// Subscribe (double opt-in), confirm and RFC 8058 unsubscribe, through the Worker's real fetch handler.
-import { env, exports } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { buildSite } from "../helpers/config.ts";
+// POST /subscriptions (double opt-in) through the Worker's real fetch handler: a form or JSON request stores a
+// pending subscription and queues one confirmation mail, at most one per address per hour and none for a
+// confirmed or suppressed address, always with the same answer; bad input, unknown scopes, oversized bodies, too
+// many requests per IP and other methods are refused (a page for forms); a queue failure answers 503. Also: the
+// form on the event and session pages.
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import { suppressTestAddress } from "../helpers/factories.ts";
 import { MAX_SUBSCRIPTION_BODY_BYTES } from "../../src/domain/limits.ts";
-import { signToken } from "../../src/email/tokens.ts";
 import { ErrorEnvelope } from "../../src/http/errors.ts";
 import { pagePaths, subscriptionPaths } from "../../src/paths.ts";
-import { loadEvents } from "../../src/pipeline/publish.ts";
-import type { NotifyMessage } from "../../src/domain/messages.ts";
 import { claimConfirmation } from "../../src/store/subscriptions.ts";
-import { buildTestEvent } from "../fixtures/catalogue.ts";
-import { type Sent, captureQueueSends } from "../fixtures/queue.ts";
+import {
+  EMAIL,
+  EVENT,
+  SESSION,
+  T0,
+  confirmMessages,
+  getRow,
+  insertSubscriber,
+  request,
+  sent,
+  setUpSubscriptionTests,
+  subscribeForm,
+  subscribeJson,
+} from "../helpers/subscriptions.ts";
 
-const BASE = "http://sessionwire.test";
-const EVENT = "test-summit-2026";
-const SESSION = "xen-toolstacks";
-const EMAIL = "ada@example.org";
-const T0 = new Date("2026-11-27T10:00:00Z");
-
-let sent: Sent<NotifyMessage>[];
-
-beforeEach(async () => {
-  await loadEvents(env, buildSite(), [buildTestEvent()], T0);
-  sent = captureQueueSends<NotifyMessage>(env.NOTIFY);
-});
-afterEach(() => {
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-});
-
-/** Each request comes from its own address unless told, so the per-IP limiter only bites where tested. */
-function request(path: string, init: RequestInit = {}) {
-  const headers = new Headers(init.headers);
-  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", `test-${crypto.randomUUID()}`);
-  return exports.default.fetch(new Request(`${BASE}${path}`, { ...init, headers }));
-}
-
-const subscribeForm = (fields: Record<string, string>, headers: HeadersInit = {}) =>
-  request(subscriptionPaths.subscribe(), { method: "POST", body: new URLSearchParams(fields), headers });
-
-const subscribeJson = (body: unknown, headers: Record<string, string> = {}) =>
-  request(subscriptionPaths.subscribe(), {
-    method: "POST",
-    body: JSON.stringify(body),
-    headers: { "content-type": "application/json", ...headers },
-  });
-
-type Row = { id: string; email: string; session_id: string; mode: string; status: string; confirmed_at: string | null };
-
-const getRow = (email = EMAIL, session = "") =>
-  env.DB.prepare("SELECT * FROM subscribers WHERE email = ? AND event_id = ? AND session_id = ?")
-    .bind(email, EVENT, session)
-    .first<Row>();
-
-async function insertSubscriber(status: string, email = EMAIL, mode = "immediate"): Promise<string> {
-  const id = crypto.randomUUID();
-  await env.DB.prepare(
-    "INSERT INTO subscribers (id, email, event_id, session_id, mode, status, created_at) VALUES (?, ?, ?, '', ?, ?, ?)",
-  )
-    .bind(id, email, EVENT, mode, status, T0.toISOString())
-    .run();
-  return id;
-}
-
-const confirmMessages = () => sent.filter((s) => s.body.type === "confirm");
-
-const B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-const flipBit = (c: string) => B64URL[B64URL.indexOf(c) ^ 1]!;
-/** A token with one character of its payload changed, and one whose signature differs only in unused bits. */
-const tamper = (token: string) => token.slice(0, 5) + flipBit(token[5]!) + token.slice(6);
-const tamperEnd = (token: string) => token.slice(0, -1) + flipBit(token.at(-1)!);
+setUpSubscriptionTests();
 
 describe("POST /subscriptions", () => {
   it.each([
@@ -150,9 +106,7 @@ describe("POST /subscriptions", () => {
   });
 
   it("answers the same for a suppressed address and sends nothing", async () => {
-    await env.DB.prepare("INSERT INTO addresses (email, hard_failures, suppressed_at) VALUES (?, 3, ?)")
-      .bind(EMAIL, T0.toISOString())
-      .run();
+    await suppressTestAddress(EMAIL, T0);
     const res = await subscribeForm({ email: EMAIL, event: EVENT, mode: "immediate" });
     expect(res.status).toBe(202);
     expect(await res.text()).toContain("check your inbox");
@@ -279,148 +233,6 @@ describe("POST /subscriptions", () => {
       expect(put.status).toBe(405);
       expect(put.headers.get("allow")).toBe("GET, HEAD, POST");
     }
-  });
-});
-
-describe("confirm", () => {
-  const confirmToken = (id: string) => signToken(env.SUBSCRIPTION_SECRET, "confirm", id, new Date());
-  const postConfirm = (token: string) =>
-    request(subscriptionPaths.confirm(), { method: "POST", body: new URLSearchParams({ token }) });
-
-  it("GET shows what is confirmed and a button, and changes nothing", async () => {
-    const id = await insertSubscriber("pending");
-    const token = await confirmToken(id);
-    const res = await request(subscriptionPaths.confirm(token));
-    expect(res.status).toBe(200);
-    const html = await res.text();
-    expect(html).toMatch(/<form[^>]*method="post"[^>]*action="\/subscriptions\/confirm"/);
-    expect(html).toContain(`name="token" value="${token}"`);
-    expect(html).toContain("Test Summit 2026");
-    expect(html).toContain(EMAIL);
-    expect(await getRow()).toMatchObject({ status: "pending", confirmed_at: null });
-  });
-
-  it("POST confirms, idempotently, with the token in the form or the query", async () => {
-    const id = await insertSubscriber("pending", EMAIL, "daily");
-    const token = await confirmToken(id);
-    const res = await postConfirm(token);
-    expect(res.status).toBe(200);
-    const html = await res.text();
-    expect(html).toContain("daily digest");
-    expect(html).toContain("unsubscribe");
-    const row = await getRow();
-    expect(row).toMatchObject({ status: "confirmed" });
-    expect(row!.confirmed_at).not.toBeNull();
-    const again = await request(subscriptionPaths.confirm(token), { method: "POST" });
-    expect(again.status).toBe(200);
-    expect(await getRow()).toEqual(row);
-  });
-
-  it("does not revive an unsubscribed subscription from an old link", async () => {
-    const id = await insertSubscriber("unsubscribed");
-    expect((await postConfirm(await confirmToken(id))).status).toBe(409);
-    expect(await getRow()).toMatchObject({ status: "unsubscribed" });
-  });
-
-  it("rejects a tampered, expired, missing or unsubscribe-purpose token with 400", async () => {
-    const id = await insertSubscriber("pending");
-    const token = await confirmToken(id);
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(Date.now() - 8 * 86_400_000);
-    const expired = await confirmToken(id);
-    vi.useRealTimers();
-    const wrong = await signToken(env.SUBSCRIPTION_SECRET, "unsubscribe", id, new Date());
-    for (const bad of [tamper(token), tamperEnd(token), expired, wrong, ""]) {
-      expect((await request(subscriptionPaths.confirm(bad))).status).toBe(400);
-      expect((await postConfirm(bad)).status).toBe(400);
-    }
-    expect(await getRow()).toMatchObject({ status: "pending" });
-  });
-});
-
-describe("a second scope within the throttle hour", () => {
-  it("gets no mail of its own but is offered, with its own button, on the first one's confirmation page", async () => {
-    expect((await subscribeForm({ email: EMAIL, event: EVENT })).status).toBe(202);
-    expect((await subscribeForm({ email: EMAIL, event: EVENT, session: SESSION, mode: "daily" })).status).toBe(202);
-    expect(confirmMessages()).toHaveLength(1);
-    const first = await getRow();
-    const second = await getRow(EMAIL, SESSION);
-    const token = await signToken(env.SUBSCRIPTION_SECRET, "confirm", first!.id, new Date());
-
-    const page = await (await request(subscriptionPaths.confirm(token))).text();
-    expect(page).toContain("Also waiting for confirmation");
-    expect(page).toContain("Xen Toolstacks");
-    const offered = [...page.matchAll(/name="token" value="([^"]+)"/g)].map((m) => m[1]!);
-    expect(offered).toHaveLength(2);
-    expect(offered[0]).toBe(token);
-    // Nothing is confirmed by looking, and the offer confirms only its own subscription.
-    expect((await getRow(EMAIL, SESSION))!.status).toBe("pending");
-    const confirmed = await request(subscriptionPaths.confirm(), {
-      method: "POST",
-      body: new URLSearchParams({ token: offered[1]! }),
-    });
-    expect(confirmed.status).toBe(200);
-    expect((await getRow(EMAIL, SESSION))!).toMatchObject({ id: second!.id, status: "confirmed", mode: "daily" });
-    expect((await getRow())!.status).toBe("pending");
-  });
-});
-
-describe("unsubscribe (RFC 8058)", () => {
-  const unsubscribeToken = (id: string) => signToken(env.SUBSCRIPTION_SECRET, "unsubscribe", id, new Date());
-  const oneClick = (token: string, body: BodyInit | null = new URLSearchParams({ "List-Unsubscribe": "One-Click" })) =>
-    request(subscriptionPaths.unsubscribe(token), { method: "POST", body });
-
-  it("GET shows a one-click button and changes nothing", async () => {
-    const id = await insertSubscriber("confirmed");
-    const token = await unsubscribeToken(id);
-    const res = await request(subscriptionPaths.unsubscribe(token));
-    expect(res.status).toBe(200);
-    const html = await res.text();
-    expect(html).toContain(`action="${subscriptionPaths.unsubscribe(token)}"`);
-    expect(html).toContain(`name="List-Unsubscribe" value="One-Click"`);
-    expect(await getRow()).toMatchObject({ status: "confirmed" });
-  });
-
-  it.each([
-    ["urlencoded", () => new URLSearchParams({ "List-Unsubscribe": "One-Click" })],
-    [
-      "multipart",
-      () => {
-        const form = new FormData();
-        form.append("List-Unsubscribe", "One-Click");
-        return form;
-      },
-    ],
-  ])("POST with a %s One-Click body unsubscribes at once, idempotently", async (_, body) => {
-    const id = await insertSubscriber("confirmed");
-    const token = await unsubscribeToken(id);
-    const res = await oneClick(token, body());
-    expect(res.status).toBe(200);
-    expect(await res.text()).toContain("unsubscribed");
-    const row = await getRow();
-    expect(row).toMatchObject({ status: "unsubscribed" });
-    expect((await oneClick(token, body())).status).toBe(200);
-    expect(await getRow()).toEqual(row);
-  });
-
-  it("unsubscribes a pending subscription too", async () => {
-    const id = await insertSubscriber("pending");
-    expect((await oneClick(await unsubscribeToken(id))).status).toBe(200);
-    expect(await getRow()).toMatchObject({ status: "unsubscribed" });
-  });
-
-  it("rejects a tampered or confirm-purpose token, and a missing or other body, with 400", async () => {
-    const id = await insertSubscriber("confirmed");
-    const token = await unsubscribeToken(id);
-    const confirm = await signToken(env.SUBSCRIPTION_SECRET, "confirm", id, new Date());
-    for (const bad of [tamper(token), tamperEnd(token), confirm, ""]) {
-      expect((await oneClick(bad)).status).toBe(400);
-      expect((await request(subscriptionPaths.unsubscribe(bad))).status).toBe(400);
-    }
-    expect((await oneClick(token, null)).status).toBe(400);
-    expect((await oneClick(token, new URLSearchParams({ "List-Unsubscribe": "Yes" }))).status).toBe(400);
-    expect((await oneClick(token, "List-Unsubscribe=One-Click")).status).toBe(400); // text/plain
-    expect(await getRow()).toMatchObject({ status: "confirmed" });
   });
 });
 

@@ -1,117 +1,25 @@
-import fc from "fast-check";
-import { XMLParser, XMLValidator } from "fast-xml-parser";
+// The three feed serializers on a small fixture: escaping, item content, the structure each format requires
+// (RSS, Atom, JSON Feed), dates, determinism and the item bound.
 import { describe, expect, it } from "vitest";
 import { renderAtom } from "../../src/feeds/atom.ts";
 import { buildItemHtml, buildItemText, sanitizeHtml } from "../../src/feeds/content.ts";
-import { MAX_CATEGORY_CHARS, MAX_LINK_TEXT_CHARS, MAX_SCOPE_TITLE_CHARS } from "../../src/domain/limits.ts";
-import { cleanLine, cleanText, fitLine } from "../../src/domain/text.ts";
+import { MAX_LINK_TEXT_CHARS } from "../../src/domain/limits.ts";
+import { fitLine } from "../../src/domain/text.ts";
 import { cleanXmlText, escapeXml } from "../../src/feeds/escape.ts";
 import { renderJsonFeed } from "../../src/feeds/json.ts";
-import { type Feed, type FeedItem, MAX_FEED_ITEMS } from "../../src/feeds/model.ts";
+import { MAX_FEED_ITEMS } from "../../src/feeds/model.ts";
 import { renderRss } from "../../src/feeds/rss.ts";
-
-// The three serializers on a small fixture (structure, dates, determinism, the item bound), then the part that
-// matters most: untrusted text in every field, through every format, parsed back strictly.
-
-const BASE = "https://sessions.example";
-const buildItem = (overrides: Partial<FeedItem> = {}): FeedItem => ({
-  id: "chg-2",
-  title: "Notes updated: Xen Toolstacks",
-  url: `${BASE}/events/xen-2019/sessions/xen-toolstacks`,
-  published: "2019-07-10T12:00:00Z",
-  updated: "2019-07-10T12:30:00Z",
-  summary: "2 lines added, 1 removed",
-  excerpt: "attendees: 7\n- action: write design doc",
-  notesUrl: "https://pad.example/p/xen-toolstacks?a=1&b=2",
-  categories: ["Xen Design Sessions 2019", "Xen Toolstacks"],
-  ...overrides,
-});
-const buildTestFeed = (overrides: Partial<Feed> = {}): Feed => ({
-  id: `${BASE}/events/xen-2019`,
-  title: "Xen Design Sessions 2019",
-  description: "Notes changes of every session of Xen Design Sessions 2019",
-  homeUrl: `${BASE}/events/xen-2019`,
-  selfUrls: {
-    rss: `${BASE}/events/xen-2019/feed.rss`,
-    atom: `${BASE}/events/xen-2019/feed.atom`,
-    json: `${BASE}/events/xen-2019/feed.json`,
-  },
-  hubUrl: "https://hub.example/",
-  updated: "2019-07-10T12:30:00Z",
-  items: [
-    buildItem(),
-    buildItem({
-      id: "chg-1",
-      title: "Session added: Xen Toolstacks",
-      published: "2019-07-09T08:00:00Z",
-      updated: "2019-07-09T08:00:00Z",
-      summary: "Session added",
-      excerpt: "",
-      notesUrl: null,
-    }),
-  ],
-  ...overrides,
-});
-
-const RENDERERS = { rss: renderRss, atom: renderAtom, json: renderJsonFeed };
-const XML_RENDERERS = { rss: renderRss, atom: renderAtom };
-
-// Element values come back as strings, or as { "#text", "@attr" } when the element has attributes.
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: "@",
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  htmlEntities: true,
-  isArray: (name, jPath) =>
-    ["item", "entry", "category", "atom:link"].includes(name) || (name === "link" && String(jPath).startsWith("feed.")),
-});
-type Node = Record<string, any>;
-const parseXml = (xml: string): Node => parser.parse(xml);
-const text = (node: unknown): string => (typeof node === "string" ? node : ((node as Node)?.["#text"] ?? ""));
-
-const FORBIDDEN = /[\0-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF\uD800-\uDFFF]/u;
-
-/** Strictly well-formed, which fast-xml-parser's validator alone does not check for characters and entities. */
-function expectWellFormed(xml: string) {
-  expect(xml.startsWith('<?xml version="1.0" encoding="utf-8"?>\n')).toBe(true);
-  expect(XMLValidator.validate(xml)).toBe(true);
-  expect(xml).not.toMatch(FORBIDDEN);
-  expect(xml).not.toMatch(/&(?!(?:amp|lt|gt|quot|#39);)/);
-  expect(xml).not.toContain("<![CDATA[");
-  expect(xml).not.toContain("]]>");
-}
-
-const NAMED: Record<string, string> = {
-  amp: "&",
-  lt: "<",
-  gt: ">",
-  quot: '"',
-  apos: "'",
-  colon: ":",
-  tab: "\t",
-  newline: "\n",
-};
-const decodeHtml = (s: string) =>
-  s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);?/gi, (m, ref: string) =>
-    ref[0] !== "#"
-      ? (NAMED[ref.toLowerCase()] ?? m)
-      : String.fromCodePoint(ref[1] === "x" || ref[1] === "X" ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1))),
-  );
-
-/** What a browser would find live in an HTML field: only our tags, no handlers, links only to http(s). */
-function expectNoLiveMarkup(html: string) {
-  expect(html).not.toMatch(/<\s*\/?\s*(script|style|svg|math|img|iframe)/i);
-  for (const [tag] of html.matchAll(/<[^>]*>/g)) {
-    expect(tag).toMatch(/^<\/?(p|pre|strong|a)\b/);
-    expect(tag).not.toMatch(/[\s/"']on\w+\s*=/i);
-    for (const [, , value] of tag.matchAll(/\b(href|src|action|formaction)\s*=\s*("[^"]*"|'[^']*'|[^\s>]*)/gi)) {
-      const url = decodeHtml(value!.replace(/^["']|["']$/g, "")).replace(/[\s\0-\x1F]/g, "");
-      expect(url).toMatch(/^https?:\/\//i);
-    }
-  }
-}
+import {
+  BASE,
+  type Node,
+  RENDERERS,
+  XML_RENDERERS,
+  buildItem,
+  buildTestFeed,
+  expectWellFormed,
+  parseXml,
+  text,
+} from "../helpers/feeds.ts";
 
 describe("escapeXml and cleanXmlText", () => {
   it("escapes the five markup characters", () => {
@@ -334,119 +242,5 @@ describe("every format", () => {
     const feed = buildTestFeed({ items: [] });
     for (const render of Object.values(XML_RENDERERS)) expectWellFormed(render(feed));
     expect(JSON.parse(renderJsonFeed(feed)).items).toEqual([]);
-  });
-});
-
-const XSS_CORPUS = [
-  "<script>alert(1)</script>",
-  "<img src=x onerror=alert(1)>",
-  "javascript:alert(1)",
-  "JaVaScRiPt:alert(1)",
-  "java&#x09;script:alert(1)",
-  "&#106;avascript:alert(1)",
-  " javascript:alert(1)",
-  "\n\n\t javascript:alert(1)",
-  "data:text/html,<script>alert(1)</script>",
-  "]]>",
-  "<![CDATA[<script>alert(1)</script>]]>",
-  "<style><img src=x onerror=alert(1)></style>",
-  "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
-  "<svg onload=alert(1)>",
-  '"><script>alert(1)</script>',
-  "'><img src=x onerror=alert(1)>",
-  '<a href="javascript:alert(1)">x</a>',
-  "<!--<img src=x onerror=alert(1)>-->",
-  "&lt;script&gt;alert(1)&lt;/script&gt;",
-  "\u0000\u0008\u000b\u001f",
-  "a\ud800b",
-  "a\udfffb",
-  "\ufffe\uffff",
-  'https://pad.example/p/"><script>alert(1)</script>',
-  "http://pad.example/?q=<img src=x onerror=alert(1)>",
-];
-
-describe("untrusted text", () => {
-  const all = XSS_CORPUS.join(" ");
-  const feed = buildTestFeed({
-    title: all,
-    description: all,
-    items: XSS_CORPUS.map((s, i) =>
-      buildItem({ id: `chg-${i}`, title: s, summary: s, excerpt: s, notesUrl: s, categories: [s, all] }),
-    ),
-  });
-  // Summary, excerpt (left out when cleaning empties it) and notes link, each cleaned.
-  const expectedText = (s: string) => {
-    const clean = cleanText(s);
-    return `${clean}${clean ? `\n\n${clean}` : ""}\n\nNotes: `;
-  };
-  /** RSS plain-text fields are HTML as far as readers know: no markup, and decoded they are the text. */
-  const expectHtmlText = (html: string, plain: string) => {
-    expect(html).not.toContain("<");
-    expect(decodeHtml(html)).toBe(plain);
-  };
-
-  it("leaves RSS well-formed with no live markup", () => {
-    const xml = renderRss(feed);
-    expectWellFormed(xml);
-    const { channel } = parseXml(xml).rss;
-    expectHtmlText(channel.title, fitLine(all, MAX_SCOPE_TITLE_CHARS));
-    expectHtmlText(channel.description, fitLine(all, MAX_SCOPE_TITLE_CHARS));
-    channel.item.forEach((item: Node, i: number) => {
-      const s = XSS_CORPUS[i]!;
-      expectHtmlText(item.title, cleanLine(s));
-      expect(item.category).toHaveLength(2);
-      expectHtmlText(item.category[0], cleanLine(s));
-      expectHtmlText(item.category[1], fitLine(all, MAX_CATEGORY_CHARS));
-      expectNoLiveMarkup(item.description);
-      expectNoLiveMarkup(item["content:encoded"]);
-      // The summary reads as the (cleaned) text it was: escaped once, not lost or doubled.
-      expect(decodeHtml(item.description.match(/^<p>(.*?)<\/p>/s)[1])).toBe(cleanText(s));
-    });
-  });
-
-  it("leaves Atom well-formed with no live markup", () => {
-    const xml = renderAtom(feed);
-    expectWellFormed(xml);
-    parseXml(xml).feed.entry.forEach((entry: Node, i: number) => {
-      const s = XSS_CORPUS[i]!;
-      expect(text(entry.title)).toBe(cleanLine(s));
-      expect(text(entry.summary).startsWith(expectedText(s))).toBe(true);
-      expectNoLiveMarkup(text(entry.content));
-    });
-  });
-
-  it("leaves JSON Feed parseable, clean and with no live markup", () => {
-    const body = renderJsonFeed(feed);
-    const json = JSON.parse(body);
-    const strings: string[] = [];
-    JSON.parse(body, (_, value) => (typeof value === "string" && strings.push(value), value));
-    for (const s of strings) expect(s).not.toMatch(FORBIDDEN);
-    json.items.forEach((item: Node, i: number) => {
-      const s = XSS_CORPUS[i]!;
-      expect(item.title).toBe(cleanLine(s));
-      expect(item.content_text.startsWith(expectedText(s))).toBe(true);
-      expectNoLiveMarkup(item.content_html);
-    });
-  });
-
-  it("keeps every document well-formed for arbitrary unicode, lone surrogates included", () => {
-    const char = fc.oneof(
-      fc.string({ unit: "binary", minLength: 1, maxLength: 1 }),
-      fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)),
-      fc.constantFrom("<", ">", "&", '"', "'", "]]>", "<![CDATA[", "\r\n", "\u0000"),
-    );
-    const str = fc.string({ unit: char, maxLength: 40 });
-    fc.assert(
-      fc.property(str, str, str, str, (title, summary, excerpt, category) => {
-        const item = buildItem({ title, summary, excerpt, notesUrl: excerpt, categories: [category] });
-        const feed = buildTestFeed({ title, description: summary, items: [item] });
-        for (const render of Object.values(XML_RENDERERS)) expectWellFormed(render(feed));
-        const json = JSON.parse(renderJsonFeed(feed));
-        expect(json.title).toBe(cleanLine(title));
-        expect(json.items[0].content_text).toBe(buildItemText(item));
-        expect(json.items[0].content_text).not.toMatch(FORBIDDEN);
-      }),
-      { numRuns: 300 },
-    );
   });
 });
