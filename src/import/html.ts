@@ -1,50 +1,65 @@
-// Schedule descriptions come as plain text, markdown, HTML, or a mix of them (frab and pretalx take what the
-// speaker typed). The catalogue keeps plain text: a description with HTML tags loses its markup but keeps what a
-// reader needs from it (a link's URL, paragraph and line breaks, list items as "- " lines); one without is kept
-// as written, so markdown stays readable text. Only known tag names count as HTML: "a < b" and "<3" are prose.
-const HTML_TAG =
-  /<\/?(?:a|abbr|b|blockquote|br|code|div|em|h[1-6]|hr|i|img|li|ol|p|pre|small|span|strong|sub|sup|table|td|th|tr|u|ul)\b[^<>]*>/i;
-const ANCHOR = /<a\b[^<>]*?\bhref\s*=\s*(["'])(.*?)\1[^<>]*>([\s\S]*?)<\/a\s*>/gi;
-const NAMED_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };
+// Schedules' descriptions are often HTML fragments, or plain text with some HTML in it (linux.conf.au's `<p>`,
+// Kieler Linux-Tage's `<ul><li>` between plain lines); the catalogue keeps plain text: paragraphs separated by a
+// blank line, a paragraph of "- " lines a list. Only known HTML elements count as markup, so the
+// `git checkout -b <branch-name>` of a plain description stays as written, and its entities are not decoded.
 
-/** Plain text with paragraphs separated by one blank line; HTML made text, anything else kept as written. */
+const BLOCK = "p|div|ul|ol|li|h[1-6]|blockquote|pre|table|tr|br|hr|dl|dt|dd";
+const INLINE =
+  "a|abbr|b|big|cite|code|del|em|font|i|img|ins|kbd|mark|q|s|small|span|strike|strong|sub|sup|tbody|td|th|thead|tt|u|var";
+/** Where a tag's name ends: `<b-c>` and `<branch-name>` are not `<b>`. */
+const NAME_END = "(?=[\\s/>])";
+const KNOWN_TAG = new RegExp(`</?(?:${BLOCK}|${INLINE})${NAME_END}[^<>]*>`, "i");
+// Whitespace between block tags, after an opening one or before a closing one is the source's layout, not text.
+const SPACE_BETWEEN_BLOCKS = new RegExp(`(</?(?:${BLOCK})${NAME_END}[^<>]*>)\\s+(?=</?(?:${BLOCK})${NAME_END})`, "gi");
+const SPACE_AFTER_OPEN = new RegExp(`(<(?:${BLOCK})${NAME_END}[^<>]*>)\\s+`, "gi");
+const SPACE_BEFORE_CLOSE = new RegExp(`\\s+(?=</(?:${BLOCK})${NAME_END})`, "gi");
+const BLOCK_TAG = new RegExp(`</?(?:${BLOCK})${NAME_END}[^<>]*>`, "gi");
+const INLINE_TAG = new RegExp(`</?(?:${INLINE})${NAME_END}[^<>]*>`, "gi");
+const LINK = /<a\s[^<>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')[^<>]*>([\s\S]*?)<\/a\s*>/gi;
+const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };
+
+/** A description as plain text: HTML (when it has any) rendered to text, lines and blank lines tidied. */
 export function buildPlainText(text: string): string {
-  let out = text.replace(/\r\n?/g, "\n");
-  if (HTML_TAG.test(out)) out = stripHtml(out);
-  return out
-    .split("\n")
+  const plain = KNOWN_TAG.test(text) ? renderHtml(text) : text;
+  return plain
+    .split(/\r\n?|\n/)
     .map((line) => line.trimEnd())
     .join("\n")
     .replace(/\n{3,}/g, "\n\n")
-    .replace(/^(- .*)\n\n(?=- )/gm, "$1\n") // list items split by the markup's line breaks are one list
     .trim();
 }
 
-function stripHtml(html: string): string {
+function renderHtml(html: string): string {
   const text = html
     .replace(/<!--[\s\S]*?-->/g, "")
-    .replace(ANCHOR, (_, _q: string, href: string, inner: string) => {
-      const url = decodeEntities(href).trim();
-      const label = decodeEntities(inner.replace(/<[^<>]*>/g, "")).trim();
-      if (!label || label === url || url.replace(/^[a-z]+:\/\//i, "").replace(/\/$/, "") === label) return url;
-      return url ? `${label} (${url})` : label;
+    .replace(SPACE_BETWEEN_BLOCKS, "$1")
+    .replace(SPACE_AFTER_OPEN, "$1")
+    .replace(SPACE_BEFORE_CLOSE, "")
+    .replace(/<br(?=[\s/>])[^<>]*>/gi, "\n")
+    // Items of one list are consecutive lines; text after an item (broken HTML) starts a line of its own.
+    .replace(/<\/li\s*>(?=<li[\s>]|<\/[ou]l[\s>])/gi, "")
+    .replace(/<\/li\s*>/gi, "\n")
+    .replace(/<li(?=[\s>])[^<>]*>/gi, "\n- ")
+    .replace(BLOCK_TAG, "\n\n")
+    // A link keeps its target when the text does not show it: "Inkscape (https://inkscape.org)"; "y.org" shows it.
+    .replace(LINK, (_, dq: string | undefined, sq: string | undefined, inner: string) => {
+      const href = (dq ?? sq ?? "").trim();
+      const label = inner.replace(INLINE_TAG, "").trim();
+      const bare = (url: string) => decodeEntities(url).replace(/^https?:\/\//i, "").replace(/\/$/, "");
+      const shown = /^https?:\/\//i.test(href) && bare(label) !== bare(href);
+      return shown ? `${label} (${href})` : label;
     })
-    .replace(/<br\s*\/?>|<\/br\s*>/gi, "\n")
-    .replace(/<li\b[^<>]*>/gi, "\n- ")
-    .replace(/<\/?(?:p|div|ul|ol|h[1-6]|blockquote|pre|table|hr)\b[^<>]*>/gi, "\n\n")
-    .replace(/<\/?tr\b[^<>]*>/gi, "\n")
-    .replace(/<\/?[a-z][a-z0-9]*\b[^<>]*>/gi, "");
-  // The markup's own indentation is not text.
+    .replace(INLINE_TAG, "");
   return decodeEntities(text)
     .split("\n")
-    .map((line) => line.trim())
+    .map((line) => line.replace(/[ \t]+/g, " ").trim())
     .join("\n");
 }
 
 function decodeEntities(text: string): string {
-  return text.replace(/&(?:#(\d+)|#x([0-9a-f]+)|([a-z]+));/gi, (entity, dec: string, hex: string, name: string) => {
-    if (name) return NAMED_ENTITIES[name.toLowerCase()] ?? entity;
-    const code = dec ? Number(dec) : Number.parseInt(hex, 16);
+  return text.replace(/&(#\d{1,7}|#x[0-9a-f]{1,6}|[a-z]+);/gi, (entity, name: string) => {
+    if (name[0] !== "#") return ENTITIES[name.toLowerCase()] ?? entity;
+    const code = name[1] === "x" || name[1] === "X" ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
     return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
   });
 }

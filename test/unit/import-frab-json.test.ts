@@ -256,7 +256,7 @@ describe("buildPlainText", () => {
       buildPlainText(
         '<h2>Intro</h2><p>See <a href="https://x.org/a?b=1&amp;c=2">the docs</a>, <a href="https://y.org/">y.org</a>.<br/>Next&nbsp;line &#8211; end</p><ul> <li>one</li> <li>two</li></ul>',
       ),
-    ).toBe("Intro\n\nSee the docs (https://x.org/a?b=1&c=2), https://y.org/.\nNext line – end\n\n- one\n- two");
+    ).toBe("Intro\n\nSee the docs (https://x.org/a?b=1&c=2), y.org.\nNext line – end\n\n- one\n- two");
   });
 });
 
