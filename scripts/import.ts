@@ -1,12 +1,16 @@
-// npm run import -- <file> --event <id> --title "<title>": prints the page's Event as JSON on stdout.
-// Exit 2, with nothing on stdout, on bad usage or a page the importer cannot read.
+// npm run import -- <file|url> [--format wiki|frab-json|ics] --event <id> --title "<title>": prints the
+// schedule's Event as JSON on stdout. A wiki page URL is read as its wikitext (action=raw). Exit 2, with nothing
+// on stdout, on bad usage or a document the importer cannot read (the message names the line or path).
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { IMPORT_FORMATS, ImportFormat } from "../src/domain/changes.ts";
 import { Slug } from "../src/domain/event.ts";
 import { ImportError } from "../src/import/errors.ts";
-import { importWikiPage } from "../src/import/wiki.ts";
+import { importSchedule } from "../src/import/index.ts";
 
-const USAGE = 'usage: npm run import -- <wiki-page.txt> --event <event-id> --title "<event title>"';
+const USAGE =
+  `usage: npm run -s import -- <file|url> [--format ${IMPORT_FORMATS.join("|")}] --event <event-id> ` +
+  '--title "<event title>"';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -19,28 +23,49 @@ try {
 } catch (e) {
   fail(`import: ${(e as Error).message}\n${USAGE}`);
 }
-const [file] = args.positionals;
-const { event, title } = args.values;
-if (args.positionals.length !== 1 || !file || !event || !title) fail(USAGE);
+const [source] = args.positionals;
+const { event, title, format } = args.values;
+if (args.positionals.length !== 1 || !source || !event || !title) fail(USAGE);
 if (!Slug.safeParse(event).success)
   fail(`import: --event must be a slug (lowercase a-z0-9 words joined by '-'), got "${event}"\n${USAGE}`);
+if (format !== undefined && !ImportFormat.safeParse(format).success)
+  fail(`import: --format must be one of ${IMPORT_FORMATS.join(", ")}, got "${format}"\n${USAGE}`);
+
+/**
+ * A MediaWiki page (`/wiki/Page`, or `/w/index.php?title=Page` and other index.php paths) is read as its
+ * wikitext: MediaWiki answers `action=raw` on either form.
+ */
+function buildRawUrl(url: URL): URL {
+  const isWikiPage =
+    /\/wiki\/./.test(url.pathname) || (url.pathname.endsWith("/index.php") && url.searchParams.has("title"));
+  if (!isWikiPage) return url;
+  const raw = new URL(url);
+  raw.searchParams.set("action", "raw");
+  return raw;
+}
 
 let text: string;
 try {
-  text = readFileSync(file, "utf8");
+  if (/^https?:\/\//.test(source)) {
+    const url = buildRawUrl(new URL(source));
+    const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+    if (!res.ok) fail(`import: ${url} answered ${res.status}`);
+    text = await res.text();
+  } else text = readFileSync(source, "utf8");
 } catch (e) {
-  fail(`import: ${file}: ${(e as Error).message}`);
+  fail(`import: ${source}: ${(e as Error).message}`);
 }
 try {
-  process.stdout.write(`${JSON.stringify(importWikiPage(text, { eventId: event, title }), null, 2)}\n`);
+  const parsed = importSchedule(text, { eventId: event, title, format: format as ImportFormat | undefined });
+  process.stdout.write(`${JSON.stringify(parsed, null, 2)}\n`);
 } catch (e) {
-  if (e instanceof ImportError) fail(`import: ${file}: ${e.message}`);
+  if (e instanceof ImportError) fail(`import: ${source}: ${e.message}`);
   throw e;
 }
 
 function parseOptions() {
   return parseArgs({
-    options: { event: { type: "string" }, title: { type: "string" } },
+    options: { event: { type: "string" }, title: { type: "string" }, format: { type: "string" } },
     allowPositionals: true,
   });
 }

@@ -20,6 +20,7 @@ export type ErrorCode =
   | "internal"
   | "unavailable"
   | "not_configured"
+  | "invalid_schedule"
   | "error";
 
 export class AppError extends Error {

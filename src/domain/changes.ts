@@ -65,6 +65,11 @@ export const NotesEvent = z.object({
 });
 export type NotesEvent = z.infer<typeof NotesEvent>;
 
+/** The schedule formats an import reads (src/import/); detected from the content when not given. */
+export const IMPORT_FORMATS = ["wiki", "frab-json", "ics"] as const;
+export const ImportFormat = z.enum(IMPORT_FORMATS);
+export type ImportFormat = z.infer<typeof ImportFormat>;
+
 /** Admin edits; each becomes one or more changes through the same pipeline as notes events. */
 export const AdminAction = z.discriminatedUnion("action", [
   z.object({
@@ -85,6 +90,7 @@ export const AdminAction = z.discriminatedUnion("action", [
     action: z.literal("event.import"),
     event: Slug,
     title: lineText(MAX_EVENT_TITLE_CHARS).min(1),
+    format: ImportFormat.optional(),
     text: utf8Text(MAX_IMPORT_TEXT_BYTES),
   }),
 ]);

@@ -45,7 +45,10 @@ function renderHtml(html: string): string {
     .replace(LINK, (_, dq: string | undefined, sq: string | undefined, inner: string) => {
       const href = (dq ?? sq ?? "").trim();
       const label = inner.replace(INLINE_TAG, "").trim();
-      const bare = (url: string) => decodeEntities(url).replace(/^https?:\/\//i, "").replace(/\/$/, "");
+      const bare = (url: string) =>
+        decodeEntities(url)
+          .replace(/^https?:\/\//i, "")
+          .replace(/\/$/, "");
       const shown = /^https?:\/\//i.test(href) && bare(label) !== bare(href);
       return shown ? `${label} (${href})` : label;
     })

@@ -16,7 +16,7 @@
 // Recurrence: a VEVENT is one session at its DTSTART; RRULE and RDATE are ignored, and a VEVENT that overrides
 // one occurrence (RECURRENCE-ID) is skipped, like a CANCELLED one (a session that goes so is withdrawn).
 import ICAL from "ical.js";
-import { buildSlug, Event, type NoteLink, type RelatedLink, TimeZone } from "../domain/event.ts";
+import { Event, type NoteLink, type RelatedLink, TimeZone } from "../domain/event.ts";
 import {
   MAX_DESCRIPTION_CHARS,
   MAX_HOST_CHARS,
@@ -24,10 +24,10 @@ import {
   MAX_PLACE_CHARS,
   MAX_SESSION_TITLE_CHARS,
   MAX_SESSIONS,
-  MAX_SLUG_CHARS,
 } from "../domain/limits.ts";
 import { fitLine, fitText } from "../domain/text.ts";
 import { ImportError } from "./errors.ts";
+import { buildSessionIds } from "./ids.ts";
 import { buildPlainText } from "./html.ts";
 import { buildSessionLinks, readUrl } from "./links.ts";
 import { formatUtc, toUtc } from "./time.ts";
@@ -348,21 +348,11 @@ function compareStarts(a: string | undefined, b: string | undefined): number {
   return a < b ? -1 : 1;
 }
 
-/** Sessions with unique slug ids: from the title, else from the UID, else numbered. */
+/** Sessions with unique slug ids (ids.ts). */
 function buildSessions(drafts: Draft[]) {
-  const used = new Set<string>();
-  return drafts.map((d) => {
-    const fromTitle = buildSlug(d.title);
-    let id = fromTitle;
-    if (!id || used.has(id)) {
-      const base = (d.sourceId && buildSlug(d.sourceId)) || fromTitle || "session";
-      id = base;
-      for (let n = 2; used.has(id); n++) {
-        const suffix = `-${n}`;
-        id = `${base.slice(0, MAX_SLUG_CHARS - suffix.length).replace(/-+$/, "")}${suffix}`;
-      }
-    }
-    used.add(id);
+  const ids = buildSessionIds(drafts);
+  return drafts.map((d, i) => {
+    const id = ids[i]!;
     return {
       id,
       title: d.title,

@@ -15,7 +15,7 @@ import {
 } from "../domain/edits.ts";
 import type { Event, NoteLink } from "../domain/event.ts";
 import { measureUtf8 } from "../domain/text.ts";
-import { importWikiPage } from "../import/wiki.ts";
+import { importSchedule } from "../import/index.ts";
 import { buildPutEventStatements, getEvent } from "../store/catalogue.ts";
 import { insertChange } from "../store/changes.ts";
 import {
@@ -101,7 +101,7 @@ async function processEdit(
   now: Date,
 ) {
   if (edit.action === "event.import") {
-    const imported = importWikiPage(edit.text, { eventId: edit.event, title: edit.title });
+    const imported = importSchedule(edit.text, { eventId: edit.event, title: edit.title, format: edit.format });
     const current = await getEvent(env.DB, edit.event);
     return commitEdit(env, config, receipt, current, mergeImportedEvent(current, imported), now);
   }

@@ -6,7 +6,7 @@ import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
-import { AdminAction, utf8Text } from "../domain/changes.ts";
+import { AdminAction, ImportFormat, utf8Text } from "../domain/changes.ts";
 import { NotesUrl, Session, Slug, buildNoteLink, lineText } from "../domain/event.ts";
 import {
   MAX_ADMIN_EDIT_BODY_BYTES,
@@ -17,6 +17,8 @@ import {
   MAX_NOTE_LINKS,
 } from "../domain/limits.ts";
 import { AppError } from "../errors.ts";
+import { ImportError } from "../import/errors.ts";
+import { detectFormat, importSchedule } from "../import/index.ts";
 import type { AppContext, AppEnv } from "../http/env.ts";
 import { ErrorEnvelope } from "../http/errors.ts";
 import { requireSession } from "../http/require-session.ts";
@@ -193,7 +195,10 @@ adminRoutes.openapi(
   createRoute({
     method: "post",
     path: "/api/admin/events/{event}/import",
-    summary: "Import a design-sessions wiki page into an event (new sessions added, changed ones edited)",
+    summary:
+      "Import a schedule into an event: a design-sessions wiki page, frab/pretalx schedule.json or iCalendar " +
+      "(detected from the text unless `format` is given). The first import is the event's baseline; later " +
+      "ones publish what changed (sessions added, withdrawn, retitled, rescheduled; notes links added, removed)",
     security,
     middleware: limitBody(MAX_ADMIN_IMPORT_BODY_BYTES),
     request: {
@@ -204,6 +209,7 @@ adminRoutes.openapi(
           "application/json": {
             schema: z.object({
               title: lineText(MAX_EVENT_TITLE_CHARS).min(1),
+              format: ImportFormat.optional(),
               text: utf8Text(MAX_IMPORT_TEXT_BYTES).min(1),
             }),
           },
@@ -216,9 +222,21 @@ adminRoutes.openapi(
   async (c) => {
     const { event } = c.req.valid("param");
     const body = c.req.valid("json");
+    // Read now, so a document that cannot be read is refused here (400, naming where) and nothing is stored;
+    // the consumer reads the same text again with the same reader (pure), with the format fixed.
+    let format: ImportFormat;
+    try {
+      format = body.format ?? detectFormat(body.text);
+      importSchedule(body.text, { eventId: event, title: body.title, format });
+    } catch (err) {
+      if (!(err instanceof ImportError)) throw err;
+      throw new AppError(400, "invalid_schedule", `The schedule cannot be read: ${err.message}`, {
+        issues: [{ path: ["text", err.where], message: err.reason }],
+      });
+    }
     return submit(
       c,
-      { action: "event.import", event, title: body.title, text: body.text },
+      { action: "event.import", event, title: body.title, format, text: body.text },
       c.req.valid("header")["idempotency-key"],
     );
   },

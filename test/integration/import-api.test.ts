@@ -1,0 +1,128 @@
+// Importing schedules through POST /api/admin/events/{event}/import: any format read (detected or forced), the
+// first import is the event's baseline, a second version publishes exactly what changed, and a document that
+// cannot be read is refused with 400 naming where, storing nothing.
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, expect, it, vi } from "vitest";
+import type { ChangesMessage } from "../../src/domain/messages.ts";
+import { getJson, sendAdmin } from "../helpers/http.ts";
+import { type TestQueue, captureQueues } from "../helpers/queue.ts";
+import { readSample } from "../helpers/samples.ts";
+
+let changes: TestQueue<ChangesMessage>;
+beforeEach(() => {
+  changes = captureQueues().changes;
+});
+afterEach(() => vi.restoreAllMocks());
+
+const importText = async (event: string, text: string, format?: string) => {
+  const res = await sendAdmin("POST", `/api/admin/events/${event}/import`, { title: "Conf", text, format });
+  await changes.drain();
+  return res;
+};
+
+type EventPage = {
+  sessions: { id: string; title: string; room?: string; start?: string; withdrawn?: boolean }[];
+  changeCount: number;
+  latestChanges: { type: string; session: string | null; summary: string }[];
+};
+
+/** A frab schedule.json v1 with one day, one room. */
+const frabJson = (events: { guid: string; title: string; start: string; room?: string }[]) =>
+  JSON.stringify({
+    schedule: {
+      version: "1",
+      conference: {
+        acronym: "conf",
+        title: "Conf",
+        time_zone_name: "Europe/Brussels",
+        days: [
+          {
+            index: 1,
+            date: "2026-02-01",
+            rooms: Object.fromEntries(
+              [...new Set(events.map((e) => e.room ?? "Main"))].map((room) => [
+                room,
+                events
+                  .filter((e) => (e.room ?? "Main") === room)
+                  .map((e, i) => ({
+                    id: i + 1,
+                    guid: e.guid,
+                    title: e.title,
+                    date: `2026-02-01T${e.start}:00+01:00`,
+                    start: e.start,
+                    duration: "00:30",
+                    room,
+                    persons: [],
+                    links: [],
+                  })),
+              ]),
+            ),
+          },
+        ],
+      },
+    },
+  });
+
+it("reads a frab schedule.json as the baseline, then publishes exactly what the next version changed", async () => {
+  const v1 = frabJson([
+    { guid: "g1", title: "Opening", start: "09:00" },
+    { guid: "g2", title: "Rust in Xen", start: "10:00" },
+    { guid: "g3", title: "Closing", start: "17:00" },
+  ]);
+  expect((await importText("conf-2026", v1)).status).toBe(202);
+  const first = await getJson<EventPage>("/api/events/conf-2026");
+  expect(first.sessions.map((s) => [s.id, s.start])).toEqual([
+    ["opening", "2026-02-01T08:00:00Z"],
+    ["rust-in-xen", "2026-02-01T09:00:00Z"],
+    ["closing", "2026-02-01T16:00:00Z"],
+  ]);
+  expect(first.latestChanges.map((c) => c.type)).toEqual(["event.imported"]);
+
+  const v2 = frabJson([
+    { guid: "g1", title: "Opening", start: "09:00" },
+    { guid: "g2", title: "Rust in the hypervisor", start: "11:00", room: "Side" },
+    { guid: "g4", title: "Lightning talks", start: "16:00" },
+  ]);
+  expect((await importText("conf-2026", v2, "frab-json")).status).toBe(202);
+  const second = await getJson<EventPage>("/api/events/conf-2026");
+  expect(second.sessions.map((s) => [s.id, s.title, s.withdrawn ?? false])).toEqual([
+    ["opening", "Opening", false],
+    ["rust-in-xen", "Rust in the hypervisor", false],
+    ["closing", "Closing", true],
+    ["lightning-talks", "Lightning talks", false],
+  ]);
+  const types = (await env.DB.prepare("SELECT type, session_id FROM changes ORDER BY seq").all()).results;
+  expect(types).toEqual([
+    { type: "event.imported", session_id: null },
+    { type: "session.retitled", session_id: "rust-in-xen" },
+    { type: "session.rescheduled", session_id: "rust-in-xen" },
+    { type: "session.added", session_id: "lightning-talks" },
+    { type: "session.withdrawn", session_id: "closing" },
+  ]);
+  // The retitled session kept its page and feed.
+  expect((await sendAdmin("GET", "/events/conf-2026/sessions/rust-in-xen/feed.atom")).status).toBe(200);
+  // The same version again changes nothing.
+  await importText("conf-2026", v2);
+  expect((await getJson<EventPage>("/api/events/conf-2026")).changeCount).toBe(5);
+});
+
+it("refuses a document it cannot read with 400 naming where, storing nothing", async () => {
+  const res = await sendAdmin("POST", "/api/admin/events/conf-2026/import", {
+    title: "Conf",
+    text: frabJson([{ guid: "g1", title: "Opening", start: "09:00" }]).slice(0, 200),
+  });
+  expect(res.status).toBe(400);
+  const body = (await res.json()) as { error: { code: string; message: string; issues: { path: string[] }[] } };
+  expect(body.error.code).toBe("invalid_schedule");
+  expect(body.error.message).toMatch(/^The schedule cannot be read: line 1: /);
+  expect(body.error.issues[0]!.path).toEqual(["text", "line 1"]);
+  expect(changes.sent).toEqual([]);
+  expect(await env.DB.prepare("SELECT count(*) AS n FROM receipts").first()).toEqual({ n: 0 });
+});
+
+it("reads an iCalendar sample, detected from its content", async (ctx) => {
+  const text = await readSample("ics/kieler-linux-tage-2020.ics");
+  if (text === null) return ctx.skip();
+  expect((await importText("kielux-2020", text)).status).toBe(202);
+  expect((await getJson<EventPage>("/api/events/kielux-2020")).sessions).toHaveLength(24);
+});
