@@ -7,6 +7,7 @@ import { IMPORT_FORMATS, ImportFormat } from "../src/domain/changes.ts";
 import { Slug } from "../src/domain/event.ts";
 import { ImportError } from "../src/import/errors.ts";
 import { importSchedule } from "../src/import/index.ts";
+import { buildScheduleUrl } from "../src/watch/sources.ts";
 
 const USAGE =
   `usage: npm run -s import -- <file|url> [--format ${IMPORT_FORMATS.join("|")}] --event <event-id> ` +
@@ -31,23 +32,10 @@ if (!Slug.safeParse(event).success)
 if (format !== undefined && !ImportFormat.safeParse(format).success)
   fail(`import: --format must be one of ${IMPORT_FORMATS.join(", ")}, got "${format}"\n${USAGE}`);
 
-/**
- * A MediaWiki page (`/wiki/Page`, or `/w/index.php?title=Page` and other index.php paths) is read as its
- * wikitext: MediaWiki answers `action=raw` on either form.
- */
-function buildRawUrl(url: URL): URL {
-  const isWikiPage =
-    /\/wiki\/./.test(url.pathname) || (url.pathname.endsWith("/index.php") && url.searchParams.has("title"));
-  if (!isWikiPage) return url;
-  const raw = new URL(url);
-  raw.searchParams.set("action", "raw");
-  return raw;
-}
-
 let text: string;
 try {
   if (/^https?:\/\//.test(source)) {
-    const url = buildRawUrl(new URL(source));
+    const url = buildScheduleUrl(source);
     const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
     if (!res.ok) fail(`import: ${url} answered ${res.status}`);
     text = await res.text();

@@ -1,6 +1,7 @@
 // Cron dispatch (wrangler.toml [triggers]). Every 10 minutes: re-queue receipts stored but never processed (or
 // give up on them), settle pads whose quiet period ran out (in case their settle message was lost), hand changes
-// a crash left in the mail outbox to NOTIFY, drive fan-outs that stalled, and poll watched pads. Daily: queue
+// a crash left in the mail outbox to NOTIFY, drive fan-outs that stalled, poll watched pads, and follow events'
+// schedule sources. Daily: queue
 // the digests of the last 24 hours and forget receipts past their 7-day retention. A cron this Worker does not
 // know throws, so a trigger added in wrangler.toml without its code fails loudly.
 import { type Bindings, readConfig } from "../config.ts";
@@ -9,6 +10,7 @@ import { handOverChanges } from "../pipeline/handover.ts";
 import { pollWatchedLinks } from "../pipeline/poll.ts";
 import { driveFanouts, requeueReceipts } from "../pipeline/recover.ts";
 import { queueSettledPads } from "../pipeline/settle.ts";
+import { followSources } from "../pipeline/sources.ts";
 import { deleteExpiredReceipts } from "../store/receipts.ts";
 
 export const POLL_CRON = "*/10 * * * *";
@@ -34,6 +36,7 @@ export async function handleScheduled(controller: { cron: string; scheduledTime:
         handedOver: () => handOverChanges(env, new Date(now.getTime() - STALE_MS), undefined, now),
         fanouts: () => driveFanouts(env, now),
         polled: () => pollWatchedLinks(env, config, now),
+        sources: () => followSources(env, config, now),
       });
       console.log("cron:", JSON.stringify(results));
       const failed = Object.entries(results).filter(([, r]) => r instanceof Error);

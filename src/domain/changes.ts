@@ -1,7 +1,9 @@
 // What flows through the change pipeline: observations that come in (webhooks, the poller, admin actions)
 // and changes that go out (the change log every subscriber reads).
 import { z } from "zod";
-import { NotesUrl, Session, Slug, lineText } from "./event.ts";
+import { ImportFormat, NotesUrl, Session, Slug, lineText } from "./event.ts";
+
+export { IMPORT_FORMATS, ImportFormat } from "./event.ts";
 import {
   MAX_CHANGE_ID_CHARS,
   MAX_EVENT_TITLE_CHARS,
@@ -64,11 +66,6 @@ export const NotesEvent = z.object({
   revision: z.number().int().nonnegative().optional(),
 });
 export type NotesEvent = z.infer<typeof NotesEvent>;
-
-/** The schedule formats an import reads (src/import/); detected from the content when not given. */
-export const IMPORT_FORMATS = ["wiki", "frab-json", "ics"] as const;
-export const ImportFormat = z.enum(IMPORT_FORMATS);
-export type ImportFormat = z.infer<typeof ImportFormat>;
 
 /** Admin edits; each becomes one or more changes through the same pipeline as notes events. */
 export const AdminAction = z.discriminatedUnion("action", [

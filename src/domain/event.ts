@@ -49,6 +49,15 @@ export const NoteLink = z
   .meta({ id: "NoteLink" });
 export type NoteLink = z.infer<typeof NoteLink>;
 
+/** The schedule formats an import reads (src/import/); detected from the content when not given. */
+export const IMPORT_FORMATS = ["wiki", "frab-json", "ics"] as const;
+export const ImportFormat = z.enum(IMPORT_FORMATS);
+export type ImportFormat = z.infer<typeof ImportFormat>;
+
+/** The schedule an event follows: fetched by the cron and re-imported when it changes. */
+export const EventSource = z.object({ url: NotesUrl, format: ImportFormat.optional() }).meta({ id: "EventSource" });
+export type EventSource = z.infer<typeof EventSource>;
+
 /** A link of a session that is not its notes: slides, a recording, a project's homepage. */
 export const RelatedLink = z
   .object({ url: NotesUrl, title: lineText(MAX_LABEL_CHARS).optional() })
@@ -103,6 +112,7 @@ export const Event = z
     title: lineText(MAX_EVENT_TITLE_CHARS).min(1),
     /** Where the schedule's local times are (sessions' times are stored in UTC). */
     timeZone: TimeZone.optional(),
+    source: EventSource.optional(),
     sessions: z.array(Session).max(MAX_SESSIONS),
   })
   .superRefine((event, ctx) => {

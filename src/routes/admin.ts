@@ -7,7 +7,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import { AdminAction, ImportFormat, utf8Text } from "../domain/changes.ts";
-import { NotesUrl, Session, Slug, buildNoteLink, lineText } from "../domain/event.ts";
+import { EventSource, NotesUrl, Session, Slug, buildNoteLink, lineText } from "../domain/event.ts";
 import {
   MAX_ADMIN_EDIT_BODY_BYTES,
   MAX_ADMIN_IMPORT_BODY_BYTES,
@@ -25,6 +25,7 @@ import { requireSession } from "../http/require-session.ts";
 import { PayloadTooLargeError, ingest } from "../pipeline/ingest.ts";
 import { listAllMissingConfig } from "../config.ts";
 import { listFailures } from "../store/failures.ts";
+import { putEventSource } from "../store/sources.ts";
 import { type PipelineHealth, getPipelineHealth } from "../store/health.ts";
 import { verifyEqual } from "../lib/crypto.ts";
 import { validationHook } from "../http/validation.ts";
@@ -257,6 +258,57 @@ adminRoutes.openapi(
     },
   }),
   async (c) => c.json({ failures: await listFailures(c.env.DB) }, 200),
+);
+
+const SourceAnswer = z.object({ event: Slug, source: EventSource.nullable() });
+
+adminRoutes.openapi(
+  createRoute({
+    method: "put",
+    path: "/api/admin/events/{event}/source",
+    summary:
+      "Follow a schedule: the cron fetches it (https, an allowed host) every 10 minutes and re-imports it when it " +
+      "changed; `format` as for an import",
+    security,
+    middleware: limitBody(MAX_ADMIN_EDIT_BODY_BYTES),
+    request: { params: EventParam, body: { content: { "application/json": { schema: EventSource } }, required: true } },
+    responses: {
+      200: { content: { "application/json": { schema: SourceAnswer } }, description: "The source now followed" },
+      400: errors("Invalid body"),
+      401: errors("Missing or wrong bearer token"),
+      404: errors("No such event"),
+    },
+  }),
+  async (c) => {
+    const { event } = c.req.valid("param");
+    const source = c.req.valid("json");
+    const host = new URL(source.url).hostname;
+    if (!source.url.startsWith("https://") || !c.var.config.watchHosts.includes(host)) {
+      throw new AppError(400, "bad_request", `A source must be an https URL on a host in WATCH_HOSTS (not ${host}).`);
+    }
+    if (!(await putEventSource(c.env.DB, event, source))) throw new AppError(404, "not_found", `No event ${event}.`);
+    return c.json({ event, source }, 200);
+  },
+);
+
+adminRoutes.openapi(
+  createRoute({
+    method: "delete",
+    path: "/api/admin/events/{event}/source",
+    summary: "Stop following the event's schedule (the catalogue stays as it is)",
+    security,
+    request: { params: EventParam },
+    responses: {
+      200: { content: { "application/json": { schema: SourceAnswer } }, description: "No source followed" },
+      401: errors("Missing or wrong bearer token"),
+      404: errors("No such event"),
+    },
+  }),
+  async (c) => {
+    const { event } = c.req.valid("param");
+    if (!(await putEventSource(c.env.DB, event, null))) throw new AppError(404, "not_found", `No event ${event}.`);
+    return c.json({ event, source: null }, 200);
+  },
 );
 
 const PipelineHealthSchema = z.object({

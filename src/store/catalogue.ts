@@ -13,7 +13,13 @@ import {
 } from "../domain/limits.ts";
 import { fitLine, fitText } from "../domain/text.ts";
 
-type EventRow = { id: string; title: string; time_zone: string | null };
+type EventRow = {
+  id: string;
+  title: string;
+  time_zone: string | null;
+  source_url: string | null;
+  source_format: string | null;
+};
 type SessionRow = {
   id: string;
   title: string;
@@ -45,7 +51,7 @@ export async function listEvents(db: D1Database): Promise<{ id: string; createdA
 
 export async function getEvent(db: D1Database, eventId: string): Promise<Event | null> {
   const [events, sessions, links] = await db.batch([
-    db.prepare("SELECT id, title, time_zone FROM events WHERE id = ?").bind(eventId),
+    db.prepare("SELECT id, title, time_zone, source_url, source_format FROM events WHERE id = ?").bind(eventId),
     db
       .prepare(
         `SELECT id, title, description, hosts, notes_published, schedule FROM sessions WHERE event_id = ?
@@ -79,6 +85,9 @@ export async function getEvent(db: D1Database, eventId: string): Promise<Event |
     id: event.id,
     title: fitLine(event.title, MAX_EVENT_TITLE_CHARS),
     ...(event.time_zone ? { timeZone: event.time_zone } : {}),
+    ...(event.source_url
+      ? { source: { url: event.source_url, ...(event.source_format ? { format: event.source_format } : {}) } }
+      : {}),
     sessions: (sessions!.results as SessionRow[]).map((s): Session => ({
       ...(JSON.parse(s.schedule) as Partial<Session>),
       id: s.id,
@@ -142,10 +151,11 @@ export function buildPutEventStatements(
   const statements: D1PreparedStatement[] = [
     db
       .prepare(
-        `INSERT INTO events (id, title, time_zone, updated_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)
-         ON CONFLICT (id) DO UPDATE SET title = ?2, time_zone = ?3, updated_at = ?4`,
+        `INSERT INTO events (id, title, time_zone, source_url, source_format, updated_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+         ON CONFLICT (id) DO UPDATE SET title = ?2, time_zone = ?3, source_url = ?4, source_format = ?5, updated_at = ?6`,
       )
-      .bind(event.id, event.title, event.timeZone ?? null, at),
+      .bind(event.id, event.title, event.timeZone ?? null, event.source?.url ?? null, event.source?.format ?? null, at),
     db
       .prepare("DELETE FROM sessions WHERE event_id = ?1 AND id NOT IN (SELECT value FROM json_each(?2))")
       .bind(event.id, JSON.stringify(ids)),

@@ -12,6 +12,8 @@ export const buildSubject = {
   publish: (keyOrEvents: string) => `publish:${keyOrEvents}`,
   digest: (until: string) => `digest:${until}`,
   confirm: (subscriberId: string) => `confirm:${subscriberId}`,
+  /** An event's followed schedule that could not be fetched. */
+  source: (eventId: string) => `source:${eventId}`,
   /** A message that names nothing we know (it does not parse): its own subject. */
   message: (queue: string, messageId: string) => `message:${queue}:${messageId}`,
 };

@@ -127,3 +127,14 @@ export function buildTextFromHtml(html: string): string {
     .filter(Boolean)
     .join("\n");
 }
+
+/**
+ * Where a schedule's text is read from: a MediaWiki page (`/wiki/Page`, or `/w/index.php?title=Page` and other
+ * index.php paths) as its wikitext, since MediaWiki answers `action=raw` on either form; anything else as is.
+ */
+export function buildScheduleUrl(url: string): string {
+  const u = new URL(url);
+  const isWikiPage = /\/wiki\/./.test(u.pathname) || (u.pathname.endsWith("/index.php") && u.searchParams.has("title"));
+  if (isWikiPage) u.searchParams.set("action", "raw");
+  return u.toString();
+}

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ImportError } from "../../src/import/errors.ts";
 import { buildSessionLinks, findUrls } from "../../src/import/links.ts";
 import { parseDurationMinutes, toUtc } from "../../src/import/time.ts";
+import { buildScheduleUrl } from "../../src/watch/sources.ts";
 
 describe("toUtc", () => {
   it("converts wall-clock time in a zone, summer and winter", () => {
@@ -56,5 +57,19 @@ describe("links", () => {
       "https://www.example.org/",
       "https://wiki.example.org/Project",
     ]);
+  });
+});
+
+describe("buildScheduleUrl", () => {
+  it("reads a MediaWiki page as its wikitext, in either URL form, and anything else as it is", () => {
+    expect(buildScheduleUrl("https://wiki.xenproject.org/wiki/Design_Sessions_2019")).toBe(
+      "https://wiki.xenproject.org/wiki/Design_Sessions_2019?action=raw",
+    );
+    expect(buildScheduleUrl("https://en.example.org/w/index.php?title=Design_Sessions&oldid=5")).toBe(
+      "https://en.example.org/w/index.php?title=Design_Sessions&oldid=5&action=raw",
+    );
+    expect(buildScheduleUrl("https://pretalx.example.org/conf/schedule/export/schedule.json")).toBe(
+      "https://pretalx.example.org/conf/schedule/export/schedule.json",
+    );
   });
 });
