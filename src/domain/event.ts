@@ -50,7 +50,7 @@ export const NoteLink = z
 export type NoteLink = z.infer<typeof NoteLink>;
 
 /** The schedule formats an import reads (src/import/); detected from the content when not given. */
-export const IMPORT_FORMATS = ["wiki", "frab-json", "ics"] as const;
+export const IMPORT_FORMATS = ["wiki", "frab-xml", "frab-json", "ics"] as const;
 export const ImportFormat = z.enum(IMPORT_FORMATS);
 export type ImportFormat = z.infer<typeof ImportFormat>;
 
@@ -162,7 +162,7 @@ const HOST_KINDS: [RegExp, NoteKind][] = [
   [/(^|\.)hackmd\.io$/, "hackmd"],
   [/(^|\.)cryptpad\.[a-z.]+$/, "cryptpad"],
   [/(^|\.)(hedgedoc|codimd|demo\.hedgedoc)\.[a-z.]+$/, "hedgedoc"],
-  [/(^|\.)(etherpad|pad)\.[a-z.]+$/, "etherpad"],
+  [/(^|\.)(etherpad|pads?)\.[a-z.]+$/, "etherpad"],
   [/^lists\.|^(www\.)?mail-archive\.com$|^marc\.info$|^lore\.kernel\.org$/, "mailing-list"],
   [/^wiki\.|(^|\.)wikipedia\.org$/, "wiki"],
 ];

@@ -32,6 +32,8 @@ export function buildPlainText(text: string): string {
 function renderHtml(html: string): string {
   const text = html
     .replace(/<!--[\s\S]*?-->/g, "")
+    // What a script or stylesheet holds is not text a reader should see.
+    .replace(/<(script|style)\b[^<>]*>[\s\S]*?<\/\1\s*>/gi, "")
     .replace(SPACE_BETWEEN_BLOCKS, "$1")
     .replace(SPACE_AFTER_OPEN, "$1")
     .replace(SPACE_BEFORE_CLOSE, "")

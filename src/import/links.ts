@@ -13,7 +13,7 @@ const PAD_HOSTS: RegExp[] = [
   /(^|\.)hackmd\.io$/,
   /(^|\.)cryptpad\.[a-z.]+$/,
   /(^|\.)(hedgedoc|codimd)\.[a-z.]+$/,
-  /(^|\.)(etherpad|pad)\.[a-z.]+$/,
+  /(^|\.)(etherpad|pads?)\.[a-z.]+$/,
 ];
 
 /** A usable http(s) URL, or null. */

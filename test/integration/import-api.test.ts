@@ -126,3 +126,28 @@ it("reads an iCalendar sample, detected from its content", async (ctx) => {
   expect((await importText("kielux-2020", text)).status).toBe(202);
   expect((await getJson<EventPage>("/api/events/kielux-2020")).sessions).toHaveLength(24);
 });
+
+it("publishes exactly FOSDEM 2010's changes between its two schedule revisions", async (ctx) => {
+  const [before, after] = await Promise.all([
+    readSample("frab-xml/fosdem-2010.2010-01-20.xml"),
+    readSample("frab-xml/fosdem-2010.2010-02-01.xml"),
+  ]);
+  if (before === null || after === null) return ctx.skip();
+  expect((await importText("fosdem-2010", before)).status).toBe(202);
+  expect((await importText("fosdem-2010", after)).status).toBe(202);
+  const counts = (
+    await env.DB.prepare("SELECT type, count(*) AS n FROM changes WHERE event_id = ? GROUP BY type ORDER BY type")
+      .bind("fosdem-2010")
+      .all<{ type: string; n: number }>()
+  ).results;
+  expect(Object.fromEntries(counts.map((c) => [c.type, c.n]))).toEqual({
+    "event.imported": 1,
+    "session.added": 67,
+    "session.retitled": 3,
+    "session.rescheduled": 19,
+    "session.withdrawn": 2,
+  });
+  const event = await getJson<EventPage>("/api/events/fosdem-2010");
+  expect(event.sessions).toHaveLength(302); // 300 on the schedule, and the 2 withdrawn ones kept
+  expect(event.sessions.filter((s) => s.withdrawn)).toHaveLength(2);
+});
