@@ -185,7 +185,7 @@ function buildEventPages(event: Event, changes: Change[], newestFirst: Change[])
     const mine = newestFirst.filter((c) => c.session === s.id);
     const page: SessionPage = {
       ...s,
-      event: { id: event.id, title: event.title },
+      event: { id: event.id, title: event.title, ...(event.timeZone ? { timeZone: event.timeZone } : {}) },
       latestChange: mine[0] ?? null,
       latestChanges: mine.slice(0, LATEST),
     };

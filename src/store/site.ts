@@ -43,7 +43,7 @@ export type EventPage = z.infer<typeof EventPage>;
 
 /** A session as published on its own: the session, enough of its event to render a page, its latest changes. */
 export const SessionPage = Session.extend({
-  event: z.object({ id: Slug, title: z.string() }),
+  event: z.object({ id: Slug, title: z.string(), timeZone: z.string().optional() }),
   latestChange: Change.nullable(),
   latestChanges: z.array(Change).meta({ description: "Newest first, at most 10" }),
 }).meta({ id: "SessionWithEvent" });

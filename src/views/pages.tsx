@@ -1,9 +1,11 @@
-// The catalogue's pages: events, one event's sessions grouped by whether notes are out, one session.
+// The catalogue's pages: events; one event's sessions, grouped by day and room (in the event's time zone, with
+// in-page anchors) when its schedule has times, else by whether notes are out; one session.
 import { CHANGE_LABELS, type Change } from "../domain/changes.ts";
 import type { NoteLink, Session } from "../domain/event.ts";
 import type { EventList, EventPage, SessionPage } from "../store/site.ts";
 import { apiPaths, feedPaths, pagePaths } from "../paths.ts";
 import { type FeedLink, Layout, SubscribeLinks } from "./layout.tsx";
+import { buildSlug } from "../domain/event.ts";
 import { SubscribeForm } from "./subscriptions.tsx";
 
 const allFeed: FeedLink = { title: "All design sessions", path: feedPaths.all };
@@ -141,6 +143,124 @@ function SessionCards({ eventId, sessions }: { eventId: string; sessions: Sessio
   );
 }
 
+/** A day, a time and the sessions of one room, in the event's time zone. */
+type Slot = { day: string; dayLabel: string; room: string; sessions: Session[] };
+
+function buildTimeFormats(timeZone: string) {
+  return {
+    day: new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }),
+    dayLabel: new Intl.DateTimeFormat("en-GB", {
+      timeZone,
+      weekday: "long",
+      day: "numeric",
+      month: "long",
+      year: "numeric",
+    }),
+    time: new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }),
+  };
+}
+
+/** Scheduled sessions by day, then by room (or track) in the order they first appear. */
+function buildSlots(sessions: Session[], formats: ReturnType<typeof buildTimeFormats>): Slot[] {
+  const slots = new Map<string, Slot>();
+  for (const s of sessions) {
+    if (!s.start) continue;
+    const at = new Date(s.start);
+    const day = formats.day.format(at);
+    const room = s.room ?? s.track ?? "Elsewhere";
+    const key = `${day}\u0000${room}`;
+    const slot = slots.get(key) ?? { day, dayLabel: formats.dayLabel.format(at), room, sessions: [] };
+    slot.sessions.push(s);
+    slots.set(key, slot);
+  }
+  return [...slots.values()].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+}
+
+const dayAnchor = (day: string) => `day-${day}`;
+const roomAnchor = (day: string, room: string) => `day-${day}-${buildSlug(room) || "room"}`;
+
+function ScheduledCards({
+  eventId,
+  sessions,
+  time,
+}: {
+  eventId: string;
+  sessions: Session[];
+  time: Intl.DateTimeFormat;
+}) {
+  return (
+    <ul class="cards">
+      {sessions.map((s) => (
+        <li>
+          <time datetime={s.start}>
+            {time.format(new Date(s.start!))}
+            {s.end ? `–${time.format(new Date(s.end))}` : ""}
+          </time>
+          <h4>
+            <a href={pagePaths.session(eventId, s.id)}>{s.title}</a>
+          </h4>
+          {s.withdrawn ? <span class="status none">Withdrawn</span> : <NotesStatus session={s} />}
+          {s.track && s.room ? <span class="count"> · {s.track}</span> : null}
+          <NoteLinks notes={s.notes} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Schedule({ event }: { event: EventPage }) {
+  const timeZone = event.timeZone ?? "UTC";
+  const formats = buildTimeFormats(timeZone);
+  const slots = buildSlots(event.sessions, formats);
+  const days = [...new Map(slots.map((s) => [s.day, s.dayLabel])).entries()];
+  const unscheduled = event.sessions.filter((s) => !s.start);
+  return (
+    <>
+      <nav aria-label="Days and rooms">
+        <ul class="days">
+          {days.map(([day, label]) => (
+            <li>
+              <a href={`#${dayAnchor(day)}`}>{label}</a>:{" "}
+              {slots
+                .filter((s) => s.day === day)
+                .map((s, i) => (
+                  <>
+                    {i > 0 ? ", " : ""}
+                    <a href={`#${roomAnchor(day, s.room)}`}>{s.room}</a>
+                  </>
+                ))}
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <p class="count">Times in {timeZone}.</p>
+      {days.map(([day, label]) => (
+        <section>
+          <h2 id={dayAnchor(day)}>{label}</h2>
+          {slots
+            .filter((s) => s.day === day)
+            .map((slot) => (
+              <>
+                <h3 id={roomAnchor(day, slot.room)}>
+                  {slot.room} <span class="count">({slot.sessions.length})</span>
+                </h3>
+                <ScheduledCards eventId={event.id} sessions={slot.sessions} time={formats.time} />
+              </>
+            ))}
+        </section>
+      ))}
+      {unscheduled.length ? (
+        <>
+          <h2 id="unscheduled">
+            Not scheduled <span class="count">({unscheduled.length})</span>
+          </h2>
+          <SessionCards eventId={event.id} sessions={unscheduled} />
+        </>
+      ) : null}
+    </>
+  );
+}
+
 export function EventPageView({ event }: { event: EventPage }) {
   const published = event.sessions.filter((s) => s.notesPublished);
   const pending = event.sessions.filter((s) => !s.notesPublished);
@@ -162,15 +282,40 @@ export function EventPageView({ event }: { event: EventPage }) {
           <a href={apiPaths.changes(event.id)}>All {event.changeCount} changes (JSON)</a>
         </p>
       ) : null}
-      <h2 id="published">
-        Notes published <span class="count">({published.length})</span>
-      </h2>
-      <SessionCards eventId={event.id} sessions={published} />
-      <h2 id="pending">
-        No notes yet <span class="count">({pending.length})</span>
-      </h2>
-      <SessionCards eventId={event.id} sessions={pending} />
+      {event.sessions.some((s) => s.start) ? (
+        <Schedule event={event} />
+      ) : (
+        <>
+          <h2 id="published">
+            Notes published <span class="count">({published.length})</span>
+          </h2>
+          <SessionCards eventId={event.id} sessions={published} />
+          <h2 id="pending">
+            No notes yet <span class="count">({pending.length})</span>
+          </h2>
+          <SessionCards eventId={event.id} sessions={pending} />
+        </>
+      )}
     </Layout>
+  );
+}
+
+/** When and where a scheduled session is, in its event's time zone. */
+function When({ page }: { page: SessionPage }) {
+  const place = [page.room, page.track].filter(Boolean).join(" · ");
+  if (!page.start) return place ? <p class="count">{place}</p> : null;
+  const formats = buildTimeFormats(page.event.timeZone ?? "UTC");
+  const start = new Date(page.start);
+  return (
+    <p>
+      <time datetime={page.start}>
+        {formats.dayLabel.format(start)}, {formats.time.format(start)}
+        {page.end ? `–${formats.time.format(new Date(page.end))}` : ""}
+      </time>{" "}
+      <span class="count">
+        ({page.event.timeZone ?? "UTC"}){place ? ` · ${place}` : ""}
+      </span>
+    </p>
   );
 }
 
@@ -185,6 +330,8 @@ export function SessionPageView({ page }: { page: SessionPage }) {
       <NotesStatus session={page} />
       <SubscribeLinks feed={sessionFeed} label="Follow this session" />
       <SubscribeForm event={page.event.id} session={page.id} />
+      {page.withdrawn ? <p class="status none">Withdrawn from the schedule</p> : null}
+      <When page={page} />
       {page.hosts.length > 0 ? <p class="count">Hosted by {page.hosts.join(", ")}</p> : null}
       <h2>Notes</h2>
       {page.notes.length > 0 ? <NoteLinks notes={page.notes} /> : <p class="count">No link to notes yet.</p>}
@@ -192,6 +339,25 @@ export function SessionPageView({ page }: { page: SessionPage }) {
       <LatestChanges changes={page.latestChanges} withSession={false} />
       <h2>About this session</h2>
       {page.description ? <Description text={page.description} /> : <p class="count">No description.</p>}
+      {page.url || page.links?.length ? (
+        <>
+          <h2>Links</h2>
+          <ul class="links">
+            {page.url ? (
+              <li>
+                <a href={page.url}>Its page at the source</a>
+              </li>
+            ) : null}
+            {(page.links ?? []).map((l) => (
+              <li>
+                <a href={l.url} rel="nofollow noopener">
+                  {l.title ?? l.url}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
     </Layout>
   );
 }

@@ -4,7 +4,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import type { ChangesMessage } from "../../src/domain/messages.ts";
-import { getJson, sendAdmin } from "../helpers/http.ts";
+import { getJson, getText, sendAdmin } from "../helpers/http.ts";
 import { type TestQueue, captureQueues } from "../helpers/queue.ts";
 import { readSample } from "../helpers/samples.ts";
 
@@ -77,6 +77,19 @@ it("reads a frab schedule.json as the baseline, then publishes exactly what the 
     ["closing", "2026-02-01T16:00:00Z"],
   ]);
   expect(first.latestChanges.map((c) => c.type)).toEqual(["event.imported"]);
+  // The page groups the schedule by day and room, in the event's time zone, with anchors to each.
+  const page = await getText("/events/conf-2026");
+  expect(page).toContain(
+    '<a href="#day-2026-02-01">Sunday, 1 February 2026</a>: <a href="#day-2026-02-01-main">Main</a>',
+  );
+  expect(page).toContain('<h2 id="day-2026-02-01">Sunday, 1 February 2026</h2>');
+  expect(page).toContain('<h3 id="day-2026-02-01-main">Main <span class="count">(3)</span></h3>');
+  expect(page).toContain(
+    '<time datetime="2026-02-01T09:00:00Z">10:00–10:30</time><h4><a href="/events/conf-2026/sessions/rust-in-xen">Rust in Xen</a></h4>',
+  );
+  expect(page).toContain("Times in Europe/Brussels.");
+  const sessionPage = await getText("/events/conf-2026/sessions/rust-in-xen");
+  expect(sessionPage).toContain("Sunday, 1 February 2026, 10:00–10:30");
 
   const v2 = frabJson([
     { guid: "g1", title: "Opening", start: "09:00" },
@@ -150,4 +163,4 @@ it("publishes exactly FOSDEM 2010's changes between its two schedule revisions",
   const event = await getJson<EventPage>("/api/events/fosdem-2010");
   expect(event.sessions).toHaveLength(302); // 300 on the schedule, and the 2 withdrawn ones kept
   expect(event.sessions.filter((s) => s.withdrawn)).toHaveLength(2);
-});
+}, 60_000);

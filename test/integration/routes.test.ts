@@ -79,6 +79,7 @@ describe("JSON API", () => {
       "/api/admin/events/{event}/import",
       "/api/admin/events/{event}/sessions/{session}",
       "/api/admin/events/{event}/sessions/{session}/notes",
+      "/api/admin/events/{event}/source",
       "/api/admin/failures",
       "/api/admin/health",
       "/api/events",
