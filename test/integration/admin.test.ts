@@ -188,15 +188,14 @@ describe("bad input", () => {
     );
   });
 
-  it("records a page that does not import, and keeps the catalogue as it was", async () => {
-    expect(
-      (await sendAdmin("POST", `/api/admin/events/${EVENT}/import`, { title: "Broken", text: "From Xen\n" })).status,
-    ).toBe(202);
-    await processQueued();
-    const failures = (await (await sendAdmin("GET", "/api/admin/failures")).json()) as {
-      failures: { error: string }[];
-    };
-    expect(failures.failures).toHaveLength(1);
+  it("refuses a page that does not import with 400 naming the line, and keeps the catalogue as it was", async () => {
+    const res = await sendAdmin("POST", `/api/admin/events/${EVENT}/import`, { title: "Broken", text: "From Xen\n" });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: "invalid_schedule",
+      message: expect.stringMatching(/: line 1: /),
+    });
+    expect(changes.sent).toEqual([]);
     const event = await getJson<{ title: string; sessions: unknown[] }>(`/api/events/${EVENT}`);
     expect(event).toMatchObject({ title: "Test Summit 2026", sessions: buildTestEvent().sessions });
   });

@@ -321,10 +321,15 @@ describe("the real schedules in ../shared/samples", () => {
       { url: "https://github.com/emsec/ChameleonMini/wiki" },
       { url: "https://shop.kasper.it/chameleonmini/" },
     ]);
+    // 36c3's notes pad given in a <link>.
+    expect(c36.sessions.flatMap((s) => s.notes.map((n) => n.url))).toContain("https://pads.ccc.de/z0OBzhUp1w");
     const c38 = closed(TRUNCATED[1]!);
     expect(c38.timeZone).toBe("Europe/Berlin");
+    // The CryptPad in a <description> (its glued &gt; trimmed), and CCC's own pad host, used by two sessions.
     expect(c38.sessions.flatMap((s) => s.notes.map((n) => n.url))).toEqual([
       "https://cryptpad.fr/pad/#/2/pad/view/RwZ3IxG-YtcMzIdSB0g2Ti66dL23s9VhPbvjVM2vKQc/",
+      "https://pads.ccc.de/TmTN4Yn8Ga",
+      "https://pads.ccc.de/TmTN4Yn8Ga",
     ]);
     const c39 = closed(TRUNCATED[2]!);
     expect(c39.sessions.map((s) => s.title)).not.toContain("Zügli");
