@@ -21,7 +21,7 @@ import {
 import { fitLine, fitText } from "../domain/text.ts";
 import { ImportError } from "./errors.ts";
 import { buildPlainText } from "./html.ts";
-import { buildSessionIds } from "./ids.ts";
+import { buildImportedEvent, buildSessionIds } from "./build.ts";
 import { buildSessionLinks, readUrl } from "./links.ts";
 import { formatUtc, parseDurationMinutes, toUtc } from "./time.ts";
 
@@ -182,20 +182,7 @@ export function importFrabJson(text: string, opts: { eventId: string; title: str
 
   const ids = buildSessionIds(ordered.map((d) => d.session));
   const sessions = ordered.map((d, i) => ({ id: ids[i]!, ...d.session }));
-  const parsed = Event.safeParse({
-    id: opts.eventId,
-    title: opts.title,
-    ...(zone ? { timeZone: zone } : {}),
-    sessions,
-  });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const index = issue.path[0] === "sessions" ? issue.path[1] : undefined;
-    if (typeof index === "number" && ordered[index])
-      throw new ImportError(ordered[index].path, `${issue.path.slice(2).join(".")}: ${issue.message}`);
-    throw parsed.error; // the caller's eventId or title, not the document
-  }
-  return parsed.data;
+  return buildImportedEvent(opts, zone, sessions, (i) => ordered[i]?.path);
 }
 
 /** JSON.parse, with a syntax error turned into the line and column it is at. */

@@ -33,6 +33,7 @@ import {
   MAX_SLUG_CHARS,
 } from "../domain/limits.ts";
 import { fitLine, fitText } from "../domain/text.ts";
+import { buildImportedEvent } from "./build.ts";
 import { ImportError } from "./errors.ts";
 import { buildPlainText } from "./html.ts";
 import { buildSessionLinks, readUrl } from "./links.ts";
@@ -161,20 +162,7 @@ export function importFrabXml(text: string, opts: { eventId: string; title: stri
     ...(d.room ? { room: d.room } : {}),
   }));
 
-  const parsed = Event.safeParse({
-    id: opts.eventId,
-    title: opts.title,
-    ...(zone ? { timeZone: zone } : {}),
-    sessions,
-  });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const index = issue?.path[0] === "sessions" ? issue.path[1] : undefined;
-    if (issue && typeof index === "number")
-      throw new ImportError(lineAt(drafts[index]?.at ?? 0), `${issue.path.slice(2).join(".")}: ${issue.message}`);
-    throw parsed.error; // the caller's eventId or title, not the document
-  }
-  return parsed.data;
+  return buildImportedEvent(opts, zone, sessions, (i) => (drafts[i] ? lineAt(drafts[i].at) : undefined));
 }
 
 /** Refuses what is not well-formed XML, naming the line; a cut-short document by the line it ends on. */

@@ -27,7 +27,7 @@ import {
 } from "../domain/limits.ts";
 import { fitLine, fitText } from "../domain/text.ts";
 import { ImportError } from "./errors.ts";
-import { buildSessionIds } from "./ids.ts";
+import { buildImportedEvent, buildSessionIds } from "./build.ts";
 import { buildPlainText } from "./html.ts";
 import { buildSessionLinks, readUrl } from "./links.ts";
 import { formatUtc, toUtc } from "./time.ts";
@@ -109,15 +109,7 @@ export function importIcs(text: string, opts: { eventId: string; title: string }
 
   const sorted = sortDrafts(drafts);
   const sessions = buildSessions(sorted);
-  const parsed = Event.safeParse({ id: opts.eventId, title: opts.title, ...(timeZone ? { timeZone } : {}), sessions });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const index = issue?.path[0] === "sessions" ? issue.path[1] : undefined;
-    const draft = typeof index === "number" ? sorted[index] : undefined;
-    if (issue && draft) throw new ImportError(draft.line, `${issue.path.slice(2).join(".")}: ${issue.message}`);
-    throw parsed.error; // the caller's eventId or title, not the file
-  }
-  return parsed.data;
+  return buildImportedEvent(opts, timeZone, sessions, (i) => sorted[i]?.line);
 }
 
 /** Physical lines (LF, with any CRs before it) unfolded into content lines that keep their first line's number. */

@@ -5,7 +5,7 @@ import { Event } from "../../src/domain/event.ts";
 import { ImportError } from "../../src/import/errors.ts";
 import { importFrabJson } from "../../src/import/frab-json.ts";
 import { buildPlainText } from "../../src/import/html.ts";
-import { buildSessionIds } from "../../src/import/ids.ts";
+import { buildSessionIds } from "../../src/import/build.ts";
 import { readSample } from "../helpers/samples.ts";
 import traps from "../fixtures/import/frab-json/traps.v1.json?raw";
 
