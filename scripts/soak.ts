@@ -10,6 +10,7 @@
 import { createWriteStream } from "node:fs";
 import { parseArgs } from "node:util";
 import { Response as MiniflareResponse } from "miniflare";
+import { MAX_SESSIONS } from "../src/domain/limits.ts";
 import { signStandardWebhook } from "../src/webhooks/standard.ts";
 import { loadCatalogue2019, readWranglerOptions, startLocalWorker } from "./local-worker.ts";
 import { startMailApi } from "./soak/mail-api.ts";
@@ -365,7 +366,8 @@ type State = Record<
 const UNKNOWN_STATE = { unprocessedReceipts: NaN } as State;
 const readState = async () => (await getJson<State>("/__soak/state")) ?? UNKNOWN_STATE;
 
-// Poison first: admin imports of pages that are not design-session pages. Each is stored as a receipt whose
+// Poison first: admin imports that read well (the API refuses what it cannot read) but can never be applied,
+// each a page of more sessions than the event may hold beside its own. Each is stored as a receipt whose
 // processing fails for good (recorded in `failures`); being the oldest receipts, they sit at the head of the
 // cron's sweep for stranded receipts, which must still reach the younger ones behind them.
 const poison = { ...buildSender(), count: Math.floor(flag("poison")), acked: 0 };
@@ -373,7 +375,8 @@ await runPool(
   Array.from({ length: poison.count }, (_, i) => i),
   concurrency,
   async (i) => {
-    const body = JSON.stringify({ title: `Soak poison ${i}`, text: `This is not a design sessions page (${i}).` });
+    const sessions = Array.from({ length: MAX_SESSIONS }, (_, j) => `== Poison ${i} session ${j} ==\nAbout it.\n`);
+    const body = JSON.stringify({ title: `Soak poison ${i}`, text: `Design Sessions\n${sessions.join("\n")}` });
     const headers = async () => ({
       authorization: `Bearer ${ADMIN_TOKEN}`,
       "idempotency-key": `soak-poison-${seed}-${i}`,
