@@ -4,10 +4,17 @@ import { type Event, type NoteLink, type Session, buildNoteLink } from "./event.
 import type { ChangeType } from "./changes.ts";
 import { MAX_SESSIONS } from "./limits.ts";
 
-import { type CatalogueChange, EditError, type EditResult } from "./schedule-diff.ts";
+export type CatalogueChange = {
+  type: ChangeType;
+  /** Null for a change about the whole event. */
+  session: Session | null;
+  url: string | null;
+  summary: string;
+};
 
-export { type CatalogueChange, EditError, type EditResult };
-export { mergeImportedEvent } from "./schedule-diff.ts";
+export type EditResult = { event: Event; changes: CatalogueChange[] };
+
+export class EditError extends Error {}
 
 function replaceSession(event: Event, session: Session): Event {
   const exists = event.sessions.some((s) => s.id === session.id);

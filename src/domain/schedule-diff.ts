@@ -9,21 +9,9 @@
 //   is "session.added" again. Descriptions, speakers, tracks and related links follow the source silently.
 // - Notes links the source gave are marked `fromSource`; only those are removed when the source drops them, so a
 //   link added by an admin or a notes webhook survives every re-import.
-import type { ChangeType } from "./changes.ts";
+import { type CatalogueChange, EditError, type EditResult } from "./edits.ts";
 import { type Event, type NoteLink, type Session, buildSlug } from "./event.ts";
 import { MAX_SESSIONS, MAX_SLUG_CHARS } from "./limits.ts";
-
-export type CatalogueChange = {
-  type: ChangeType;
-  /** Null for a change about the whole event. */
-  session: Session | null;
-  url: string | null;
-  summary: string;
-};
-
-export type EditResult = { event: Event; changes: CatalogueChange[] };
-
-export class EditError extends Error {}
 
 /** `base`, or `base-2`, `base-3` … : the first that `taken` does not hold (within the slug limit). */
 export function buildFreeId(base: string, taken: Set<string>): string {

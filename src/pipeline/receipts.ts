@@ -5,14 +5,8 @@
 // import) throws a permanent error, which the consumer records and the receipt is marked failed.
 import type { Config } from "../config.ts";
 import { MAX_TEXT_BYTES, type NewChange, type Observation } from "../domain/changes.ts";
-import {
-  type CatalogueChange,
-  type EditResult,
-  addNoteLink,
-  mergeImportedEvent,
-  putSession,
-  removeNoteLink,
-} from "../domain/edits.ts";
+import { type CatalogueChange, type EditResult, addNoteLink, putSession, removeNoteLink } from "../domain/edits.ts";
+import { mergeImportedEvent } from "../domain/schedule-diff.ts";
 import type { Event, NoteLink } from "../domain/event.ts";
 import { measureUtf8 } from "../domain/text.ts";
 import { importSchedule } from "../import/index.ts";

@@ -1,6 +1,6 @@
 // Merging a new version of a schedule: the baseline, matching by source id, and exactly one change per kind.
 import { describe, expect, it } from "vitest";
-import { mergeImportedEvent } from "../../src/domain/edits.ts";
+import { mergeImportedEvent } from "../../src/domain/schedule-diff.ts";
 import { type Event, type Session, buildNoteLink } from "../../src/domain/event.ts";
 
 const session = (id: string, over: Partial<Session> = {}): Session => ({
