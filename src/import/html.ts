@@ -61,7 +61,8 @@ function renderHtml(html: string): string {
     .join("\n");
 }
 
-function decodeEntities(text: string): string {
+/** The HTML entities schedules use (the five XML ones and &nbsp;) and numeric character references, decoded. */
+export function decodeEntities(text: string): string {
   return text.replace(/&(#\d{1,7}|#x[0-9a-f]{1,6}|[a-z]+);/gi, (entity, name: string) => {
     if (name[0] !== "#") return ENTITIES[name.toLowerCase()] ?? entity;
     const code = name[1] === "x" || name[1] === "X" ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);

@@ -7,6 +7,7 @@
 import { MAX_NOTE_LINKS, MAX_RELATED_LINKS, MAX_URL_CHARS, MAX_LABEL_CHARS } from "../domain/limits.ts";
 import { type NoteLink, type RelatedLink, buildNoteLink, NotesUrl } from "../domain/event.ts";
 import { fitLine } from "../domain/text.ts";
+import { decodeEntities } from "./html.ts";
 
 const NOTES_TITLE = /\b(notes?|minutes|etherpad|pad|hackmd|hedgedoc|cryptpad)\b/i;
 const PAD_HOSTS: RegExp[] = [
@@ -32,9 +33,7 @@ export function isPadUrl(url: string): boolean {
 
 /** http(s) URLs in free text, with HTML entities decoded and trailing glue (`&gt;`, `).,;:!?'"`) trimmed. */
 export function findUrls(text: string): string[] {
-  const decoded = text.replace(/&(amp|lt|gt|quot|#39|apos);/g, (_, e: string) =>
-    e === "amp" ? "&" : e === "lt" ? "<" : e === "gt" ? ">" : e === "quot" ? '"' : "'",
-  );
+  const decoded = decodeEntities(text);
   const urls: string[] = [];
   for (const match of decoded.matchAll(/https?:\/\/[^\s<>"'`\]\[{}|\\^]+/g)) {
     let url = match[0];
