@@ -1,17 +1,19 @@
-// npm run import -- <file|url> [--format wiki|frab-json|ics] --event <id> --title "<title>": prints the
-// schedule's Event as JSON on stdout. A wiki page URL is read as its wikitext (action=raw). Exit 2, with nothing
-// on stdout, on bad usage or a document the importer cannot read (the message names the line or path).
+// npm run import -- <file|url> [--format wiki|frab-xml|frab-json|ics] [--source <url>] --event <id> --title "<title>":
+// prints the schedule's Event as JSON on stdout. A wiki page URL is read as its wikitext (action=raw). The event
+// names as its followed source the URL given with --source, else the URL it was read from (a file names none).
+// Exit 2, with nothing on stdout, on bad usage or a document the importer cannot read (the message names the
+// line or path).
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { IMPORT_FORMATS, ImportFormat } from "../src/domain/changes.ts";
-import { Slug } from "../src/domain/event.ts";
+import { EventSource, Slug } from "../src/domain/event.ts";
 import { ImportError } from "../src/import/errors.ts";
 import { importSchedule } from "../src/import/index.ts";
 import { buildScheduleUrl } from "../src/watch/sources.ts";
 
 const USAGE =
   `usage: npm run -s import -- <file|url> [--format ${IMPORT_FORMATS.join("|")}] --event <event-id> ` +
-  '--title "<event title>"';
+  '[--source <url>] --title "<event title>"';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -26,15 +28,19 @@ try {
 }
 const [source] = args.positionals;
 const { event, title, format } = args.values;
+const isUrl = (s: string) => /^https?:\/\//.test(s);
 if (args.positionals.length !== 1 || !source || !event || !title) fail(USAGE);
 if (!Slug.safeParse(event).success)
   fail(`import: --event must be a slug (lowercase a-z0-9 words joined by '-'), got "${event}"\n${USAGE}`);
 if (format !== undefined && !ImportFormat.safeParse(format).success)
   fail(`import: --format must be one of ${IMPORT_FORMATS.join(", ")}, got "${format}"\n${USAGE}`);
+const followed = args.values.source ?? (isUrl(source) ? source : undefined);
+if (followed !== undefined && !EventSource.safeParse({ url: followed }).success)
+  fail(`import: --source must be an http(s) URL, got "${followed}"\n${USAGE}`);
 
 let text: string;
 try {
-  if (/^https?:\/\//.test(source)) {
+  if (isUrl(source)) {
     const url = buildScheduleUrl(source);
     const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
     if (!res.ok) fail(`import: ${url} answered ${res.status}`);
@@ -45,7 +51,8 @@ try {
 }
 try {
   const parsed = importSchedule(text, { eventId: event, title, format: format as ImportFormat | undefined });
-  process.stdout.write(`${JSON.stringify(parsed, null, 2)}\n`);
+  const sourced = followed ? { ...parsed, source: { url: followed, ...(format ? { format } : {}) } } : parsed;
+  process.stdout.write(`${JSON.stringify(sourced, null, 2)}\n`);
 } catch (e) {
   if (e instanceof ImportError) fail(`import: ${source}: ${e.message}`);
   throw e;
@@ -53,7 +60,12 @@ try {
 
 function parseOptions() {
   return parseArgs({
-    options: { event: { type: "string" }, title: { type: "string" }, format: { type: "string" } },
+    options: {
+      event: { type: "string" },
+      title: { type: "string" },
+      format: { type: "string" },
+      source: { type: "string" },
+    },
     allowPositionals: true,
   });
 }

@@ -4,7 +4,13 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import { POLL_CRON } from "../../src/cron/index.ts";
+import { Event } from "../../src/domain/event.ts";
 import type { ChangesMessage } from "../../src/domain/messages.ts";
+import { loadEvents } from "../../src/pipeline/publish.ts";
+import { followSources } from "../../src/pipeline/sources.ts";
+import catalogue2019 from "../../data/events/xen-design-sessions-2019.json";
+import wikitext2019 from "../fixtures/design-sessions-2019.wiki?raw";
+import { buildConfig, buildSite } from "../helpers/config.ts";
 import { getJson, sendAdmin } from "../helpers/http.ts";
 import { type TestQueue, captureQueues, runCron } from "../helpers/queue.ts";
 
@@ -108,4 +114,28 @@ it("refuses a source that is not https on an allowed host, and one for no event"
   }
   expect((await sendAdmin("PUT", "/api/admin/events/nope/source", { url: SOURCE })).status).toBe(404);
   expect((await sendAdmin("DELETE", "/api/admin/events/nope/source")).status).toBe(404);
+});
+
+it("follows the 2019 catalogue's wiki page: its wikitext adds nothing, a notes link added there is one change", async () => {
+  const committed = Event.parse(catalogue2019);
+  expect(committed.source?.url).toBe("https://wiki.xenproject.org/wiki/Design_Sessions_2019");
+  await loadEvents(env, buildSite(), [committed], new Date(Date.UTC(2026, 1, 1)));
+  const noted = wikitext2019.replace("For notes, see\n", "For notes, see\n* https://cryptpad.fr/pad/#/2/pad/view/p\n");
+  expect(noted).not.toBe(wikitext2019);
+  const fetch = vi.spyOn(globalThis, "fetch");
+  fetch.mockResolvedValueOnce(new Response(wikitext2019, { headers: { etag: '"r1"' } }));
+  fetch.mockResolvedValueOnce(new Response(noted, { headers: { etag: '"r2"' } }));
+  // Only the sources step of the cron: its pad polling (3 s between requests to a host) is not under test here.
+  const follow = async (minute: number) => {
+    await followSources(env, buildConfig(), new Date(Date.UTC(2026, 1, 1, 12, minute)));
+    await changes.drain();
+  };
+  await follow(0);
+  expect(await changeTypes()).toEqual([]);
+  await follow(10);
+  expect(await changeTypes()).toEqual(["link.added agreeing-priorities-for-the-next-year"]);
+  expect(fetch.mock.calls.map(([input]) => String(input))).toEqual([
+    "https://wiki.xenproject.org/wiki/Design_Sessions_2019?action=raw",
+    "https://wiki.xenproject.org/wiki/Design_Sessions_2019?action=raw",
+  ]);
 });

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Event } from "../../src/domain/event.ts";
 import { ImportError } from "../../src/import/errors.ts";
+import { isPadUrl } from "../../src/import/links.ts";
 import { importWikiPage } from "../../src/import/wiki.ts";
 
 // Generates design-session pages in both forms (reader copy and MediaWiki source) and checks that the importer
@@ -156,10 +157,13 @@ function render(spec: PageSpec): { text: string; expected: Expected[] } {
     } else if (s.notes !== "none" || notes.length > 0) {
       out.push(s.marker, ...notes.map((l) => l.bullet + linkText(l)));
     }
+    // In the MediaWiki source a URL is a link (outside a code block), and a link to a pad is notes wherever it is.
+    const padUrls = spec.source && !s.tag ? descriptionUrls.filter(isPadUrl) : [];
+    const notesUrls = [...notes.map((l) => l.url), ...padUrls];
     expected.push({
       title,
-      published: spec.sections ? k < published : notes.length > 0,
-      notes: notes.map((l) => l.url),
+      published: spec.sections ? k < published : notesUrls.length > 0,
+      notes: notesUrls,
       descriptionUrls,
     });
   }

@@ -4,6 +4,13 @@ import { ImportError } from "../../src/import/errors.ts";
 import { importWikiPage } from "../../src/import/wiki.ts";
 import seed from "../../data/sources/design-sessions-2019.txt?raw";
 import source from "../fixtures/design-sessions-2019.wiki?raw";
+import combinedCopy from "../fixtures/import/wiki/combined-2017-2018.txt?raw";
+import combinedSource from "../fixtures/import/wiki/combined-2017-2018.wiki?raw";
+import diffView from "../fixtures/import/wiki/diff-view.txt?raw";
+import revisionBanner from "../fixtures/import/wiki/revision-banner.txt?raw";
+import revisionOlderSkin from "../fixtures/import/wiki/revision-older-skin.txt?raw";
+import tableOfContents from "../fixtures/import/wiki/table-of-contents.txt?raw";
+import tracks from "../fixtures/import/wiki/tracks.wiki?raw";
 
 const opts = { eventId: "xen-design-sessions-2019", title: "Xen Design Sessions 2019" };
 const thread = (n: string) => `https://lists.xenproject.org/archives/html/xen-devel/2019-07/threads.html#${n}`;
@@ -255,6 +262,142 @@ describe("importWikiPage on other pages", () => {
       { url: "https://hackmd.io/a", kind: "hackmd", label: "draft", watchable: true },
       { url: "https://etherpad.example.org/p/alpha", kind: "etherpad", watchable: true },
     ]);
+  });
+});
+
+// Copies of the Xen page that the importer once read furniture from (issue 10): each imports exactly its sessions.
+const TOOLSTACKS_NOTES = [thread("00789"), "https://hackmd.io/0vZaSrKBT2iKWzpVMxDVvQ"];
+/** Title, notes published, track and notes URLs of each session, in page order. */
+const outline = (e: Event) => e.sessions.map((s) => [s.title, s.notesPublished, s.track, s.notes.map((n) => n.url)]);
+const FURNITURE =
+  /Revision as of|talk \| contribs|Older revision|Older edit|Jump to|From Xen|No edit summary|intermediate revision|Line \d+:|Retrieved from|Categories|Contents|\t|→/;
+
+describe("importWikiPage on copies with page furniture", () => {
+  it("drops a revision banner, its edit summary and the revision links", () => {
+    const e = importWikiPage(revisionBanner, opts);
+    expect(outline(e)).toEqual([
+      ["Build System gripes", true, undefined, [thread("00786")]],
+      ["Xen Toolstacks", true, undefined, TOOLSTACKS_NOTES],
+      ["Virtio", false, undefined, []],
+    ]);
+    for (const s of e.sessions) expect(s.description).not.toMatch(FURNITURE);
+  });
+
+  it("keeps the title after an older skin's banner and jump links a title, and stops at the footer", () => {
+    const e = importWikiPage(revisionOlderSkin, opts);
+    expect(outline(e)).toEqual([
+      ["Branch management (related to CI v2)", true, undefined, [thread("00709")]],
+      ["Build System gripes", true, undefined, [thread("00786")]],
+      ["Rust and Xen", false, undefined, []],
+    ]);
+    expect(e.sessions[0]!.id).toBe("branch-management-related-to-ci-v2");
+    expect(e.sessions[0]!.description).toMatch(/^Right now, if a bad commit [\s\S]* How \?$/);
+    for (const s of e.sessions) expect(s.description).not.toMatch(FURNITURE);
+  });
+
+  it("drops the table of contents, on several lines or on one", () => {
+    const expected = [
+      ["Build System gripes", true, undefined, [thread("00786")]],
+      ["Xen Toolstacks", true, undefined, [TOOLSTACKS_NOTES[1]]],
+      ["Virtio", false, undefined, []],
+    ];
+    const e = importWikiPage(tableOfContents, opts);
+    expect(outline(e)).toEqual(expected);
+    for (const s of e.sessions) expect(s.description).not.toMatch(FURNITURE);
+    const oneLine = tableOfContents.replace(
+      /^Contents \[hide\]\n(?:\d.*\n)+/m,
+      "Contents [hide] 1 Sessions with published notes 1.1 Build System gripes 1.2 Xen Toolstacks 2 Sessions without published notes 2.1 Virtio\n",
+    );
+    expect(oneLine).not.toBe(tableOfContents);
+    expect(importWikiPage(oneLine, opts)).toEqual(e);
+  });
+
+  it("reads a diff view as the revision under it: neither column of the diff is a session", () => {
+    const e = importWikiPage(diffView, opts);
+    expect(outline(e)).toEqual([
+      ["osstest before push to nonrewinding branch - aka Branch management", true, undefined, [thread("00709")]],
+      ["Build System gripes", true, undefined, [thread("00786")]],
+      ["Virtio", false, undefined, []],
+    ]);
+    for (const s of e.sessions) expect(s.description).not.toMatch(FURNITURE);
+    expect(importWikiPage(diffView.replaceAll("\n", "\r\n"), opts)).toEqual(e);
+  });
+
+  it("reads a combined page's years as tracks, never as sessions, with unique ids", () => {
+    const e = importWikiPage(combinedCopy, opts);
+    expect(outline(e)).toEqual([
+      ["Xen Toolstacks", true, "2018", [TOOLSTACKS_NOTES[1]]],
+      ["Virtio", false, "2018", []],
+      ["Xen Toolstacks", true, "2017", ["https://lists.xenproject.org/archives/html/xen-devel/2017-07/msg01234.html"]],
+      ["Nested virtualization", false, "2017", []],
+    ]);
+    expect(e.sessions.map((s) => s.id)).toEqual([
+      "xen-toolstacks",
+      "virtio",
+      "xen-toolstacks-2",
+      "nested-virtualization",
+    ]);
+    for (const s of e.sessions) expect(s.description).not.toMatch(FURNITURE);
+  });
+});
+
+describe("importWikiPage on MediaWiki source with years, tracks and markup", () => {
+  it("reads a combined page: years and statuses are sections, templates and categories are not content", () => {
+    const e = importWikiPage(combinedSource, opts);
+    expect(outline(e)).toEqual([
+      ["Xen Toolstacks", true, "2018", ["https://hackmd.io/0vZaSrKBT2iKWzpVMxDVvQ"]],
+      ["Virtio", true, "2018", ["https://cryptpad.fr/pad/#/2/pad/edit/fCwXg1GmSXXG8bc4ridHAsnR/"]],
+      ["Nested virtualization", false, "2018", []],
+      ["Xen Toolstacks", true, "2017", ["https://lists.xenproject.org/archives/html/xen-devel/2017-07/msg01234.html"]],
+      ["Live Updating Xen", false, "2017", []],
+    ]);
+    expect(e.sessions.map((s) => s.id)).toEqual([
+      "xen-toolstacks",
+      "virtio",
+      "nested-virtualization",
+      "xen-toolstacks-2",
+      "live-updating-xen",
+    ]);
+    const [toolstacks, virtio, nested] = e.sessions;
+    expect(toolstacks!.notes[0]!.label).toBe("HackMD");
+    expect(toolstacks!.links).toEqual([{ url: "https://xenbits.xen.org/docs/unstable/", title: "documentation" }]);
+    expect(toolstacks!.description).toBe(
+      "We have python and partial golang bindings for some of the toolstack libraries, but these may break and need " +
+        "recompilation when upgrading to a new version of . See the documentation (https://xenbits.xen.org/docs/unstable/).",
+    );
+    // A pad named in a description is notes (an end-to-end encrypted one, never fetched).
+    expect(virtio!.notes[0]).toMatchObject({ kind: "cryptpad", watchable: false });
+    expect(virtio!.description).toMatch(/^There is an interest on Xen on Arm to support virtio on Xen\. Notes will be/);
+    expect(nested!.description).toBe("Hardware-assisted nested virtualization is becoming more popular.");
+    for (const s of e.sessions) expect(s.description).not.toMatch(/\{\{|\}\}|__|Category|\[\[|''|draft|not-a-session/);
+  });
+
+  it("reads a track from a heading that holds only sessions, or from Track: X; a heading outside the sections is none", () => {
+    const e = importWikiPage(tracks, opts);
+    expect(outline(e)).toEqual([
+      [
+        "Further defences for speculative sidechannels",
+        true,
+        "Security",
+        ["https://etherpad.example.org/p/sidechannels"],
+      ],
+      ["Run-time control of Speculative mitigation facilities", true, "Security", []],
+      ["Xen hypercall ABI rework", true, "Arm", []],
+      ["LivePatch improvements and features", false, "Security", []],
+    ]);
+    const abi = e.sessions[2]!;
+    expect(abi.description).toBe(
+      "The current hypercall ABI have some issues on Arm.\n\n- Issue | Proposal\n" +
+        "- Guest virtual addresses | XSA-295 (https://xenbits.xen.org/xsa/advisory-295.html)",
+    );
+    expect(abi.links).toEqual([{ url: "https://xenbits.xen.org/xsa/advisory-295.html", title: "XSA-295" }]);
+  });
+
+  it("names the line of a link that no session keeps", () => {
+    expect(importError(`${tracks}* [https://example.org/related Related]\n`).line).toBe(tracks.split("\n").length);
+    expect(
+      importError("== Sessions with published notes ==\nSee [https://example.org/x x]\n=== Alpha ===\nA.").line,
+    ).toBe(2);
   });
 });
 
