@@ -66,6 +66,27 @@ describe("the start-up load", () => {
 });
 
 describe("publishing", () => {
+  it("serves the new pages as soon as it publishes again: the rendered-page cache never outlives its value", async () => {
+    const event = buildTestEvent();
+    await loadEvents(env, buildSite(), [event], now);
+    const paths = ["/", `/events/${EVENT}`, `/events/${EVENT}/sessions/rust-and-xen`];
+    const first = await Promise.all(paths.map((p) => getText(p)));
+    expect(await Promise.all(paths.map((p) => getText(p)))).toEqual(first);
+    const renamed = {
+      ...event,
+      title: "Renamed Summit",
+      sessions: event.sessions.map((s) => ({ ...s, title: `${s.title} (moved)` })),
+    };
+    await env.DB.batch(buildPutEventStatements(env.DB, renamed, now));
+    await publish(env, buildSite());
+    const second = await Promise.all(paths.map((p) => getText(p)));
+    for (const [i, page] of second.entries()) {
+      expect(page, paths[i]).not.toEqual(first[i]);
+      expect(page, paths[i]).toContain("Renamed Summit");
+    }
+    expect(second[2]).toContain("(moved)");
+  });
+
   it("removes a session that left D1 from the read model", async () => {
     const event = buildTestEvent();
     await loadEvents(env, buildSite(), [event], now);
