@@ -2,14 +2,14 @@
 // schedule > day[date] > room[name] > event, one session per <event>.
 //
 // Refused whole, never read in part: a document that is not well-formed XML (a truncated download names the line
-// where it ends and the elements left open), one whose root is not <schedule> (pentabarf's xCal export
-// included), one with no events.
+// where it ends and the elements left open), one whose root is not <schedule> (pentabarf's xCal export is
+// xcal.ts's), one with no events.
 //
-// Safety: a DOCTYPE is refused before parsing. Schedules never declare one, and a DOCTYPE's entities are the only
-// way to external entities and expansion bombs. The parser's own decoder is replaced: with processEntities on
-// and htmlEntities off it leaves character references (`&#233;`) undecoded, and htmlEntities would bring in HTML
-// names that are not XML. Ours knows the five XML entities and character references and nothing else; no entity
-// declared by a document is ever expanded.
+// Safety (parseXml, shared with xcal.ts): a DOCTYPE is refused before parsing. Schedules never declare one, and
+// a DOCTYPE's entities are the only way to external entities and expansion bombs. The parser's own decoder is
+// replaced: with processEntities on and htmlEntities off it leaves character references (`&#233;`) undecoded, and
+// htmlEntities would bring in HTML names that are not XML. Ours knows the five XML entities and character
+// references and nothing else; no entity declared by a document is ever expanded.
 //
 // Lenient about what it does not keep: the XSD is not checked (FOSDEM's files have no guid or <date>, wafer's
 // mix UTC and local times, lswt's has <person> straight under <event>), missing optional fields are absent.
@@ -64,7 +64,7 @@ const ISO_INSTANT = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** A parsed element: text, or an object of attributes (`@name`), text (`#text`) and child element arrays. */
-type Node = string | { [key: string]: unknown };
+export type Node = string | { [key: string]: unknown };
 
 interface Draft {
   /** Where the <event> starts in the text, for errors. */
@@ -79,44 +79,13 @@ interface Draft {
 }
 
 export function importFrabXml(text: string, opts: { eventId: string; title: string }): Event {
-  const source = text.replace(/^\uFEFF/, "");
-  const lineAt = (index: number) => countLines(source.slice(0, index));
-  verifyWellFormed(source);
-  const rootAt = source.search(/<[A-Za-z_:]/);
-  const doctype = source.slice(0, rootAt).search(/<!DOCTYPE/i);
-  if (doctype >= 0)
-    throw new ImportError(
-      lineAt(doctype),
-      "a DOCTYPE is not accepted: schedule.xml files do not declare one, and its entities could expand without bound or reach outside the document",
-    );
-
-  const parser = new XMLParser({
-    ignoreAttributes: false,
-    attributeNamePrefix: "@",
-    parseTagValue: false,
-    parseAttributeValue: false,
-    isArray: (_name, _path, _leaf, isAttribute) => !isAttribute,
-    processEntities: true,
-    htmlEntities: false,
-    entityDecoder: ENTITY_DECODER,
-    ignoreDeclaration: true,
-    ignorePiTags: true,
-    captureMetaData: true,
-  });
-  let doc: Record<string, Node[]>;
-  try {
-    doc = parser.parse(source) as Record<string, Node[]>;
-  } catch (error) {
-    // What the validator lets through but the parser's own limits refuse (elements nested over 100 deep).
-    throw new ImportError(lineAt(rootAt), `cannot read the XML: ${error instanceof Error ? error.message : error}`);
-  }
-  const root = Object.keys(doc)[0] ?? "";
+  const { doc, root, rootAt, lineAt } = parseXml(text);
   if (root !== "schedule") {
     const xcal = /^(?:[\w-]+:)?(?:iCalendar|vcalendar)$/i.test(root);
     throw new ImportError(
       lineAt(rootAt),
       xcal
-        ? `this is an xCal calendar (root <${root}>, as pentabarf exports it), not a frab schedule.xml: import the schedule.xml, schedule.json or .ics export instead`
+        ? `this is an xCal calendar (root <${root}>, as pentabarf exports it), not a frab schedule.xml: import it as xcal (the format detected for it)`
         : `the root element is <${root}>, not <schedule>: not a frab/pentabarf schedule.xml`,
     );
   }
@@ -165,6 +134,53 @@ export function importFrabXml(text: string, opts: { eventId: string; title: stri
   return buildImportedEvent(opts, zone, sessions, (i) => (drafts[i] ? lineAt(drafts[i].at) : undefined));
 }
 
+/** A parsed document: its root element's name, where it starts, and the line of any index into the text. */
+export interface XmlDocument {
+  doc: Record<string, Node[]>;
+  root: string;
+  rootAt: number;
+  lineAt: (index: number) => number;
+}
+
+/**
+ * A schedule's XML, read safely (see the header): refused naming the line when not well-formed or when it
+ * declares a DOCTYPE. Every element is an array, attributes are `@name`, every object node knows where it starts.
+ */
+export function parseXml(text: string): XmlDocument {
+  const source = text.replace(/^\uFEFF/, "");
+  const lineAt = (index: number) => countLines(source.slice(0, index));
+  verifyWellFormed(source);
+  const rootAt = source.search(/<[A-Za-z_:]/);
+  const doctype = source.slice(0, rootAt).search(/<!DOCTYPE/i);
+  if (doctype >= 0)
+    throw new ImportError(
+      lineAt(doctype),
+      "a DOCTYPE is not accepted: schedules do not declare one, and its entities could expand without bound or reach outside the document",
+    );
+
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: "@",
+    parseTagValue: false,
+    parseAttributeValue: false,
+    isArray: (_name, _path, _leaf, isAttribute) => !isAttribute,
+    processEntities: true,
+    htmlEntities: false,
+    entityDecoder: ENTITY_DECODER,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    captureMetaData: true,
+  });
+  let doc: Record<string, Node[]>;
+  try {
+    doc = parser.parse(source) as Record<string, Node[]>;
+  } catch (error) {
+    // What the validator lets through but the parser's own limits refuse (elements nested over 100 deep).
+    throw new ImportError(lineAt(rootAt), `cannot read the XML: ${error instanceof Error ? error.message : error}`);
+  }
+  return { doc, root: Object.keys(doc)[0] ?? "", rootAt, lineAt };
+}
+
 /** Refuses what is not well-formed XML, naming the line; a cut-short document by the line it ends on. */
 function verifyWellFormed(text: string): void {
   const verdict = XMLValidator.validate(text);
@@ -196,7 +212,7 @@ function countLines(text: string): number {
   return lines;
 }
 
-function children(node: Node | undefined, name: string): Node[] {
+export function children(node: Node | undefined, name: string): Node[] {
   if (!node || typeof node !== "object") return [];
   const value = node[name];
   return Array.isArray(value) ? (value as Node[]) : [];
@@ -209,7 +225,7 @@ function attr(node: Node | undefined, name: string): string | undefined {
 }
 
 /** An element's own text (text beside child elements included), trimmed. */
-function textOf(node: Node | undefined): string {
+export function textOf(node: Node | undefined): string {
   if (typeof node === "string") return node.trim();
   const text = node?.["#text"];
   return typeof text === "string" ? text.trim() : "";
@@ -220,7 +236,7 @@ function childText(node: Node | undefined, name: string): string | undefined {
   return textOf(children(node, name)[0]) || undefined;
 }
 
-function startOf(node: Node | undefined): number | undefined {
+export function startOf(node: Node | undefined): number | undefined {
   if (!node || typeof node !== "object") return undefined;
   const meta = (node as Record<symbol, { startIndex?: number } | undefined>)[METADATA as symbol];
   return meta?.startIndex;

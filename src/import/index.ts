@@ -6,6 +6,7 @@ import { importFrabJson } from "./frab-json.ts";
 import { importFrabXml } from "./frab-xml.ts";
 import { importIcs } from "./ics.ts";
 import { importWikiPage } from "./wiki.ts";
+import { importXcal } from "./xcal.ts";
 
 export type ImportOptions = { eventId: string; title: string; format?: ImportFormat | undefined };
 
@@ -14,15 +15,21 @@ const READERS: Record<ImportFormat, (text: string, opts: { eventId: string; titl
   "frab-xml": importFrabXml,
   "frab-json": importFrabJson,
   ics: importIcs,
+  xcal: importXcal,
 };
+
+/** An xCal root, after the XML declaration, comments and processing instructions. */
+const XCAL_ROOT =
+  /^(?:(?:<!--(?:[^-]|-(?!->))*-->|<\?[^>]*>|<![^-][^>]*>)\s*)*<(?:[\w.-]+:)?(?:icalendar|vcalendar)[\s/>]/i;
 
 /** The format a document is in, from how it starts: iCalendar, JSON, XML, else a wiki page. */
 export function detectFormat(text: string): ImportFormat {
   const start = text.replace(/^\uFEFF/, "").trimStart();
   if (/^BEGIN:VCALENDAR/i.test(start)) return "ics";
   if (/^[{[]/.test(start) || /^\/\/[^\n]*\n\s*[{[]/.test(start)) return "frab-json";
-  // frab-xml's reader names what other XML documents are (an xCal export, an HTML page) when it refuses them.
-  if (start.startsWith("<")) return "frab-xml";
+  // XML: xCal by its root element (the first tag after the declaration); frab-xml's reader names what other XML
+  // documents are (an HTML page) when it refuses them.
+  if (start.startsWith("<")) return XCAL_ROOT.test(start) ? "xcal" : "frab-xml";
   return "wiki";
 }
 
