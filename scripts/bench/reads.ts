@@ -1,13 +1,13 @@
 // Read routes under load with autocannon, each next to the constant route (/healthz) measured at the same
 // connection count in the same run. Target: every read at least 85% of the constant route's requests per second.
 import autocannon from "autocannon";
-import { type Row, formatCount } from "./table.ts";
+import { type Row, formatCount, formatSize } from "./table.ts";
 
 export const READ_TARGET = 0.85;
 
 export type ReadRoute = { name: string; path: string; headers?: Record<string, string>; status: 200 | 304 };
 
-export type Load = { rps: number; p50: number; p99: number; unexpected: number };
+export type Load = { rps: number; p50: number; p99: number; unexpected: number; bytesPerResponse: number };
 
 /** Drives one route for `seconds`; `unexpected` counts errors, timeouts and answers other than `status`. */
 export async function measureRoute(
@@ -32,6 +32,7 @@ export async function measureRoute(
     p50: res.latency.p50,
     p99: res.latency.p99,
     unexpected: wrongStatus + res.errors + res.timeouts,
+    bytesPerResponse: res.requests.average > 0 ? res.throughput.average / res.requests.average : 0,
   };
 }
 
@@ -65,6 +66,8 @@ function buildReadRow(section: string, name: string, load: Load, constantRps: nu
     value: `${formatCount(load.rps)} req/s`,
     ratio,
     ...(gated ? { target: `≥ ${READ_TARGET * 100}%`, met: ratio >= READ_TARGET && load.unexpected === 0 } : {}),
-    note: `p50 ${load.p50} ms, p99 ${load.p99} ms${load.unexpected ? `, ${load.unexpected} unexpected` : ""}`,
+    note:
+      `p50 ${load.p50} ms, p99 ${load.p99} ms, ${formatSize(load.bytesPerResponse)}` +
+      (load.unexpected ? `, ${load.unexpected} unexpected` : ""),
   };
 }

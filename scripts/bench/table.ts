@@ -17,6 +17,8 @@ export type Row = {
 };
 
 export const formatCount = (n: number) => Math.round(n).toLocaleString("en-US");
+export const formatSize = (bytes: number) =>
+  bytes < 10 * 1024 ? `${formatCount(bytes)} B` : `${formatCount(bytes / 1024)} KiB`;
 
 export function renderTable(rows: Row[]): string {
   const cells = rows.map((r) => [

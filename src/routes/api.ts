@@ -1,8 +1,10 @@
 // The JSON API, served from the KV read model; its OpenAPI document is generated from the same zod schemas.
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
+import type { TypedResponse } from "hono";
 import { z } from "zod";
 import { Change } from "../domain/changes.ts";
-import type { AppEnv } from "../http/env.ts";
+import type { AppContext, AppEnv } from "../http/env.ts";
+import { buildOnce } from "../http/render-once.ts";
 import { AppError } from "../errors.ts";
 import { ErrorEnvelope } from "../http/errors.ts";
 import { validationHook } from "../http/validation.ts";
@@ -30,6 +32,16 @@ const SessionParams = EventParams.extend({
 
 export const apiRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
+const NO_EVENTS: EventList = { events: [] };
+
+/** A published value as JSON, serialised once per value an isolate holds (http/render-once.ts). */
+async function serveJsonOnce<T extends object>(c: AppContext, value: T) {
+  const body = await buildOnce(value, "json", () => JSON.stringify(value));
+  // The same response c.json(value, 200) gives, typed as such for the OpenAPI route.
+  const res = c.body(body, 200, { "content-type": "application/json" });
+  return res as Response as Response & TypedResponse<T, 200, "json">;
+}
+
 apiRoutes.openapi(
   createRoute({
     method: "get",
@@ -37,7 +49,7 @@ apiRoutes.openapi(
     summary: "List events",
     responses: { 200: json(EventList, "Every event with its session counts") },
   }),
-  async (c) => c.json((await getEventList(c.env.SITE)) ?? { events: [] }, 200),
+  async (c) => serveJsonOnce(c, (await getEventList(c.env.SITE)) ?? NO_EVENTS),
 );
 
 apiRoutes.openapi(
@@ -51,7 +63,7 @@ apiRoutes.openapi(
   async (c) => {
     const event = await getEventPage(c.env.SITE, c.req.valid("param").event);
     if (!event) throw new AppError(404, "not_found", "There is no such event.");
-    return c.json(event, 200);
+    return serveJsonOnce(c, event);
   },
 );
 
@@ -67,7 +79,7 @@ apiRoutes.openapi(
     const { event, session } = c.req.valid("param");
     const page = await getSessionPage(c.env.SITE, event, session);
     if (!page) throw new AppError(404, "not_found", "There is no such session in this event.");
-    return c.json(page, 200);
+    return serveJsonOnce(c, page);
   },
 );
 

@@ -1,27 +1,18 @@
-// HTML pages, rendered from the KV read model; D1 is never read here. A page is rendered once per published
-// value an isolate holds: the read cache (store/read-cache.ts) hands out the same parsed object until the value
-// expires or a publish in this isolate forgets it, and the HTML rendered from that object is kept beside it
-// (a WeakMap, so it goes when the object does). Serving a page then costs about what serving a feed does.
+// HTML pages, rendered from the KV read model; D1 is never read here. Each page is rendered once per published
+// value an isolate holds (http/render-once.ts), so serving one costs about what serving a feed does.
 import { Hono } from "hono";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import { AppError } from "../errors.ts";
 import type { AppContext, AppEnv } from "../http/env.ts";
+import { buildOnce } from "../http/render-once.ts";
 import { getEventList, getEventPage, getSessionPage } from "../store/site.ts";
 import { EventPageView, HomePage, SessionPageView } from "../views/pages.tsx";
 
 export const pageRoutes = new Hono<AppEnv>();
 
-const rendered = new WeakMap<object, Promise<string>>();
-
-/** The page for `value`, rendered the first time it is asked for. */
-function renderOnce(c: AppContext, value: object, render: () => JSX.Element) {
-  let html = rendered.get(value);
-  if (!html) {
-    html = Promise.resolve(render().toString());
-    rendered.set(value, html);
-    html.catch(() => rendered.delete(value));
-  }
-  return html.then((body) => c.html(body));
+async function renderOnce(c: AppContext, value: object, render: () => JSX.Element) {
+  const body = await buildOnce(value, "html", () => render().toString());
+  return c.body(body, 200, { "content-type": "text/html; charset=UTF-8" });
 }
 
 const NO_EVENTS = { events: [] };

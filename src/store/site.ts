@@ -82,11 +82,8 @@ export async function getChanges(
   const oldest = Math.max(1, newest - opts.limit + 1);
   if (newest < 1) return [];
   const pages = [...new Set([changesPageOf(oldest), changesPageOf(newest)])];
-  const stored = await kv.get(
-    pages.map((p) => siteKeys.changes(event.id, p)),
-    "json",
-  );
-  const changes = pages.flatMap((p) => ChangesPage.parse(stored.get(siteKeys.changes(event.id, p))).changes);
+  const stored = await Promise.all(pages.map((p) => getParsed(kv, siteKeys.changes(event.id, p), ChangesPage)));
+  const changes = stored.flatMap((page) => page?.changes ?? []);
   return changes.filter((c) => c.seq >= oldest && c.seq <= newest).reverse();
 }
 
