@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { ImportError } from "../../src/import/errors.ts";
 import { buildSessionLinks, findUrls } from "../../src/import/links.ts";
-import { parseDurationMinutes, toUtc } from "../../src/import/time.ts";
+import { parseDurationMinutes, readOffsetTime, toUtc } from "../../src/import/time.ts";
 import { buildScheduleUrl } from "../../src/watch/sources.ts";
 
 describe("toUtc", () => {
@@ -19,6 +19,14 @@ describe("toUtc", () => {
   it("refuses what is not a time, naming where", () => {
     expect(() => toUtc("tomorrow", "UTC", "days[0].start")).toThrow(ImportError);
     expect(() => toUtc("2026-02-30 10:00", "UTC", "x")).toThrow(/not a valid date/);
+  });
+  it("reads instants with their UTC offset, and nothing else", () => {
+    expect(readOffsetTime("2017-12-27T10:00:00+01:00", "start")).toBe("2017-12-27T09:00:00Z");
+    expect(readOffsetTime("2026-03-02T18:00Z", "start")).toBe("2026-03-02T18:00:00Z");
+    expect(readOffsetTime("2026-03-02T18:00:00.500-0530", "start")).toBe("2026-03-02T23:30:00Z");
+    expect(() => readOffsetTime("2026-03-02 18:00", "slot.start")).toThrow(/^slot\.start: .*UTC offset/);
+    expect(() => readOffsetTime("2026-02-30T10:00:00Z", "x")).toThrow(/not a valid date/);
+    expect(() => readOffsetTime("2026-13-01T10:00:00Z", "x")).toThrow(/not a valid date/);
   });
   it("reads frab durations", () => {
     expect(parseDurationMinutes("01:30", "d")).toBe(90);
