@@ -2,9 +2,12 @@
 // the format's own reader (one module each, pure) reads it or throws an ImportError naming the line or path.
 import type { ImportFormat } from "../domain/changes.ts";
 import type { Event } from "../domain/event.ts";
+import { ImportError } from "./errors.ts";
 import { importFrabJson } from "./frab-json.ts";
 import { importFrabXml } from "./frab-xml.ts";
 import { importIcs } from "./ics.ts";
+import { parseJsonText } from "./json.ts";
+import { importPtgbot, isPtgbotState } from "./ptgbot.ts";
 import { importWikiPage } from "./wiki.ts";
 
 export type ImportOptions = { eventId: string; title: string; format?: ImportFormat | undefined };
@@ -14,16 +17,33 @@ const READERS: Record<ImportFormat, (text: string, opts: { eventId: string; titl
   "frab-xml": importFrabXml,
   "frab-json": importFrabJson,
   ics: importIcs,
+  ptgbot: importPtgbot,
 };
 
-/** The format a document is in, from how it starts: iCalendar, JSON, XML, else a wiki page. */
+/** The format a document is in, from how it starts: iCalendar, JSON (and which: below), XML, else a wiki page. */
 export function detectFormat(text: string): ImportFormat {
   const start = text.replace(/^\uFEFF/, "").trimStart();
   if (/^BEGIN:VCALENDAR/i.test(start)) return "ics";
-  if (/^[{[]/.test(start) || /^\/\/[^\n]*\n\s*[{[]/.test(start)) return "frab-json";
+  if (/^(?:(?:\/\*[\s\S]*?\*\/|\/\/[^\n]*\n)\s*)*[{[]/.test(start)) return detectJsonFormat(text);
   // frab-xml's reader names what other XML documents are (an xCal export, an HTML page) when it refuses them.
   if (start.startsWith("<")) return "frab-xml";
   return "wiki";
+}
+
+/**
+ * Which JSON reader: a ptgbot state (`slots` and `schedule` objects, no `schedule.conference`), else a frab
+ * schedule.json, whose reader also names where a document that is no JSON breaks.
+ */
+function detectJsonFormat(text: string): ImportFormat {
+  let json: unknown;
+  try {
+    json = parseJsonText(text);
+  } catch (error) {
+    if (error instanceof ImportError) return "frab-json";
+    throw error;
+  }
+  if (isPtgbotState(json)) return "ptgbot";
+  return "frab-json";
 }
 
 export function importSchedule(text: string, { eventId, title, format }: ImportOptions): Event {
