@@ -7,6 +7,7 @@ import { importFrabJson } from "./frab-json.ts";
 import { importFrabXml } from "./frab-xml.ts";
 import { importIcs } from "./ics.ts";
 import { parseJsonText } from "./json.ts";
+import { importPretalxApi, isPretalxSubmissions } from "./pretalx-api.ts";
 import { importPtgbot, isPtgbotState } from "./ptgbot.ts";
 import { importWikiPage } from "./wiki.ts";
 
@@ -18,6 +19,7 @@ const READERS: Record<ImportFormat, (text: string, opts: { eventId: string; titl
   "frab-json": importFrabJson,
   ics: importIcs,
   ptgbot: importPtgbot,
+  "pretalx-api": importPretalxApi,
 };
 
 /** The format a document is in, from how it starts: iCalendar, JSON (and which: below), XML, else a wiki page. */
@@ -31,8 +33,9 @@ export function detectFormat(text: string): ImportFormat {
 }
 
 /**
- * Which JSON reader: a ptgbot state (`slots` and `schedule` objects, no `schedule.conference`), else a frab
- * schedule.json, whose reader also names where a document that is no JSON breaks.
+ * Which JSON reader: a ptgbot state (`slots` and `schedule` objects, no `schedule.conference`), pretalx API
+ * submissions (objects with `code`, `title` and `submission_type` or `speakers`: one, a list, or a page of
+ * `results`), else a frab schedule.json, whose reader also names where a document that is no JSON breaks.
  */
 function detectJsonFormat(text: string): ImportFormat {
   let json: unknown;
@@ -43,6 +46,7 @@ function detectJsonFormat(text: string): ImportFormat {
     throw error;
   }
   if (isPtgbotState(json)) return "ptgbot";
+  if (isPretalxSubmissions(json)) return "pretalx-api";
   return "frab-json";
 }
 
