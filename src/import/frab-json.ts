@@ -22,10 +22,9 @@ import { fitLine, fitText } from "../domain/text.ts";
 import { ImportError } from "./errors.ts";
 import { buildPlainText } from "./html.ts";
 import { buildImportedEvent, buildSessionIds } from "./build.ts";
+import { type JsonPath, buildIssueError, buildJsonSyntaxError, formatJsonPath } from "./json.ts";
 import { buildSessionLinks, readUrl } from "./links.ts";
 import { formatUtc, parseDurationMinutes, toUtc } from "./time.ts";
-
-type PathPart = string | number | symbol;
 
 const Id = z.union([z.string(), z.number()], { error: "expected a string or a number" }).nullish();
 const Text = z.string().nullish();
@@ -89,10 +88,10 @@ const Document = z.looseObject({
 
 /** An event of the document, with where it is and what its day says. */
 interface Located {
-  path: PathPart[];
+  path: JsonPath;
   value: unknown;
   /** v1: the day's date and its start (an instant), for events that only give `HH:MM`. */
-  day?: { date: unknown; start: unknown; path: PathPart[] };
+  day?: { date: unknown; start: unknown; path: JsonPath };
   /** v1: the key of the room it is listed under. */
   roomKey?: string;
 }
@@ -121,7 +120,7 @@ export function importFrabJson(text: string, opts: { eventId: string; title: str
   const json = parseJson(text);
   verifySchedule(json);
   const doc = Document.safeParse(json);
-  if (!doc.success) throw issueError([], doc.error);
+  if (!doc.success) throw buildIssueError([], doc.error);
   const { schedule } = doc.data;
   const conference = schedule.conference;
 
@@ -201,16 +200,7 @@ function parseJson(text: string): unknown {
         if (inner instanceof ImportError) throw inner;
       }
     }
-    const message = error.message;
-    const at = /at position (\d+)/.exec(message);
-    const offset = at ? Number(at[1]) : /end of JSON input/i.test(message) ? body.length : findJsonErrorOffset(body);
-    const { line, column } = locate(body, offset);
-    const reason = message
-      .replace(/ at position \d+.*$/, "")
-      .replace(/ in JSON$/, "")
-      .replace(/, .*is not valid JSON$/s, "");
-    const truncated = offset >= body.trimEnd().length ? " (is the document cut short?)" : "";
-    throw new ImportError(line, `not valid JSON at column ${column}: ${reason}${truncated}`);
+    throw buildJsonSyntaxError(body, error);
   }
 }
 
@@ -229,14 +219,14 @@ function verifySchedule(json: unknown): void {
 }
 
 function listDayEvents(days: unknown): Located[] {
-  const base: PathPart[] = ["schedule", "conference", "days"];
+  const base: JsonPath = ["schedule", "conference", "days"];
   const parsed = z.array(z.unknown()).safeParse(days);
   if (!parsed.success)
-    throw new ImportError(formatPath(base), 'not a list of days (and there is no flat "schedule.events" list)');
+    throw new ImportError(formatJsonPath(base), 'not a list of days (and there is no flat "schedule.events" list)');
   return parsed.data.flatMap((value, i) => {
     const path = [...base, i];
     const day = Day.safeParse(value);
-    if (!day.success) throw issueError(path, day.error);
+    if (!day.success) throw buildIssueError(path, day.error);
     const info = { date: day.data.date, start: day.data.day_start, path };
     return Object.entries(day.data.rooms).flatMap(([room, events]) =>
       events.map((event, j): Located => ({
@@ -250,11 +240,11 @@ function listDayEvents(days: unknown): Located[] {
 }
 
 function readEvent(item: Located, ctx: Context): Draft {
-  const where = formatPath(item.path);
+  const where = formatJsonPath(item.path);
   const parsed = ScheduleEvent.safeParse(item.value);
-  if (!parsed.success) throw issueError(item.path, parsed.error);
+  if (!parsed.success) throw buildIssueError(item.path, parsed.error);
   const ev = parsed.data;
-  const at = (field: string) => formatPath([...item.path, field]);
+  const at = (field: string) => formatJsonPath([...item.path, field]);
 
   const title = fitLine(ev.title, MAX_SESSION_TITLE_CHARS);
   if (!title) throw new ImportError(at("title"), "the title is empty");
@@ -309,7 +299,7 @@ function readEvent(item: Located, ctx: Context): Draft {
 }
 
 function readTimes(ev: ScheduleEvent, item: Located, ctx: Context): { start?: string; end?: string } {
-  const at = (field: string) => formatPath([...item.path, field]);
+  const at = (field: string) => formatJsonPath([...item.path, field]);
   let start: string | undefined;
   if (ev.date) start = readInstant(ev.date, ctx.zone, at("date"));
   else if (ev.start && !WALL_CLOCK.test(ev.start.trim())) start = readInstant(ev.start, ctx.zone, at("start"));
@@ -353,7 +343,7 @@ function readDayTime(time: string, item: Located, ctx: Context, where: string): 
   if (!day) throw new ImportError(where, `"${time}" is a time without a date`);
   if (typeof day.date !== "string" || !DATE.test(day.date))
     throw new ImportError(
-      formatPath([...day.path, "date"]),
+      formatJsonPath([...day.path, "date"]),
       "the day has no date (YYYY-MM-DD) for its events' start times",
     );
   if (!ctx.zone)
@@ -428,87 +418,4 @@ function compareStart(a: string | undefined, b: string | undefined): number {
   if (a === undefined) return 1; // unscheduled sessions after the scheduled ones
   if (b === undefined) return -1;
   return a < b ? -1 : 1;
-}
-
-/** The first zod issue as an ImportError at its JSON path under `base`. */
-function issueError(base: PathPart[], error: z.ZodError): ImportError {
-  const issue = error.issues[0]!;
-  const path = [...base, ...issue.path];
-  const missing = issue.code === "invalid_type" && /received undefined/.test(issue.message);
-  return new ImportError(formatPath(path), missing ? "missing" : issue.message);
-}
-
-/** `schedule.conference.days[1].rooms["Saal 1"][3].start` */
-function formatPath(path: PathPart[]): string {
-  return path
-    .map((part, i) => {
-      if (typeof part === "number") return `[${part}]`;
-      const key = String(part);
-      if (/^[A-Za-z_$][\w$]*$/.test(key)) return i === 0 ? key : `.${key}`;
-      return `[${JSON.stringify(key)}]`;
-    })
-    .join("");
-}
-
-/** 1-based line and column of an offset; CRLF, LF and CR each end a line. */
-function locate(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  const breaks = before.match(/\r\n|\n|\r/g)?.length ?? 0;
-  const lineStart = Math.max(before.lastIndexOf("\n"), before.lastIndexOf("\r")) + 1;
-  return { line: breaks + 1, column: offset - lineStart + 1 };
-}
-
-/**
- * Where JSON.parse stopped, for the messages that do not say ("Unexpected token 'x', "…" is not valid JSON"):
- * the offset of the first character that is not valid JSON, found by reading the document again.
- */
-function findJsonErrorOffset(text: string): number {
-  let i = 0;
-  const LITERAL = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
-  const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
-  const skipSpace = () => {
-    while (i < text.length && " \t\n\r".includes(text[i]!)) i++;
-  };
-  const expect = (char: string) => {
-    skipSpace();
-    if (text[i] !== char) throw i;
-    i++;
-  };
-  const read = (pattern: RegExp) => {
-    pattern.lastIndex = i;
-    if (!pattern.test(text)) throw i;
-    i = pattern.lastIndex;
-  };
-  const readValue = (): void => {
-    skipSpace();
-    const c = text[i];
-    if (c === "{" || c === "[") {
-      const close = c === "{" ? "}" : "]";
-      i++;
-      skipSpace();
-      if (text[i] === close) {
-        i++;
-        return;
-      }
-      for (;;) {
-        if (c === "{") {
-          skipSpace();
-          read(STRING);
-          expect(":");
-        }
-        readValue();
-        skipSpace();
-        if (text[i] === ",") i++;
-        else return expect(close);
-      }
-    }
-    read(c === '"' ? STRING : LITERAL);
-  };
-  try {
-    readValue();
-    skipSpace();
-    return i;
-  } catch (at) {
-    return typeof at === "number" ? at : 0;
-  }
 }

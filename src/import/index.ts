@@ -2,9 +2,13 @@
 // the format's own reader (one module each, pure) reads it or throws an ImportError naming the line or path.
 import type { ImportFormat } from "../domain/changes.ts";
 import type { Event } from "../domain/event.ts";
+import { ImportError } from "./errors.ts";
 import { importFrabJson } from "./frab-json.ts";
 import { importFrabXml } from "./frab-xml.ts";
 import { importIcs } from "./ics.ts";
+import { parseJsonText } from "./json.ts";
+import { importPretalxApi, isPretalxSubmissions } from "./pretalx-api.ts";
+import { importPtgbot, isPtgbotState } from "./ptgbot.ts";
 import { importWikiPage } from "./wiki.ts";
 import { importXcal } from "./xcal.ts";
 
@@ -16,21 +20,41 @@ const READERS: Record<ImportFormat, (text: string, opts: { eventId: string; titl
   "frab-json": importFrabJson,
   ics: importIcs,
   xcal: importXcal,
+  ptgbot: importPtgbot,
+  "pretalx-api": importPretalxApi,
 };
 
 /** An xCal root, after the XML declaration, comments and processing instructions. */
 const XCAL_ROOT =
   /^(?:(?:<!--(?:[^-]|-(?!->))*-->|<\?[^>]*>|<![^-][^>]*>)\s*)*<(?:[\w.-]+:)?(?:icalendar|vcalendar)[\s/>]/i;
 
-/** The format a document is in, from how it starts: iCalendar, JSON, XML, else a wiki page. */
+/** The format a document is in, from how it starts: iCalendar, JSON (and which: below), XML, else a wiki page. */
 export function detectFormat(text: string): ImportFormat {
   const start = text.replace(/^\uFEFF/, "").trimStart();
   if (/^BEGIN:VCALENDAR/i.test(start)) return "ics";
-  if (/^[{[]/.test(start) || /^\/\/[^\n]*\n\s*[{[]/.test(start)) return "frab-json";
+  if (/^(?:(?:\/\*[\s\S]*?\*\/|\/\/[^\n]*\n)\s*)*[{[]/.test(start)) return detectJsonFormat(text);
   // XML: xCal by its root element (the first tag after the declaration); frab-xml's reader names what other XML
   // documents are (an HTML page) when it refuses them.
   if (start.startsWith("<")) return XCAL_ROOT.test(start) ? "xcal" : "frab-xml";
   return "wiki";
+}
+
+/**
+ * Which JSON reader: a ptgbot state (`slots` and `schedule` objects, no `schedule.conference`), pretalx API
+ * submissions (objects with `code`, `title` and `submission_type` or `speakers`: one, a list, or a page of
+ * `results`), else a frab schedule.json, whose reader also names where a document that is no JSON breaks.
+ */
+function detectJsonFormat(text: string): ImportFormat {
+  let json: unknown;
+  try {
+    json = parseJsonText(text);
+  } catch (error) {
+    if (error instanceof ImportError) return "frab-json";
+    throw error;
+  }
+  if (isPtgbotState(json)) return "ptgbot";
+  if (isPretalxSubmissions(json)) return "pretalx-api";
+  return "frab-json";
 }
 
 export function importSchedule(text: string, { eventId, title, format }: ImportOptions): Event {

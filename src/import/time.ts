@@ -64,3 +64,21 @@ export function parseDurationMinutes(value: string, where: string): number {
   if (/^\d+$/.test(v)) return Number(v);
   throw new ImportError(where, `"${value}" is not a duration (HH:MM)`);
 }
+
+const OFFSET_TIME = /^((\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})$/i;
+
+/**
+ * An ISO 8601 date and time with its UTC offset (`2017-12-27T10:00:00+01:00`, `…Z`, `…+0100`, seconds optional)
+ * as a UTC instant. Anything else, a local time without offset included, is refused naming `where`.
+ */
+export function readOffsetTime(value: string, where: string): string {
+  const m = OFFSET_TIME.exec(value.trim());
+  if (!m) throw new ImportError(where, `"${value}" is not a date and time with a UTC offset (YYYY-MM-DDTHH:MM+HH:MM)`);
+  const [, local, date, offset] = m as unknown as [string, string, string, string];
+  const ms = Date.parse(`${local}${offset.replace(/^([+-]\d{2})(\d{2})$/, "$1:$2")}`);
+  // Date.parse rolls 2026-02-30 over into March: a date that does not read back as itself does not exist.
+  const day = Date.parse(`${date}T00:00:00Z`);
+  const exists = !Number.isNaN(day) && new Date(day).toISOString().startsWith(date);
+  if (Number.isNaN(ms) || !exists) throw new ImportError(where, `"${value}" is not a valid date and time`);
+  return formatUtc(ms);
+}
