@@ -50,7 +50,7 @@ export const NoteLink = z
 export type NoteLink = z.infer<typeof NoteLink>;
 
 /** The schedule formats an import reads (src/import/); detected from the content when not given. */
-export const IMPORT_FORMATS = ["wiki", "frab-xml", "frab-json", "ics"] as const;
+export const IMPORT_FORMATS = ["wiki", "frab-xml", "frab-json", "ics", "text"] as const;
 export const ImportFormat = z.enum(IMPORT_FORMATS);
 export type ImportFormat = z.infer<typeof ImportFormat>;
 
