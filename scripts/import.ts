@@ -1,4 +1,4 @@
-// npm run import -- <file|url> [--format wiki|frab-xml|frab-json|ics] [--source <url>] --event <id> --title "<title>":
+// npm run import -- <file|url> [--format <format>] [--source <url>] --event <id> --title "<title>":
 // prints the schedule's Event as JSON on stdout. A wiki page URL is read as its wikitext (action=raw). The event
 // names as its followed source the URL given with --source, else the URL it was read from (a file names none).
 // Exit 2, with nothing on stdout, on bad usage or a document the importer cannot read (the message names the

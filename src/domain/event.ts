@@ -50,7 +50,16 @@ export const NoteLink = z
 export type NoteLink = z.infer<typeof NoteLink>;
 
 /** The schedule formats an import reads (src/import/); detected from the content when not given. */
-export const IMPORT_FORMATS = ["wiki", "frab-xml", "frab-json", "ics", "xcal", "ptgbot", "pretalx-api"] as const;
+export const IMPORT_FORMATS = [
+  "wiki",
+  "frab-xml",
+  "frab-json",
+  "ics",
+  "xcal",
+  "ptgbot",
+  "pretalx-api",
+  "text",
+] as const;
 export const ImportFormat = z.enum(IMPORT_FORMATS);
 export type ImportFormat = z.infer<typeof ImportFormat>;
 

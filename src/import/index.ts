@@ -9,6 +9,7 @@ import { importIcs } from "./ics.ts";
 import { parseJsonText } from "./json.ts";
 import { importPretalxApi, isPretalxSubmissions } from "./pretalx-api.ts";
 import { importPtgbot, isPtgbotState } from "./ptgbot.ts";
+import { importText, isTextSchedule } from "./text.ts";
 import { importWikiPage } from "./wiki.ts";
 import { importXcal } from "./xcal.ts";
 
@@ -22,13 +23,17 @@ const READERS: Record<ImportFormat, (text: string, opts: { eventId: string; titl
   xcal: importXcal,
   ptgbot: importPtgbot,
   "pretalx-api": importPretalxApi,
+  text: importText,
 };
 
 /** An xCal root, after the XML declaration, comments and processing instructions. */
 const XCAL_ROOT =
   /^(?:(?:<!--(?:[^-]|-(?!->))*-->|<\?[^>]*>|<![^-][^>]*>)\s*)*<(?:[\w.-]+:)?(?:icalendar|vcalendar)[\s/>]/i;
 
-/** The format a document is in, from how it starts: iCalendar, JSON (and which: below), XML, else a wiki page. */
+/**
+ * The format a document is in, from how it starts: iCalendar, JSON (and which: below), XML (xCal or frab); else a
+ * reST or Markdown session list when it has their headings (text.ts says which), else a wiki page.
+ */
 export function detectFormat(text: string): ImportFormat {
   const start = text.replace(/^\uFEFF/, "").trimStart();
   if (/^BEGIN:VCALENDAR/i.test(start)) return "ics";
@@ -36,6 +41,7 @@ export function detectFormat(text: string): ImportFormat {
   // XML: xCal by its root element (the first tag after the declaration); frab-xml's reader names what other XML
   // documents are (an HTML page) when it refuses them.
   if (start.startsWith("<")) return XCAL_ROOT.test(start) ? "xcal" : "frab-xml";
+  if (isTextSchedule(text)) return "text";
   return "wiki";
 }
 
