@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { loadEvents, publish as publishAgain } from "../src/pipeline/publish.ts";
 import { apiPaths, feedPaths, pagePaths } from "../src/paths.ts";
 import { FEED_FORMATS } from "../src/feeds/model.ts";
+import { measureBundle } from "./bench/bundle.ts";
 import { buildConference } from "./bench/conference.ts";
 import { type ReadRoute, benchReads } from "./bench/reads.ts";
 import { type Row, formatCount, renderTable } from "./bench/table.ts";

@@ -31,7 +31,15 @@ export default {
   },
 };`;
 
-export async function measureBundle(): Promise<{ bytes: number; gzipBytes: number; startupMs: number }> {
+export type BundleMeasure = {
+  bytes: number;
+  gzipBytes: number;
+  startupMs: number;
+  /** zod's other locales are aliased away (wrangler.toml [alias]); false if a wrangler change brought them back. */
+  englishOnly: boolean;
+};
+
+export async function measureBundle(): Promise<BundleMeasure> {
   const work = mkdtempSync(join(tmpdir(), "sessionwire-bundle-"));
   try {
     const outdir = join(work, "dist");
@@ -44,7 +52,13 @@ export async function measureBundle(): Promise<{ bytes: number; gzipBytes: numbe
 
     const samples: number[] = [];
     for (let i = 0; i < STARTUP_SAMPLES; i++) samples.push(await measureStartup(outdir));
-    return { bytes: script.byteLength, gzipBytes: gzipSync(script).byteLength, startupMs: median(samples) };
+    return {
+      bytes: script.byteLength,
+      gzipBytes: gzipSync(script).byteLength,
+      startupMs: median(samples),
+      // A message of zod's German locale, which the alias keeps out.
+      englishOnly: !script.includes("Ungültige Eingabe"),
+    };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
