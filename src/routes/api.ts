@@ -4,7 +4,7 @@ import type { TypedResponse } from "hono";
 import { z } from "zod";
 import { Change } from "../domain/changes.ts";
 import type { AppContext, AppEnv } from "../http/env.ts";
-import { buildOnce } from "../http/render-once.ts";
+import { serveOnce } from "../http/render-once.ts";
 import { AppError } from "../errors.ts";
 import { ErrorEnvelope } from "../http/errors.ts";
 import { validationHook } from "../http/validation.ts";
@@ -36,10 +36,9 @@ const NO_EVENTS: EventList = { events: [] };
 
 /** A published value as JSON, serialised once per value an isolate holds (http/render-once.ts). */
 async function serveJsonOnce<T extends object>(c: AppContext, value: T) {
-  const body = await buildOnce(value, "json", () => JSON.stringify(value));
-  // The same response c.json(value, 200) gives, typed as such for the OpenAPI route.
-  const res = c.body(body, 200, { "content-type": "application/json" });
-  return res as Response as Response & TypedResponse<T, 200, "json">;
+  const res = await serveOnce(c, value, "application/json", () => JSON.stringify(value));
+  // What c.json(value, 200) would answer, typed as such for the OpenAPI route.
+  return res as Response & TypedResponse<T, 200, "json">;
 }
 
 apiRoutes.openapi(

@@ -4,16 +4,14 @@ import { Hono } from "hono";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import { AppError } from "../errors.ts";
 import type { AppContext, AppEnv } from "../http/env.ts";
-import { buildOnce } from "../http/render-once.ts";
+import { serveOnce } from "../http/render-once.ts";
 import { getEventList, getEventPage, getSessionPage } from "../store/site.ts";
 import { EventPageView, HomePage, SessionPageView } from "../views/pages.tsx";
 
 export const pageRoutes = new Hono<AppEnv>();
 
-async function renderOnce(c: AppContext, value: object, render: () => JSX.Element) {
-  const body = await buildOnce(value, "html", () => render().toString());
-  return c.body(body, 200, { "content-type": "text/html; charset=UTF-8" });
-}
+const renderOnce = (c: AppContext, value: object, render: () => JSX.Element) =>
+  serveOnce(c, value, "text/html; charset=UTF-8", () => render().toString());
 
 const NO_EVENTS = { events: [] };
 

@@ -3,8 +3,10 @@
 // with follow-up runs that finish the job).
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import catalogue2019 from "../../data/events/xen-design-sessions-2019.json";
+import { Event } from "../../src/domain/event.ts";
 import { buildSite } from "../helpers/config.ts";
-import { getText, sendAdmin } from "../helpers/http.ts";
+import { get, getText, sendAdmin } from "../helpers/http.ts";
 import { captureQueues } from "../helpers/queue.ts";
 import { FEED_FORMATS } from "../../src/feeds/model.ts";
 import { feedPaths } from "../../src/paths.ts";
@@ -66,6 +68,30 @@ describe("the start-up load", () => {
 });
 
 describe("publishing", () => {
+  it("serves large pages and JSON gzipped, compressed once, to clients that accept it", async () => {
+    const xen = Event.parse(catalogue2019);
+    await loadEvents(env, buildSite(), [xen], now);
+    for (const path of [`/events/${xen.id}`, `/api/events/${xen.id}`]) {
+      const plain = await get(path);
+      expect(plain.headers.get("content-encoding")).toBeNull();
+      expect(plain.headers.get("vary")).toBe("Accept-Encoding");
+      const text = await plain.text();
+      expect(text.length).toBeGreaterThan(1024);
+      for (const accept of ["gzip, deflate, br", "br;q=1.0, gzip;q=0.5", "*"]) {
+        const packed = await get(path, { "accept-encoding": accept });
+        expect(packed.headers.get("content-encoding"), accept).toBe("gzip");
+        expect(packed.headers.get("content-type")).toBe(plain.headers.get("content-type"));
+        // workerd's fetch decodes a gzip body as a client does (and fails if it is not gzip).
+        expect(await packed.text()).toBe(text);
+      }
+      for (const accept of ["br", "gzip;q=0, br", "identity"]) {
+        const res = await get(path, { "accept-encoding": accept });
+        expect(res.headers.get("content-encoding"), accept).toBeNull();
+        expect(await res.text()).toBe(text);
+      }
+    }
+  });
+
   it("serves the new pages as soon as it publishes again: the rendered-page cache never outlives its value", async () => {
     const event = buildTestEvent();
     await loadEvents(env, buildSite(), [event], now);
