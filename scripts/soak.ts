@@ -367,7 +367,7 @@ const UNKNOWN_STATE = { unprocessedReceipts: NaN } as State;
 const readState = async () => (await getJson<State>("/__soak/state")) ?? UNKNOWN_STATE;
 
 // Poison first: admin imports that read well (the API refuses what it cannot read) but can never be applied,
-// each a page of more sessions than the event may hold beside its own. Each is stored as a receipt whose
+// each a list of more sessions than the event may hold beside its own. Each is stored as a receipt whose
 // processing fails for good (recorded in `failures`); being the oldest receipts, they sit at the head of the
 // cron's sweep for stranded receipts, which must still reach the younger ones behind them.
 const poison = { ...buildSender(), count: Math.floor(flag("poison")), acked: 0 };
@@ -375,8 +375,10 @@ await runPool(
   Array.from({ length: poison.count }, (_, i) => i),
   concurrency,
   async (i) => {
-    const sessions = Array.from({ length: MAX_SESSIONS }, (_, j) => `== Poison ${i} session ${j} ==\nAbout it.\n`);
-    const body = JSON.stringify({ title: `Soak poison ${i}`, text: `Design Sessions\n${sessions.join("\n")}` });
+    // A Markdown session list: cheap to read twice (the API checks it, the consumer applies it), unlike a wiki
+    // page of the same size, which the wikitext parser takes about a second over.
+    const sessions = Array.from({ length: MAX_SESSIONS }, (_, j) => `## Poison ${i} session ${j}\n\nAbout it.\n`);
+    const body = JSON.stringify({ title: `Soak poison ${i}`, format: "text", text: sessions.join("\n") });
     const headers = async () => ({
       authorization: `Bearer ${ADMIN_TOKEN}`,
       "idempotency-key": `soak-poison-${seed}-${i}`,
