@@ -35,8 +35,14 @@ export const MAX_RELATED_LINKS = 20;
 
 /** Notes text, in UTF-8 bytes: a pad larger than this is not notes (and a D1 row stops at 2 MB). */
 export const MAX_TEXT_BYTES = 1024 * 1024;
-/** An imported wiki page, in UTF-8 bytes: held in one receipt row, like notes text. */
+/** An imported schedule, in UTF-8 bytes: held in one receipt row, like notes text. */
 export const MAX_IMPORT_TEXT_BYTES = 1024 * 1024;
+/**
+ * MediaWiki source, in UTF-8 bytes. The wikitext parser takes up to about 14 s of CPU per MiB of dense markup
+ * (links, templates and headings on every line), so a page anyone can edit is parsed only up to a size that
+ * keeps it near 3 s; design-session pages are tens of KiB (the 2019 one is 13 KiB).
+ */
+export const MAX_WIKITEXT_BYTES = 256 * 1024;
 
 // Change rows (cut to these when written and when read, so old rows come out small too).
 

@@ -3,7 +3,7 @@
 // iCalendar UID), which stays the same when the schedule is reordered; only then a numbered suffix.
 import { Event, type Session, buildSlug } from "../domain/event.ts";
 import { ImportError } from "./errors.ts";
-import { MAX_SLUG_CHARS } from "../domain/limits.ts";
+import { MAX_SESSIONS, MAX_SLUG_CHARS } from "../domain/limits.ts";
 
 /** One id per session, in the order given (put the sessions in schedule order first: the first keeps the plain slug). */
 export function buildSessionIds(sessions: { title: string; sourceId?: string | undefined }[]): string[] {
@@ -23,7 +23,8 @@ export function buildSessionIds(sessions: { title: string; sourceId?: string | u
 
 /**
  * The event a reader read, checked against the catalogue's schema. A session that breaks it is refused naming
- * where the document gave it (`whereOf(index)`: its line or path); anything else is the caller's id or title.
+ * where the document gave it (`whereOf(index)`: its line or path), and so is the first session past
+ * MAX_SESSIONS; anything else is the caller's id or title.
  */
 export function buildImportedEvent(
   opts: { eventId: string; title: string },
@@ -31,6 +32,8 @@ export function buildImportedEvent(
   sessions: Session[],
   whereOf: (index: number) => number | string | undefined,
 ): Event {
+  if (sessions.length > MAX_SESSIONS)
+    throw new ImportError(whereOf(MAX_SESSIONS) ?? 1, `more than ${MAX_SESSIONS} sessions`);
   const parsed = Event.safeParse({ id: opts.eventId, title: opts.title, ...(timeZone ? { timeZone } : {}), sessions });
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

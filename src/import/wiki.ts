@@ -25,6 +25,8 @@
 // Nothing is dropped silently: a URL of the page's content that ends up neither in a notes link nor in a
 // description is an ImportError, like anything else the importer cannot read.
 import { buildNoteLink, buildSlug, type Event, type NoteLink } from "../domain/event.ts";
+import { MAX_WIKITEXT_BYTES } from "../domain/limits.ts";
+import { measureUtf8 } from "../domain/text.ts";
 import { ImportError } from "./errors.ts";
 import { buildImportedEvent, buildSessionIds } from "./build.ts";
 import { buildSessionLinks } from "./links.ts";
@@ -93,6 +95,8 @@ export function importWikiPage(text: string, opts: { eventId: string; title: str
   const first = lines
     .slice(lines.findIndex((l) => l.kind === "section") + 1)
     .find((l) => l.kind !== "blank" && l.kind !== "section");
+  if (first?.kind === "heading" && measureUtf8(text) > MAX_WIKITEXT_BYTES)
+    throw new ImportError(1, `the wikitext is ${measureUtf8(text)} bytes; at most ${MAX_WIKITEXT_BYTES} are read`);
   const source = first?.kind === "heading" ? parseSourcePage(text) : undefined;
   const drafts = source?.drafts ?? parseReaderPage(lines);
   if (drafts.length === 0) throw new ImportError(first?.no ?? 1, "no design sessions found on the page");

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Event, Session } from "../../src/domain/event.ts";
+import { MAX_SESSIONS, MAX_WIKITEXT_BYTES } from "../../src/domain/limits.ts";
 import { ImportError } from "../../src/import/errors.ts";
 import { importWikiPage } from "../../src/import/wiki.ts";
 import seed from "../../data/sources/design-sessions-2019.txt?raw";
@@ -481,5 +482,36 @@ describe("importWikiPage errors", () => {
     expect(
       importError("Design Sessions\nAlpha\nAbout alpha.\nSee https://hackmd.io/a (mirror https://hackmd.io/b)").line,
     ).toBe(4);
+  });
+});
+
+describe("importWikiPage on a page of too many sessions", () => {
+  it("refuses it cleanly, naming the first session past the limit", () => {
+    const page = (n: number) =>
+      [
+        "== Sessions without published notes ==",
+        ...Array.from({ length: n }, (_, i) => `=== Talk ${i} ===\nAbout it.\n`),
+      ].join("\n");
+    expect(importWikiPage(page(MAX_SESSIONS), opts).sessions).toHaveLength(MAX_SESSIONS);
+    const error = (() => {
+      try {
+        importWikiPage(page(MAX_SESSIONS + 1), opts);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ImportError);
+    // Line 1 is the section heading; each session is 3 lines.
+    expect((error as ImportError).message).toBe(`line ${2 + 3 * MAX_SESSIONS}: more than ${MAX_SESSIONS} sessions`);
+  });
+});
+
+describe("importWikiPage on MediaWiki source past its size limit", () => {
+  it("refuses it before parsing: a page anyone can edit must not cost seconds of CPU per fetch", () => {
+    const line = "* [https://hackmd.io/x a] {{t}} [[L]] ''b''\n";
+    const page = `== Sessions with published notes ==\n=== Talk ===\n${line.repeat(MAX_WIKITEXT_BYTES / line.length)}`;
+    expect(() => importWikiPage(page, opts)).toThrow(
+      new ImportError(1, `the wikitext is ${page.length} bytes; at most ${MAX_WIKITEXT_BYTES} are read`),
+    );
   });
 });
