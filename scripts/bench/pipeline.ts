@@ -34,14 +34,16 @@ export async function benchChangeLatency({ changes }: { changes: number }): Prom
     const toFeed: number[] = [];
     const toMail: number[] = [];
     const problems: string[] = [];
+    // Closed at both ends, so that change 1's marker is not found inside change 10's.
+    const buildMarker = (k: number) => `[bench-latency-${run}-${k}]`;
     const mailsFor = (marker: string) => worker.mailApi.accepted.filter((m: AcceptedMail) => m.text.includes(marker));
 
     // Change 0 warms up (its first delivery also adds the notes link to the session) and is not counted.
     for (let k = 0; k <= changes; k++) {
       if (k === 1) await worker.resetMeter();
-      const marker = `bench-latency-${run}-${k}`;
+      const marker = buildMarker(k);
       const body = buildNotesBody(event, session, pad, ["# Toolstack notes", `- ${marker}`], k + 1);
-      const ack = await postNotesWebhook(worker.url, `msg_${marker}`, body);
+      const ack = await postNotesWebhook(worker.url, `msg_bench_latency_${run}_${k}`, body);
       if (ack.status !== 202) {
         problems.push(`change ${k}: webhook answered ${ack.status}`);
         continue;
@@ -66,7 +68,7 @@ export async function benchChangeLatency({ changes }: { changes: number }): Prom
     // Late duplicates would have arrived by now: each change is one mail, never resent.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     for (let k = 0; k <= changes; k++) {
-      const n = mailsFor(`bench-latency-${run}-${k}`).length;
+      const n = mailsFor(buildMarker(k)).length;
       if (n > 1) problems.push(`change ${k}: ${n} mails`);
     }
     if (worker.mailApi.stats.resentDeduplicated)
@@ -86,7 +88,7 @@ export async function benchChangeLatency({ changes }: { changes: number }): Prom
       `${per(messages[0]!.all)} CHANGES + ${per(messages[1]!.all)} NOTIFY messages, ${work.retried} retries`;
     const checked = problems.length
       ? `${problems.length} problem(s): ${problems.slice(0, 3).join("; ")}`
-      : `each change once in the feed and one mail; no cron needed`;
+      : `each change in the feed and one mail each; no cron needed`;
     const describe = (values: number[]) =>
       `${values.length} of ${changes} changes; min ${formatCount(Math.min(...values))} ms, max ${formatCount(Math.max(...values))} ms`;
     const rowsFor = (what: string, values: number[], note: string): Row[] => [
