@@ -1,0 +1,221 @@
+// Webhook acknowledgement under load: signed `POST /webhooks/notes` at 10 connections with autocannon, every
+// request its own webhook-id and signature, once with unique ids and once with 30% of the requests re-sending an
+// id already sent (same id, same body, fresh signature, as a sender retrying). It runs on the metered Worker with
+// its queues' consumers off, so the acks do not compete with the pipeline behind them for the machine's cores;
+// the constant route is measured on the same Worker, right before. Every answer is checked: 202 `queued` once
+// per id, 200 `duplicate` otherwise, a stored receipt for every id answered 2xx, one queue send per 202 and none
+// per 200; anything else is counted as unexpected. What an ack costs comes from the Worker's meter, per answer.
+import autocannon from "autocannon";
+import { buildRandom } from "../soak/random.ts";
+import { CONSTANT, measureRoute } from "./reads.ts";
+import { type Row, formatCount, formatSize } from "./table.ts";
+import { type Tally, countMessages, sumBuckets } from "./tally.ts";
+import { buildNotesBody, buildWebhookHeaders, startMeteredWorker } from "./metered.ts";
+
+export const ACK_RATIO_TARGET = 0.5;
+export const ACK_P99_TARGET_MS = 50;
+const CONNECTIONS = 10;
+/** A duplicate re-sends an id issued at least this many requests earlier, so its first answer is usually in. */
+const DUPLICATE_DISTANCE = 50;
+
+type AckRun = { name: string; duplicateShare: number };
+const RUNS: AckRun[] = [
+  { name: "unique ids", duplicateShare: 0 },
+  { name: "30% duplicates", duplicateShare: 0.3 },
+];
+
+type AckLoad = {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  duplicatesSent: number;
+  bodyBytes: number;
+  /** Per id: how often it was answered 202 queued and 200 duplicate. */
+  answers: Map<string, { queued: number; duplicate: number }>;
+  unexpected: string[];
+};
+
+async function driveAcks(
+  base: string,
+  target: { event: string; session: string },
+  run: AckRun,
+  seconds: number,
+): Promise<AckLoad> {
+  const prefix = `msg_bench_${run.duplicateShare ? "dup" : "unique"}_${Date.now()}`;
+  const random = buildRandom(1, `acks:${run.name}`);
+  const issued: number[] = [];
+  const answers = new Map<string, { queued: number; duplicate: number }>();
+  const unexpected: string[] = [];
+  let duplicatesSent = 0;
+  let bodyBytes = 0;
+  // The body depends on the id's number only, so a re-sent id carries the same body as its first delivery.
+  const buildBody = (n: number) =>
+    buildNotesBody(
+      target.event,
+      target.session,
+      `https://hackmd.io/bench-ack-${n % 50}`,
+      [`# Toolstack notes`, ...Array.from({ length: 12 }, (_, i) => `- point ${i}: revision ${n} keeps the ABI`)],
+      n,
+    );
+  const result = await autocannon({
+    url: base,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [
+      {
+        method: "POST",
+        path: "/webhooks/notes",
+        setupRequest: (request, context) => {
+          let n: number;
+          if (issued.length > DUPLICATE_DISTANCE && random() < run.duplicateShare) {
+            n = issued[Math.floor(random() * (issued.length - DUPLICATE_DISTANCE))]!;
+            duplicatesSent++;
+          } else {
+            n = issued.length;
+            issued.push(n);
+          }
+          const id = `${prefix}_${n}`;
+          const body = buildBody(n);
+          bodyBytes = Buffer.byteLength(body);
+          (context as { id?: string }).id = id;
+          return { ...request, method: "POST", body, headers: buildWebhookHeaders(id, body) };
+        },
+        onResponse: (status, body, context) => {
+          const id = (context as { id?: string }).id ?? "?";
+          const entry = answers.get(id) ?? { queued: 0, duplicate: 0 };
+          answers.set(id, entry);
+          let answered: unknown;
+          try {
+            answered = (JSON.parse(body) as { status?: unknown }).status;
+          } catch {
+            answered = null;
+          }
+          if (status === 202 && answered === "queued") entry.queued++;
+          else if (status === 200 && answered === "duplicate") entry.duplicate++;
+          else unexpected.push(`${id}: ${status} ${body.slice(0, 80)}`);
+        },
+      },
+    ],
+  });
+  for (const [id, a] of answers) {
+    if (a.queued > 1) unexpected.push(`${id}: answered 202 ${a.queued} times`);
+    if (run.duplicateShare === 0 && a.duplicate > 0) unexpected.push(`${id}: a unique id answered as a duplicate`);
+  }
+  const errors = result.errors + result.timeouts;
+  if (errors) unexpected.push(`${errors} connection errors or timeouts`);
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: [...answers.values()].reduce((n, a) => n + a.queued + a.duplicate, 0),
+    duplicatesSent,
+    bodyBytes,
+    answers,
+    unexpected,
+  };
+}
+
+/** What one ack of this kind cost, from the meter's bucket of that answer. */
+function describeCost(tally: Tally): string {
+  const per = (n: number) => (tally.invocations ? n / tally.invocations : 0);
+  const sends = per(countMessages(tally, "CHANGES").all + countMessages(tally, "NOTIFY").all);
+  return (
+    `${per(tally.d1Statements).toFixed(2)} D1 statements in ${per(tally.d1Calls).toFixed(2)} calls ` +
+    `(${per(tally.rowsRead).toFixed(1)} rows read, ${per(tally.rowsWritten).toFixed(1)} written), ` +
+    `${sends.toFixed(2)} queue sends; awaiting D1 ${per(tally.d1Ms).toFixed(1)} ms, the queue ${per(tally.queueMs).toFixed(1)} ms`
+  );
+}
+
+/** Statements and sends per ack over every ack of the run. */
+function describeAverage(tallies: Tally[]): string {
+  const acks = tallies.reduce((n, t) => n + t.invocations, 0) || 1;
+  const statements = tallies.reduce((n, t) => n + t.d1Statements, 0) / acks;
+  const sends = tallies.reduce((n, t) => n + t.queueMessages, 0) / acks;
+  return `${statements.toFixed(2)} D1 stmts + ${sends.toFixed(2)} sends`;
+}
+
+export async function benchWebhookAcks({ seconds }: { seconds: number }): Promise<Row[]> {
+  const section = "webhook ack";
+  const rows: Row[] = [];
+  const worker = await startMeteredWorker({ consumers: false });
+  try {
+    const target = { event: worker.event.id, session: worker.event.sessions[0]!.id };
+    const constant = await measureRoute(worker.url, CONSTANT, CONNECTIONS, seconds);
+    rows.push({
+      section,
+      name: `${CONSTANT.name}, ${CONNECTIONS} conn (metered Worker)`,
+      value: `${formatCount(constant.rps)} req/s`,
+      ratio: 1,
+      note: `p50 ${constant.p50} ms, p99 ${constant.p99} ms`,
+    });
+    for (const run of RUNS) {
+      await worker.resetMeter();
+      const load = await driveAcks(worker.url, target, run, seconds);
+      const meter = await worker.readMeter();
+      const queued = sumBuckets(meter, "fetch POST /webhooks/notes 202");
+      const duplicate = sumBuckets(meter, "fetch POST /webhooks/notes 200");
+      const other =
+        sumBuckets(meter, "fetch POST /webhooks/notes").invocations - queued.invocations - duplicate.invocations;
+
+      // Every id answered 2xx is a stored receipt; every 202 queued exactly one message, every 200 none.
+      const acked = [...load.answers].filter(([, a]) => a.queued + a.duplicate > 0).map(([id]) => id);
+      const { stored } = await worker.inspect<{ stored: number }>("POST", "/__bench/receipts", {
+        source: "notes",
+        externalIds: acked,
+      });
+      const unexpected = [...load.unexpected];
+      if (stored !== acked.length) unexpected.push(`${acked.length - stored} acked ids without a stored receipt`);
+      if (countMessages(queued, "CHANGES").all !== queued.invocations)
+        unexpected.push(`${queued.invocations} answers 202 sent ${countMessages(queued, "CHANGES").all} messages`);
+      if (duplicate.queueMessages !== 0) unexpected.push(`answers 200 sent ${duplicate.queueMessages} messages`);
+      if (other) unexpected.push(`${other} answers other than 202/200 (meter)`);
+
+      const ratio = load.rps / constant.rps;
+      const answered202 = [...load.answers.values()].reduce((n, a) => n + a.queued, 0);
+      const checked = unexpected.length
+        ? `${formatCount(unexpected.length)} unexpected, e.g. ${unexpected.slice(0, 2).join("; ")}`
+        : "every answer checked (one 202 per id, stored, one queue send each)";
+      rows.push({
+        section,
+        name: `${run.name}, ${CONNECTIONS} conn`,
+        value: `${formatCount(load.rps)} req/s`,
+        ratio,
+        target: `≥ ${ACK_RATIO_TARGET * 100}%`,
+        met: ratio >= ACK_RATIO_TARGET && unexpected.length === 0,
+        note:
+          `${formatCount(load.requests)} answered: ${formatCount(answered202)} × 202, ` +
+          `${formatCount(load.requests - answered202)} × 200 (${formatCount(load.duplicatesSent)} re-sent ids); ` +
+          `body ${formatSize(load.bodyBytes)}; ${checked}`,
+      });
+      rows.push({
+        section,
+        name: `${run.name}, ${CONNECTIONS} conn: latency`,
+        value: `p99 ${load.p99} ms`,
+        target: `p99 < ${ACK_P99_TARGET_MS} ms`,
+        met: load.p99 < ACK_P99_TARGET_MS,
+        note: `p50 ${load.p50} ms (autocannon, per request)`,
+      });
+      rows.push({
+        section,
+        name: `${run.name}: cost per ack`,
+        value: describeAverage([queued, duplicate]),
+        note:
+          `measured by the metered Worker: 202 (new): ${describeCost(queued)}` +
+          (duplicate.invocations ? `; 200 (duplicate): ${describeCost(duplicate)}` : ""),
+      });
+    }
+    if (worker.workerErrors.count)
+      rows.push({
+        section,
+        name: "worker errors logged",
+        value: formatCount(worker.workerErrors.count),
+        target: "none",
+        met: false,
+        note: worker.workerErrors.samples.join(" | "),
+      });
+  } finally {
+    await worker.dispose();
+  }
+  return rows;
+}
