@@ -15,8 +15,12 @@ import { PermanentError } from "./errors.ts";
 export const FANOUT_IDLE_MS = 5 * 60_000;
 const BATCH_SIZE = 100;
 const PAGE_SIZE = 25 * BATCH_SIZE;
-/** Pages one "change" message plans before handing the rest of its pass to a fresh one (bounds its D1 queries). */
-const PAGES_PER_PLAN = 10;
+/**
+ * Pages one "change" message plans before handing the rest of its pass to a fresh one (bounds its D1 queries
+ * and queue sends at 80 and 40): up to 100,000 recipients, a fan-out is one planner message and its batches.
+ */
+const PAGES_PER_PLAN = 40;
+export const RECIPIENTS_PER_PLAN = PAGES_PER_PLAN * PAGE_SIZE;
 const DAY_MS = 86_400_000;
 
 type FanoutEnv = Pick<Bindings, "DB" | "NOTIFY">;
@@ -72,12 +76,14 @@ export async function planFanout(env: FanoutEnv, changeId: string, now: Date) {
   const scope = { changeId, eventId: change.event, sessionId: change.session, handedAt: fanout.handedAt };
   let after = fanout.cursor;
   for (let page = 0; page < PAGES_PER_PLAN; page++) {
-    const ids = await listUnsentRecipientIds(env.DB, scope, after, PAGE_SIZE);
+    // One id past the page says whether another follows, so a pass that ends on a full page needs no extra message.
+    const found = await listUnsentRecipientIds(env.DB, scope, after, PAGE_SIZE + 1);
+    const ids = found.slice(0, PAGE_SIZE);
     if (ids.length) {
       await queueBatches(env.NOTIFY, ids, (subscriberIds) => ({ v: 1, type: "deliver", changeId, subscriberIds }));
       after = ids.at(-1)!;
     }
-    const last = ids.length < PAGE_SIZE;
+    const last = found.length <= PAGE_SIZE;
     await recordPlannedPage(env.DB, changeId, { cursor: after, last }, now, quietUntil);
     if (last) return;
   }

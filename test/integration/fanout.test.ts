@@ -3,6 +3,7 @@
 // the queue (retries come back on the next tick, after max_retries a message goes to the dead-letter consumer);
 // the Worker's real queue and scheduled handlers do the rest.
 import { env } from "cloudflare:workers";
+import { RECIPIENTS_PER_PLAN } from "../../src/pipeline/fanout.ts";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildSite } from "../helpers/config.ts";
@@ -56,9 +57,12 @@ afterEach(() => {
 const addSubscribers = (subs: TestSubscriber[]) => putTestSubscribers(subs, minutes(-120), minutes(-120));
 
 /** `n` recipients of the change, and subscribers who are not. Returns the recipients' addresses. */
+/** Ids sort as numbers do, up to a million. */
+const subscriberId = (i: number) => `s${String(i).padStart(6, "0")}`;
+
 async function addAudience(n: number): Promise<string[]> {
   const recipients = Array.from({ length: n }, (_, i) => ({
-    id: `s${String(i).padStart(5, "0")}`,
+    id: subscriberId(i),
     session: i % 3 ? "xen-toolstacks" : undefined,
   }));
   await addSubscribers([
@@ -178,11 +182,11 @@ describe("a fan-out that crashed", () => {
     await tick(0, () => "deliver");
     notify.retried.splice(0);
     expect(sends).toHaveLength(2500);
-    expect(await fanout()).toMatchObject({ cursor: "s02499", planned_at: null, completed_at: null });
+    expect(await fanout()).toMatchObject({ cursor: subscriberId(2499), planned_at: null, completed_at: null });
 
     await recover(1);
     expectExactlyOnce(recipients);
-    expect(await fanout()).toMatchObject({ cursor: "s02599", drives: 1, error: null });
+    expect(await fanout()).toMatchObject({ cursor: subscriberId(2599), drives: 1, error: null });
   }, 120_000);
 
   it("re-drives a deliver batch that went to the dead-letter queue, and records it once", async () => {
@@ -190,7 +194,9 @@ describe("a fan-out that crashed", () => {
     await addChange();
     // The provider refuses s00100's batch for as long as it retries (9 attempts), then recovers.
     let refused = 0;
-    installProvider((_, to) => (to === "s00100@example.org" && refused++ < MAX_RETRIES + 1 ? "rate-limit" : null));
+    installProvider((_, to) =>
+      to === `${subscriberId(100)}@example.org` && refused++ < MAX_RETRIES + 1 ? "rate-limit" : null,
+    );
     await tick(0);
     for (let n = 1; n <= MAX_RETRIES; n++) {
       vi.setSystemTime(minutes(n));
@@ -225,15 +231,15 @@ describe("a fan-out that crashed", () => {
       .bind(`fanout:${CHANGE}`)
       .first<{ error: string; body: string }>();
     expect(failure?.error).toBe("gave up after 7 drives: 1 recipient(s) never got this change");
-    expect(JSON.parse(failure!.body)).toEqual({ changeId: CHANGE, owed: 1, subscriberIds: ["s00000"] });
+    expect(JSON.parse(failure!.body)).toEqual({ changeId: CHANGE, owed: 1, subscriberIds: [subscriberId(0)] });
     expect(sends.sort()).toEqual(recipients.slice(1));
     expect((await getPipelineHealth(env.DB)).fanouts).toMatchObject({ incomplete: 0, givenUp: 1 });
   }, 120_000);
 });
 
 describe("a large fan-out", () => {
-  it("is planned in bounded steps: each change message queues 25,000 recipients at most, then hands on", async () => {
-    await addAudience(25_100);
+  it("is planned in bounded steps: each change message queues 100,000 recipients at most, then hands on", async () => {
+    await addAudience(RECIPIENTS_PER_PLAN + 100);
     await addChange();
     await tick(0, () => "drop"); // hand-over only: the change message is lost
     notify.sent.push({ body: { v: 1, type: "change", changeId: CHANGE } });
@@ -243,9 +249,9 @@ describe("a large fan-out", () => {
     };
     await plan();
     const deliver = notify.sent.filter((m) => m.body.type === "deliver");
-    expect(deliver).toHaveLength(250);
+    expect(deliver).toHaveLength(RECIPIENTS_PER_PLAN / 100);
     expect(notify.sent.at(-1)!.body).toEqual({ v: 1, type: "change", changeId: CHANGE });
-    expect(await fanout()).toMatchObject({ cursor: "s24999", planned_at: null });
+    expect(await fanout()).toMatchObject({ cursor: subscriberId(RECIPIENTS_PER_PLAN - 1), planned_at: null });
     // The hand-on message continues from the cursor, and the pass ends.
     notify.sent.splice(0, notify.sent.length - 1);
     await plan();
@@ -254,11 +260,26 @@ describe("a large fan-out", () => {
         v: 1,
         type: "deliver",
         changeId: CHANGE,
-        subscriberIds: Array.from({ length: 100 }, (_, i) => `s${25_000 + i}`),
+        subscriberIds: Array.from({ length: 100 }, (_, i) => subscriberId(RECIPIENTS_PER_PLAN + i)),
       },
     ]);
-    expect(await fanout()).toMatchObject({ cursor: "s25099", planned_at: expect.any(String) });
-  }, 120_000);
+    expect(await fanout()).toMatchObject({
+      cursor: subscriberId(RECIPIENTS_PER_PLAN + 99),
+      planned_at: expect.any(String),
+    });
+  }, 240_000);
+
+  it("needs no hand-on message when the audience fills its plan exactly", async () => {
+    await addAudience(RECIPIENTS_PER_PLAN);
+    await addChange();
+    await tick(0, () => "drop");
+    notify.sent.push({ body: { v: 1, type: "change", changeId: CHANGE } });
+    const { retried } = await notify.deliver(notify.sent.splice(0, 1));
+    expect(retried).toHaveLength(0);
+    expect(notify.sent.filter((m) => m.body.type === "change")).toHaveLength(0);
+    expect(notify.sent).toHaveLength(RECIPIENTS_PER_PLAN / 100);
+    expect(await fanout()).toMatchObject({ planned_at: expect.any(String) });
+  }, 240_000);
 });
 
 describe("whatever the queue and the isolate do", () => {
