@@ -1,6 +1,7 @@
 import { applyD1Migrations, reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach } from "vitest";
+import { forgetSessions } from "../src/http/require-session.ts";
 import { forgetAll } from "../src/store/read-cache.ts";
 
 declare global {
@@ -27,5 +28,6 @@ globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
 beforeEach(async () => {
   await reset();
   forgetAll();
+  forgetSessions();
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
 });

@@ -9,7 +9,7 @@ import { NotesEvent, type Observation } from "../domain/changes.ts";
 import { MAX_WEBHOOK_BODY_BYTES } from "../domain/limits.ts";
 import { AppError, buildInvalidRequestError } from "../errors.ts";
 import type { AppEnv } from "../http/env.ts";
-import { requireSession } from "../http/require-session.ts";
+import { requireSessionForReceipt } from "../http/require-session.ts";
 import { type Bytes, digestSha256, encodeHex } from "../lib/crypto.ts";
 import { type IngestResult, ingest } from "../pipeline/ingest.ts";
 import { listEtherpadLinks, listLinksByUrl } from "../store/links.ts";
@@ -57,7 +57,7 @@ webhookRoutes.post("/webhooks/notes", async (c) => {
   }
 
   const parsed = parseJson(body, NotesEvent);
-  await requireSession(c.env.DB, parsed.event, parsed.session);
+  await requireSessionForReceipt(c.env.DB, parsed.event, parsed.session);
 
   const [result] = await ingestAll(c, [
     { source: "notes", externalId: headers.id!, payload: { kind: "notes", ...parsed } },
