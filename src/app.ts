@@ -6,6 +6,7 @@ import type { AppEnv } from "./http/env.ts";
 import { renderError, toAppError } from "./http/errors.ts";
 import { rejectOtherMethods } from "./http/methods.ts";
 import { provideConfig, requireConfig } from "./http/require-config.ts";
+import { feedPaths } from "./paths.ts";
 import { apiRoutes } from "./routes/api.ts";
 import { feedRoutes } from "./routes/feeds.ts";
 import { pageRoutes } from "./routes/pages.tsx";
@@ -18,6 +19,9 @@ export function buildApp() {
     secureHeaders({
       contentSecurityPolicy: {
         defaultSrc: ["'none'"],
+        // Browsers load a feed's XSLT stylesheet under script-src (CSP 3: destination "xslt"), and the page it
+        // makes runs under the feed's policy: this allows that one file, at this origin, and no script.
+        scriptSrc: [(c) => `${new URL(c.req.url).origin}${feedPaths.stylesheet()}`],
         styleSrc: ["'unsafe-inline'"],
         imgSrc: ["'self'"],
         formAction: ["'self'"],

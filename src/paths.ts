@@ -20,6 +20,8 @@ export const feedPaths = {
   session: (eventId: string, sessionId: string, f: FeedFormat) => `/events/${eventId}/sessions/${sessionId}/feed.${f}`,
   /** What every session feed of an event starts with (publishing removes those of sessions that are gone). */
   sessionsPrefix: (eventId: string) => `/events/${eventId}/sessions/`,
+  /** The XSLT stylesheet RSS and Atom feeds name, so that a browser opening one shows a page. */
+  stylesheet: () => "/feed.xsl",
 };
 
 const withToken = (path: string, token?: string) =>

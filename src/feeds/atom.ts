@@ -1,14 +1,16 @@
-// Atom (RFC 4287). Entry ids are IRIs unique per change (the session page plus the change id as fragment);
-// dates are normalised to RFC 3339 in UTC.
+// Atom (RFC 4287). Feed and entry ids are tag URIs that do not depend on the site's address (ids.ts); dates are
+// normalised to RFC 3339 in UTC. The stylesheet instruction makes a browser show the feed as a page.
+import { feedPaths } from "../paths.ts";
 import { boundFeed, buildItemHtml, buildItemText } from "./content.ts";
-import { XML_DECLARATION, renderElement } from "./escape.ts";
+import { XML_DECLARATION, renderElement, renderXmlStylesheet } from "./escape.ts";
+import { buildEntryTag } from "./ids.ts";
 import type { Feed, FeedItem } from "./model.ts";
 
 const toRfc3339 = (iso: string) => new Date(iso).toISOString();
 
 function renderEntry(item: FeedItem): string[] {
   return [
-    renderElement("id", `${item.url}#${item.id}`),
+    renderElement("id", buildEntryTag(item.id)),
     renderElement("title", item.title, { type: "text" }),
     renderElement("link", null, { rel: "alternate", type: "text/html", href: item.url }),
     renderElement("published", toRfc3339(item.published)),
@@ -38,6 +40,7 @@ export function renderAtom(unbounded: Feed): string {
   ]);
   return [
     XML_DECLARATION,
+    renderXmlStylesheet(feedPaths.stylesheet()),
     '<feed xmlns="http://www.w3.org/2005/Atom">',
     ...[...head, ...entries].map((line) => `  ${line}`),
     "</feed>",

@@ -5,6 +5,7 @@ import type { Event } from "../domain/event.ts";
 import { MAX_CATEGORY_CHARS } from "../domain/limits.ts";
 import { fitLine } from "../domain/text.ts";
 import { buildPublicUrl, feedPaths, pagePaths } from "../paths.ts";
+import { buildFeedTag } from "./ids.ts";
 import { type Feed, type FeedFormat, type FeedItem, MAX_FEED_ITEMS } from "./model.ts";
 
 export type SiteConfig = { baseUrl: string; hubUrl: string | null };
@@ -44,7 +45,7 @@ function buildFeed(
   const items = changes.slice(0, MAX_FEED_ITEMS).map((c) => buildItem(site, c, eventTitles.get(c.event) ?? c.event));
   const homeUrl = absolute(site, scope.homePath);
   return {
-    id: homeUrl,
+    id: buildFeedTag(scope.homePath),
     title: scope.title,
     description: scope.description,
     homeUrl,

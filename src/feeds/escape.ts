@@ -8,6 +8,11 @@ const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;
 
 export const XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>';
 
+/** The processing instruction that names a document's XSLT stylesheet (feed readers ignore it; browsers apply it). */
+export function renderXmlStylesheet(href: string): string {
+  return `<?xml-stylesheet type="text/xsl" href="${escapeXml(href)}"?>`;
+}
+
 export function cleanXmlText(text: string): string {
   return text.replace(XML_FORBIDDEN_CHARS, "");
 }

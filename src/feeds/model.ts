@@ -22,7 +22,7 @@ export type FeedItem = {
 };
 
 export type Feed = {
-  /** A stable id for the feed itself (its canonical page URL). */
+  /** A stable id for the feed itself, independent of the site's address (a tag URI: ids.ts). */
   id: string;
   title: string;
   description: string;

@@ -1,9 +1,11 @@
 // RSS 2.0, with the Atom namespace for rel="self"/rel="hub" (which RSS lacks) and content:encoded for the full
 // HTML. HTML goes in as escaped text, never CDATA, so a `]]>` in notes text cannot end it early. RSS never says
 // whether a title is text or HTML and many readers render it as HTML, so the plain-text fields are HTML-escaped
-// as well (escapeHtmlText): a title shows as the text it is.
+// as well (escapeHtmlText): a title shows as the text it is. The stylesheet instruction makes a browser show the
+// feed as a page.
+import { feedPaths } from "../paths.ts";
 import { boundFeed, buildItemHtml } from "./content.ts";
-import { XML_DECLARATION, escapeHtmlText, renderElement } from "./escape.ts";
+import { XML_DECLARATION, escapeHtmlText, renderElement, renderXmlStylesheet } from "./escape.ts";
 import type { Feed, FeedItem } from "./model.ts";
 
 const toRfc822 = (iso: string) => new Date(iso).toUTCString();
@@ -35,6 +37,7 @@ export function renderRss(unbounded: Feed): string {
   const items = feed.items.flatMap((item) => ["<item>", ...renderItem(item).map((line) => `  ${line}`), "</item>"]);
   return [
     XML_DECLARATION,
+    renderXmlStylesheet(feedPaths.stylesheet()),
     '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/rss/1.0/modules/content/">',
     "  <channel>",
     ...[...channel, ...items].map((line) => `    ${line}`),

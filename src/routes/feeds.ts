@@ -1,17 +1,37 @@
-// Feeds, served as rendered at publish time: one KV read (body and validators together), no rendering here.
+// Feeds, served as rendered at publish time: one KV read (body and validators together), no rendering here; and
+// the XSLT stylesheet that RSS and Atom name, so that a browser opening a feed shows a page.
 import { Hono } from "hono";
 import { Slug } from "../domain/event.ts";
 import { AppError } from "../errors.ts";
 import { FEED_FORMATS, FEED_MEDIA_TYPES, type FeedFormat } from "../feeds/model.ts";
 import { isNotModified } from "../http/conditional.ts";
 import type { AppContext, AppEnv } from "../http/env.ts";
+import { hashText } from "../lib/crypto.ts";
 import { feedPaths } from "../paths.ts";
 import { getFeed } from "../store/site.ts";
+import { FEED_STYLESHEET } from "../views/feed-stylesheet.ts";
 
 export const feedRoutes = new Hono<AppEnv>();
 
 /** Feed readers poll often: a short max-age spares the Worker, and 304s spare everyone else. */
 const CACHE_CONTROL = "public, max-age=300";
+
+/** Whether Accept names text/html (without q=0): a browser's navigation does, a feed reader's request does not. */
+function acceptsHtml(header: string | undefined): boolean {
+  return (header ?? "").split(",").some((part) => {
+    const [type = "", ...params] = part.trim().toLowerCase().split(";");
+    return type.trim() === "text/html" && !params.some((p) => /^\s*q\s*=\s*0(?:\.0*)?\s*$/.test(p));
+  });
+}
+
+/**
+ * A browser shows application/rss+xml and application/atom+xml as plain text or as a download, and applies an
+ * XSLT stylesheet only to a document it reads as XML; so a request that accepts HTML gets the same bytes as
+ * application/xml. Feed readers keep the feed's own type. JSON Feed has no stylesheet.
+ */
+function buildContentType(format: FeedFormat, accept: string | undefined): string {
+  return format !== "json" && acceptsHtml(accept) ? "application/xml; charset=utf-8" : FEED_MEDIA_TYPES[format];
+}
 
 async function serveFeed(c: AppContext, format: FeedFormat, path: string | null) {
   const feed = path === null ? null : await getFeed(c.env.SITE, path);
@@ -20,14 +40,29 @@ async function serveFeed(c: AppContext, format: FeedFormat, path: string | null)
     "cache-control": CACHE_CONTROL,
     etag: feed.meta.etag,
     "last-modified": new Date(feed.meta.lastModified).toUTCString(),
+    ...(format === "json" ? {} : { vary: "Accept" }),
   };
   const conditional = {
     ifNoneMatch: c.req.header("if-none-match") ?? null,
     ifModifiedSince: c.req.header("if-modified-since") ?? null,
   };
   if (isNotModified(conditional, feed.meta, new Date())) return c.body(null, 304, headers);
-  return c.body(feed.body, 200, { ...headers, "content-type": FEED_MEDIA_TYPES[format] });
+  return c.body(feed.body, 200, { ...headers, "content-type": buildContentType(format, c.req.header("accept")) });
 }
+
+/** The stylesheet changes only with a deploy: a week in caches, then revalidated by its ETag. */
+const STYLESHEET_CACHE_CONTROL = "public, max-age=604800";
+let stylesheetEtag: Promise<string> | undefined;
+
+feedRoutes.get(feedPaths.stylesheet(), async (c) => {
+  stylesheetEtag ??= hashText(FEED_STYLESHEET).then((hash) => `"${hash.slice(0, 32)}"`);
+  const etag = await stylesheetEtag;
+  const headers = { "cache-control": STYLESHEET_CACHE_CONTROL, etag };
+  // No Last-Modified: the ETag alone validates (with If-Modified-Since left out, lastModified is never read).
+  const conditional = { ifNoneMatch: c.req.header("if-none-match") ?? null, ifModifiedSince: null };
+  if (isNotModified(conditional, { etag, lastModified: "" }, new Date())) return c.body(null, 304, headers);
+  return c.body(FEED_STYLESHEET, 200, { ...headers, "content-type": "application/xml; charset=utf-8" });
+});
 
 const isSlug = (...ids: string[]) => ids.every((id) => Slug.safeParse(id).success);
 

@@ -3,6 +3,7 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { expect } from "vitest";
 import { renderAtom } from "../../src/feeds/atom.ts";
+import { buildFeedTag } from "../../src/feeds/ids.ts";
 import { renderJsonFeed } from "../../src/feeds/json.ts";
 import type { Feed, FeedItem } from "../../src/feeds/model.ts";
 import { renderRss } from "../../src/feeds/rss.ts";
@@ -21,7 +22,7 @@ export const buildItem = (overrides: Partial<FeedItem> = {}): FeedItem => ({
   ...overrides,
 });
 export const buildTestFeed = (overrides: Partial<Feed> = {}): Feed => ({
-  id: `${BASE}/events/xen-2019`,
+  id: buildFeedTag("/events/xen-2019"),
   title: "Xen Design Sessions 2019",
   description: "Notes changes of every session of Xen Design Sessions 2019",
   homeUrl: `${BASE}/events/xen-2019`,

@@ -259,6 +259,126 @@ describe("discovery and WebSub", () => {
   });
 });
 
+describe("in a browser", () => {
+  /** What Chromium and Firefox send when a link to a feed is followed, and what feedparser sends. */
+  const BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
+  const FEEDPARSER =
+    "application/atom+xml,application/rdf+xml,application/rss+xml,application/x-netcdf,application/xml;q=0.9," +
+    "text/xml;q=0.2,*/*;q=0.1";
+
+  it("serves RSS and Atom as XML to a navigation, the same bytes, and the feed types to readers", async () => {
+    await addChanges(2);
+    for (const format of ["rss", "atom"] as const) {
+      const path = feedPaths.event(EVENT, format);
+      const [page, reader, plain] = await Promise.all([
+        get(path, { accept: BROWSER }),
+        get(path, { accept: FEEDPARSER }),
+        get(path),
+      ]);
+      expect(page.headers.get("content-type")).toBe("application/xml; charset=utf-8");
+      expect(reader.headers.get("content-type")).toBe(`application/${format}+xml; charset=utf-8`);
+      expect(plain.headers.get("content-type")).toBe(`application/${format}+xml; charset=utf-8`);
+      for (const res of [page, reader, plain]) expect(res.headers.get("vary")).toBe("Accept");
+      expect(page.headers.get("etag")).toBe(reader.headers.get("etag"));
+      expect(await page.text()).toBe(await reader.text());
+      const refused = await get(path, { accept: "text/html;q=0, application/xml" });
+      expect(refused.headers.get("content-type")).toBe(`application/${format}+xml; charset=utf-8`);
+      const revalidated = await get(path, { accept: BROWSER, "if-none-match": page.headers.get("etag")! });
+      expect(revalidated.status).toBe(304);
+      expect(revalidated.headers.get("vary")).toBe("Accept");
+    }
+    const json = await get(feedPaths.event(EVENT, "json"), { accept: BROWSER });
+    expect(json.headers.get("content-type")).toBe("application/feed+json; charset=utf-8");
+    expect(json.headers.get("vary")).toBeNull();
+  });
+
+  it("serves the stylesheet the feeds name, cached for a week and revalidated by its ETag", async () => {
+    const rss = await (await get(feedPaths.all("rss"))).text();
+    const href = /<\?xml-stylesheet type="text\/xsl" href="([^"]+)"\?>/.exec(rss)?.[1];
+    expect(href).toBe(feedPaths.stylesheet());
+    const res = await get(href!);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/xml; charset=utf-8");
+    expect(res.headers.get("cache-control")).toBe("public, max-age=604800");
+    const etag = res.headers.get("etag")!;
+    expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
+    const xsl = await res.text();
+    expect(XMLValidator.validate(xsl)).toBe(true);
+    const root = new XMLParser({ ignoreAttributes: false }).parse(xsl)["xsl:stylesheet"] as Record<string, string>;
+    expect(root["@_version"]).toBe("1.0");
+    expect(xsl).not.toContain("disable-output-escaping");
+    expect(xsl).not.toContain("<script");
+    const again = await get(href!, { "if-none-match": etag });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe("");
+    expect((await get(href!, { "if-none-match": '"other"' })).status).toBe(200);
+    expect((await get(href!, {}, "HEAD")).headers.get("etag")).toBe(etag);
+  });
+
+  it("lets a feed load that one stylesheet under its CSP, and no script", async () => {
+    const csp = (await get(feedPaths.event(EVENT, "atom"))).headers.get("content-security-policy")!;
+    const directives = Object.fromEntries(
+      csp.split(";").map((d) => {
+        const [name, ...values] = d.trim().split(/\s+/);
+        return [name, values.join(" ")];
+      }),
+    );
+    // fetchWorker requests http://sessionwire.test (test/helpers/http.ts): the origin the browser loaded.
+    expect(directives["script-src"]).toBe("http://sessionwire.test/feed.xsl");
+    expect(directives["default-src"]).toBe("'none'");
+    expect(directives["style-src"]).toBe("'unsafe-inline'");
+    expect((await get(pagePaths.event(EVENT))).headers.get("content-security-policy")).toBe(csp);
+  });
+});
+
+describe("ids that do not depend on the site's address", () => {
+  /** Every id each format gives its items (and Atom its feed), for the three scopes. */
+  async function readIds() {
+    const paths = (f: "rss" | "atom" | "json") => [
+      feedPaths.all(f),
+      feedPaths.event(EVENT, f),
+      feedPaths.session(EVENT, "xen-toolstacks", f),
+    ];
+    const parser = new XMLParser({ ignoreAttributes: false, isArray: (name) => ["item", "entry"].includes(name) });
+    const ids: Record<string, unknown> = {};
+    const links: string[] = [];
+    for (const path of paths("rss")) {
+      const { channel } = parser.parse(await (await get(path)).text()).rss;
+      ids[path] = channel.item.map((i: { guid: { "#text": string } }) => i.guid["#text"]);
+      links.push(channel.link);
+    }
+    for (const path of paths("atom")) {
+      const { feed } = parser.parse(await (await get(path)).text());
+      ids[path] = [feed.id, ...feed.entry.map((e: { id: string }) => e.id)];
+    }
+    for (const path of paths("json")) {
+      ids[path] = (JSON.parse(await (await get(path)).text()) as { items: { id: string }[] }).items.map((i) => i.id);
+    }
+    return { ids, links };
+  }
+
+  it("keeps every Atom id, RSS guid and JSON Feed id when the site moves to another address", async () => {
+    await addChanges(3);
+    const before = await readIds();
+    const moved = { ...hubEnv, PUBLIC_BASE_URL: "https://notes.example.org" };
+    expect((await publish(moved, buildSite(moved))).changedFeeds.length).toBeGreaterThan(0);
+    const after = await readIds();
+    expect(after.links).toEqual([
+      "https://notes.example.org/",
+      `https://notes.example.org${pagePaths.event(EVENT)}`,
+      `https://notes.example.org${pagePaths.session(EVENT, "xen-toolstacks")}`,
+    ]);
+    expect(before.links).not.toEqual(after.links);
+    expect(after.ids).toEqual(before.ids);
+    expect(after.ids[feedPaths.session(EVENT, "xen-toolstacks", "atom")]).toEqual([
+      "tag:sessionwire.invalid,2026:feed/events/test-summit-2026/sessions/xen-toolstacks",
+      "tag:sessionwire.invalid,2026:change/chg_xen-toolstacks_3",
+      "tag:sessionwire.invalid,2026:change/chg_xen-toolstacks_2",
+      "tag:sessionwire.invalid,2026:change/chg_xen-toolstacks_1",
+    ]);
+  });
+});
+
 describe("change rows as large as issue 8's", () => {
   const HUGE = "<&>\"'".repeat(400_000); // 2,000,000 characters
 

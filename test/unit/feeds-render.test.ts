@@ -157,7 +157,8 @@ describe("renderAtom", () => {
     expectWellFormed(xml);
     const { feed } = parseXml(xml);
     expect(feed["@xmlns"]).toBe("http://www.w3.org/2005/Atom");
-    expect(feed.id).toBe(`${BASE}/events/xen-2019`);
+    // Ids are tag URIs from what the feed and entries are, never from the site's address (BASE).
+    expect(feed.id).toBe("tag:sessionwire.invalid,2026:feed/events/xen-2019");
     expect(text(feed.title)).toBe("Xen Design Sessions 2019");
     expect(feed.updated).toBe("2019-07-10T12:30:00.000Z");
     expect(feed.author).toEqual({ name: "sessionwire" });
@@ -168,8 +169,8 @@ describe("renderAtom", () => {
     ]);
     expect(feed.entry).toHaveLength(2);
     const [first, second] = feed.entry;
-    expect(first.id).toBe(`${BASE}/events/xen-2019/sessions/xen-toolstacks#chg-2`);
-    expect(second.id).toBe(`${BASE}/events/xen-2019/sessions/xen-toolstacks#chg-1`);
+    expect(first.id).toBe("tag:sessionwire.invalid,2026:change/chg-2");
+    expect(second.id).toBe("tag:sessionwire.invalid,2026:change/chg-1");
     expect(first.title).toEqual({ "#text": "Notes updated: Xen Toolstacks", "@type": "text" });
     expect(first.link).toEqual([
       { "@rel": "alternate", "@type": "text/html", "@href": `${BASE}/events/xen-2019/sessions/xen-toolstacks` },
@@ -234,7 +235,7 @@ describe("every format", () => {
         ? JSON.parse(body).items.map((i: Node) => i.id)
         : format === "rss"
           ? parseXml(body).rss.channel.item.map((i: Node) => text(i.guid))
-          : parseXml(body).feed.entry.map((e: Node) => e.id.split("#")[1]);
+          : parseXml(body).feed.entry.map((e: Node) => e.id.split("change/")[1]);
     expect(ids).toEqual(items.slice(0, MAX_FEED_ITEMS).map((i) => i.id));
   });
 
@@ -243,4 +244,13 @@ describe("every format", () => {
     for (const render of Object.values(XML_RENDERERS)) expectWellFormed(render(feed));
     expect(JSON.parse(renderJsonFeed(feed)).items).toEqual([]);
   });
+
+  it.each(Object.entries(XML_RENDERERS))(
+    "%s names the XSLT stylesheet right after the XML declaration",
+    (_, render) => {
+      const [declaration, stylesheet] = render(buildTestFeed()).split("\n");
+      expect(declaration).toBe('<?xml version="1.0" encoding="utf-8"?>');
+      expect(stylesheet).toBe('<?xml-stylesheet type="text/xsl" href="/feed.xsl"?>');
+    },
+  );
 });

@@ -22,6 +22,7 @@ describe("public paths", () => {
     expect(feedPaths.event("xen-2019", "atom")).toBe("/events/xen-2019/feed.atom");
     expect(feedPaths.session("xen-2019", "rust", "json")).toBe("/events/xen-2019/sessions/rust/feed.json");
     expect(feedPaths.sessionsPrefix("xen-2019")).toBe("/events/xen-2019/sessions/");
+    expect(feedPaths.stylesheet()).toBe("/feed.xsl");
   });
 
   it("subscriptions, with the token percent-encoded when one is given", () => {
