@@ -25,7 +25,10 @@ export default defineConfig(async () => {
               wrangler: { configPath: "./wrangler.toml" },
               // No WebSub hub: the consumers running in the background must never ping one (tests that
               // check pings name their own hub); test/setup.ts refuses any request that leaves the machine.
-              miniflare: { bindings: { TEST_MIGRATIONS: migrations, ...TEST_SECRETS, WEBSUB_HUB: "" } },
+              // Development: the site is wrangler.toml's http://127.0.0.1:8787, which production refuses.
+              miniflare: {
+                bindings: { TEST_MIGRATIONS: migrations, ...TEST_SECRETS, WEBSUB_HUB: "", ENVIRONMENT: "development" },
+              },
             }),
           ],
           test: {

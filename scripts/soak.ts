@@ -161,6 +161,7 @@ const worker = await startLocalWorker(
       WATCH_HOSTS: "",
       WEBSUB_HUB: "",
       PUBLIC_BASE_URL: BASE,
+      ENVIRONMENT: "development",
       MAIL_TRANSPORT: "http",
       MAIL_API_URL: mailApi.url,
       WEBHOOK_SECRET,

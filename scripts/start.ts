@@ -29,7 +29,8 @@ const baseUrl = `http://127.0.0.1:${values.port}`;
 run(process.execPath, ["scripts/seed.ts", ...persist, "--base-url", baseUrl]);
 
 const vars = existsSync(".dev.vars") ? [] : ["--env-file", ".dev.vars.example"];
-const base = ["--var", `PUBLIC_BASE_URL:${baseUrl}`];
+// A loopback http address, which only development allows for mail (src/config.ts), whatever .dev.vars says.
+const base = ["--var", `PUBLIC_BASE_URL:${baseUrl}`, "--var", "ENVIRONMENT:development"];
 const dev = spawn("wrangler", ["dev", "--ip", "127.0.0.1", "--port", values.port, ...persist, ...vars, ...base], {
   stdio: "inherit",
   env,

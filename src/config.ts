@@ -2,7 +2,8 @@
 // the routes take as arguments; `Bindings` declares, once, the Worker's bindings with each queue's message type.
 // A capability whose configuration is missing answers 503 `not_configured` instead of pretending to work (a
 // subscribe answered "mail on its way" while no mail could ever be signed or sent), and GET /api/admin/health
-// lists what is missing.
+// lists what is missing. Mail and WebSub pings hand PUBLIC_BASE_URL to the world, so a production deployment
+// (ENVIRONMENT is anything but "development") refuses them unless it is an https address off loopback.
 import { z } from "zod";
 import type { ChangesMessage, NotifyMessage } from "./domain/messages.ts";
 
@@ -37,6 +38,7 @@ export type ConfigEnv = Partial<
     | "WEBSUB_HUB"
     | "WATCH_HOSTS"
     | "QUIET_PERIOD_SECONDS"
+    | "ENVIRONMENT"
   >
 >;
 
@@ -58,6 +60,9 @@ const text = z
   .transform((value) => value ?? "");
 
 const ConfigSchema = z.object({
+  /** "development" (npm start, the tests, the bench and soak) relaxes the PUBLIC_BASE_URL check; anything else,
+   * or nothing, is production: a deployment that forgets the var gets the strict check, never the loose one. */
+  ENVIRONMENT: text.transform((value): Environment => (value.trim() === "development" ? "development" : "production")),
   /** How long a pad's text must stay unchanged before it is published (seconds; not a number: the default). */
   QUIET_PERIOD_SECONDS: z
     .string()
@@ -81,7 +86,10 @@ const ConfigSchema = z.object({
   ETHERPAD_API_KEY: text,
 });
 
+export type Environment = "production" | "development";
+
 export type Config = {
+  environment: Environment;
   quietPeriodSeconds: number;
   watchHosts: string[];
   /** Where the public site lives (feeds and mail carry absolute URLs), and the WebSub hub feeds advertise. */
@@ -104,6 +112,7 @@ export function readConfig(env: ConfigEnv): Config {
 function parseConfig(env: ConfigEnv): Config {
   const c = ConfigSchema.parse(env);
   return {
+    environment: c.ENVIRONMENT,
     quietPeriodSeconds: c.QUIET_PERIOD_SECONDS,
     watchHosts: c.WATCH_HOSTS,
     site: { baseUrl: c.PUBLIC_BASE_URL, hubUrl: c.WEBSUB_HUB },
@@ -123,9 +132,40 @@ function parseConfig(env: ConfigEnv): Config {
   };
 }
 
-export type Capability = "notes webhooks" | "GitHub webhooks" | "Etherpad webhooks" | "admin API" | "mail";
+export type Capability =
+  "notes webhooks" | "GitHub webhooks" | "Etherpad webhooks" | "admin API" | "mail" | "WebSub pings";
 
 const blank = (value: string) => !value.trim();
+
+/** 127.0.0.0/8, ::1 and localhost (with its subdomains, RFC 6761): nobody but this machine reaches them. */
+function isLoopback(hostname: string): boolean {
+  return (
+    hostname === "localhost" ||
+    hostname.endsWith(".localhost") ||
+    hostname === "[::1]" ||
+    /^127(\.\d+){3}$/.test(hostname)
+  );
+}
+
+/**
+ * What is wrong with PUBLIC_BASE_URL as an address to give the world (links and List-Unsubscribe in mails, the
+ * feed URLs a WebSub hub is told to fetch), or null when nothing is. In production it must be https and not a
+ * loopback host: a deployment still on wrangler.toml's local default (http://127.0.0.1:8787) would mail links
+ * nobody can open. In development http is allowed on loopback only, where npm start serves.
+ */
+export function checkPublicBaseUrl(config: Pick<Config, "site" | "environment">): string | null {
+  const url = URL.parse(config.site.baseUrl);
+  if (!url) return "PUBLIC_BASE_URL";
+  const loopback = isLoopback(url.hostname);
+  if (config.environment === "development") {
+    return url.protocol === "https:" || (url.protocol === "http:" && loopback)
+      ? null
+      : "PUBLIC_BASE_URL (https, or http on a loopback host)";
+  }
+  return url.protocol === "https:" && !loopback
+    ? null
+    : 'PUBLIC_BASE_URL (an https address others can reach, since ENVIRONMENT is not "development")';
+}
 
 /** Names of what is missing or unusable for `capability`, each with why when it is set but wrong. */
 export function listMissingConfig(config: Config, capability: Capability): string[] {
@@ -139,16 +179,22 @@ export function listMissingConfig(config: Config, capability: Capability): strin
     case "admin API":
       return config.secrets.admin.length ? [] : ["ADMIN_TOKEN"];
     case "mail": {
-      const { mail, site } = config;
+      const { mail } = config;
       const missing: string[] = [];
       if (blank(mail.subscriptionSecret)) missing.push("SUBSCRIPTION_SECRET");
       if (blank(mail.from)) missing.push("MAIL_FROM");
-      if (!URL.canParse(site.baseUrl)) missing.push("PUBLIC_BASE_URL");
+      const baseUrl = checkPublicBaseUrl(config);
+      if (baseUrl) missing.push(baseUrl);
       if (mail.transport === "http") {
         if (blank(mail.apiUrl)) missing.push("MAIL_API_URL");
         if (blank(mail.apiKey)) missing.push("MAIL_API_KEY");
       } else if (mail.transport !== "binding") missing.push('MAIL_TRANSPORT (must be "binding" or "http")');
       return missing;
+    }
+    case "WebSub pings": {
+      // No hub configured: nothing to ping, so nothing is missing.
+      const baseUrl = config.site.hubUrl ? checkPublicBaseUrl(config) : null;
+      return baseUrl ? [baseUrl] : [];
     }
   }
 }
@@ -159,6 +205,7 @@ export const CAPABILITIES: Capability[] = [
   "Etherpad webhooks",
   "admin API",
   "mail",
+  "WebSub pings",
 ];
 
 /** Every capability with something missing, for the health report. */

@@ -55,6 +55,7 @@ export async function startMeteredWorker({ consumers }: { consumers: boolean }):
           WATCH_HOSTS: "",
           WEBSUB_HUB: "",
           PUBLIC_BASE_URL: BASE,
+          ENVIRONMENT: "development",
           MAIL_TRANSPORT: "http",
           MAIL_API_URL: mailApi.url,
           MAIL_API_KEY,

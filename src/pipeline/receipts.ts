@@ -28,7 +28,7 @@ import { PermanentError } from "./errors.ts";
 import { FETCH_TIMEOUT_MS, type RepublishEnv, republish } from "./republish.ts";
 import { buildChangeId, scheduleSettle } from "./settle.ts";
 
-type ReceiptConfig = Pick<Config, "quietPeriodSeconds" | "watchHosts" | "site">;
+type ReceiptConfig = Pick<Config, "quietPeriodSeconds" | "watchHosts" | "site" | "environment">;
 
 export async function processReceipt(
   env: RepublishEnv,
@@ -84,7 +84,7 @@ async function commitEdit(
     ...rows.map((r) => insertChange(env.DB, r)),
     ...extra,
   ]);
-  await republish(env, config.site, [result.event.id]);
+  await republish(env, config, [result.event.id]);
 }
 
 async function processEdit(

@@ -26,7 +26,7 @@ export async function scheduleSettle(env: Pick<Bindings, "CHANGES">, key: PadKey
 
 export async function settlePad(
   env: RepublishEnv,
-  config: Pick<Config, "quietPeriodSeconds" | "site">,
+  config: Pick<Config, "quietPeriodSeconds" | "site" | "environment">,
   key: PadKey,
   now: Date,
 ): Promise<void> {
@@ -61,7 +61,7 @@ export async function settlePad(
         // A session's first notes make its notes published, whatever the page said before.
         markNotesPublished(env.DB, key.event, key.session),
       ]);
-      await republish(env, config.site, [key.event]);
+      await republish(env, config, [key.event]);
     }
   }
 }

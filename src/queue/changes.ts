@@ -23,9 +23,9 @@ export async function handleChangesBatch(batch: MessageBatch<unknown>, env: Bind
         case "settle":
           return settlePad(env, config, message, now);
         case "publish":
-          return finishPublish(env, config.site, message.eventIds);
+          return finishPublish(env, config, message.eventIds);
         case "websub":
-          return pingHub(config.site, message.feedUrl);
+          return pingHub(config, message.feedUrl);
       }
     },
     {
