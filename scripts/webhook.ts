@@ -1,6 +1,7 @@
 // `npm run webhook -- --event <id> --session <id> --url <url> [--text-file f] [--type notes.updated]
-// [--revision n] [--base http://127.0.0.1:8787]`: sends POST /webhooks/notes as a relay or CI job would, signed
-// with the local WEBHOOK_SECRET (.dev.vars, else .dev.vars.example: the values `npm start` serves with).
+// [--revision n] [--port 8787 | --base <url>]`: sends POST /webhooks/notes as a relay or CI job would, signed
+// with the local WEBHOOK_SECRET (.dev.vars, else .dev.vars.example: the values `npm start` serves with). The server
+// is `npm start`'s on 127.0.0.1: --port is the one `npm start -- --port` was given; --base names any other.
 // Prints the answer; exits 1 unless it is 2xx, 2 when the arguments are not a valid notes event.
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -16,9 +17,25 @@ const { values } = parseArgs({
     "text-file": { type: "string" },
     type: { type: "string", default: "notes.updated" },
     revision: { type: "string" },
-    base: { type: "string", default: "http://127.0.0.1:8787" },
+    port: { type: "string" },
+    base: { type: "string" },
   },
 });
+
+const USAGE =
+  "usage: npm run webhook -- --event <id> --session <id> --url <url> [--text-file f] [--type t] [--revision n] " +
+  "[--port 8787 | --base <url>]";
+
+function fail(message: string): never {
+  console.error(`webhook: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+if (values.port !== undefined && values.base !== undefined) fail("give --port or --base, not both");
+if (values.port !== undefined && !/^\d{1,5}$/.test(values.port))
+  fail(`--port must be a port number, got "${values.port}"`);
+const base = values.base ?? `http://127.0.0.1:${values.port ?? "8787"}`;
+if (!URL.canParse(base)) fail(`--base must be a URL, got "${base}"`);
 
 const parsed = NotesEvent.safeParse({
   type: values.type,
@@ -29,11 +46,7 @@ const parsed = NotesEvent.safeParse({
   ...(values.revision === undefined ? {} : { revision: Number(values.revision) }),
 });
 if (!parsed.success) {
-  for (const issue of parsed.error.issues) console.error(`webhook: --${issue.path.join(".") || "?"}: ${issue.message}`);
-  console.error(
-    "usage: npm run webhook -- --event <id> --session <id> --url <url> [--text-file f] [--type t] [--revision n]",
-  );
-  process.exit(2);
+  fail(parsed.error.issues.map((issue) => `--${issue.path.join(".") || "?"}: ${issue.message}`).join("\nwebhook: "));
 }
 
 const varsFile = existsSync(".dev.vars") ? ".dev.vars" : ".dev.vars.example";
@@ -51,7 +64,7 @@ if (!secret) {
 const body = JSON.stringify(parsed.data);
 const id = `msg_${crypto.randomUUID()}`;
 const timestamp = Math.floor(Date.now() / 1000);
-const target = new URL("/webhooks/notes", values.base);
+const target = new URL("/webhooks/notes", base);
 let res: Response;
 try {
   res = await fetch(target, {

@@ -5,9 +5,9 @@ import { importWikiPage } from "../../src/import/wiki.ts";
 import seed from "../../data/sources/design-sessions-2019.txt?raw";
 
 // The committed catalogue: every file parses, and the 2019 one is what the importer makes of its source page,
-// following the live wiki page (regenerate with `npm run -s import -- data/sources/design-sessions-2019.txt
+// following the live wiki page (regenerate with `npm run import -- data/sources/design-sessions-2019.txt
 // --format wiki --source https://wiki.xenproject.org/wiki/Design_Sessions_2019 --event xen-design-sessions-2019
-// --title "Xen Design Sessions 2019" > data/events/xen-design-sessions-2019.json`).
+// --title "Xen Design Sessions 2019" --out data/events/xen-design-sessions-2019.json`).
 const files = import.meta.glob<{ default: unknown }>("../../data/events/*.json", { eager: true });
 
 describe("data/events", () => {
