@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import { AppError } from "./errors.ts";
+import { allowPublicReads } from "./http/cors.ts";
 import type { AppEnv } from "./http/env.ts";
 import { renderError, toAppError } from "./http/errors.ts";
 import { rejectOtherMethods } from "./http/methods.ts";
@@ -27,6 +28,8 @@ export function buildApp() {
     }),
   );
   app.use(provideConfig);
+  // Before the 405 check: a preflight (OPTIONS) of a public read is answered here.
+  app.use(allowPublicReads);
   app.use(rejectOtherMethods(app));
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.use("/webhooks/notes", requireConfig("notes webhooks"));

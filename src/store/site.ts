@@ -44,7 +44,9 @@ export type EventPage = z.infer<typeof EventPage>;
 /** A session as published on its own: the session, enough of its event to render a page, its latest changes. */
 export const SessionPage = Session.extend({
   event: z.object({ id: Slug, title: z.string(), timeZone: z.string().optional() }),
-  latestChange: Change.nullable(),
+  // A union with null, not Change.nullable(): the OpenAPI generator turns a nullable reference into
+  // allOf[Change, {type: [object, null]}], which null can never satisfy; this is anyOf[Change, null].
+  latestChange: z.union([Change, z.null()]).meta({ description: "The newest change, or null before the first" }),
   latestChanges: z.array(Change).meta({ description: "Newest first, at most 10" }),
 }).meta({ id: "SessionWithEvent" });
 export type SessionPage = z.infer<typeof SessionPage>;
