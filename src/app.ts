@@ -8,6 +8,7 @@ import { renderError, toAppError } from "./http/errors.ts";
 import { rejectOtherMethods } from "./http/methods.ts";
 import { provideConfig, requireConfig } from "./http/require-config.ts";
 import { apiRoutes } from "./routes/api.ts";
+import { calendarRoutes } from "./routes/calendars.ts";
 import { feedRoutes } from "./routes/feeds.ts";
 import { pageRoutes } from "./routes/pages.tsx";
 import { subscriptionRoutes } from "./routes/subscriptions.tsx";
@@ -41,6 +42,7 @@ export function buildApp() {
   app.route("/", apiRoutes);
   app.route("/", webhookRoutes);
   app.route("/", feedRoutes);
+  app.route("/", calendarRoutes);
   app.route("/", subscriptionRoutes);
   app.route("/", pageRoutes);
 

@@ -22,6 +22,14 @@ export const feedPaths = {
   sessionsPrefix: (eventId: string) => `/events/${eventId}/sessions/`,
 };
 
+/** An iCalendar file per event and per session (RFC 5545). */
+export const calendarPaths = {
+  event: (eventId: string) => `/events/${eventId}/calendar.ics`,
+  session: (eventId: string, sessionId: string) => `/events/${eventId}/sessions/${sessionId}/calendar.ics`,
+  /** What every session calendar of an event starts with (publishing removes those of sessions that are gone). */
+  sessionsPrefix: (eventId: string) => `/events/${eventId}/sessions/`,
+};
+
 const withToken = (path: string, token?: string) =>
   token === undefined ? path : `${path}?token=${encodeURIComponent(token)}`;
 
@@ -45,3 +53,7 @@ export const apiPaths = {
  * is absolute, so it replaces any path the base has.
  */
 export const buildPublicUrl = (baseUrl: string, path: string) => new URL(path, baseUrl).href;
+
+/** A calendar's address for "subscribe" links: calendar apps open webcal: URLs and fetch them over HTTP(S). */
+export const buildWebcalUrl = (baseUrl: string, path: string) =>
+  buildPublicUrl(baseUrl, path).replace(/^https?:/, "webcal:");

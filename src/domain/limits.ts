@@ -89,6 +89,12 @@ export const MAX_CATEGORIES = 2;
 export const MAX_CATEGORY_CHARS = Math.max(MAX_SESSION_TITLE_CHARS, MAX_EVENT_TITLE_CHARS);
 /** A URL shown as text (a link's text, a URL too long to link): shortened to this with "…". */
 export const MAX_LINK_TEXT_CHARS = 100;
+/**
+ * A calendar entry's description (notes links, hosts, the session's description): an event's calendar holds one
+ * per scheduled session, so it stays far under KV's limit at MAX_SESSIONS (the full text is on the session's page,
+ * the entry's URL). The longest description of the 2019 page has 1,984 characters.
+ */
+export const MAX_CALENDAR_DESCRIPTION_CHARS = 2_000;
 /** A mail subject: the 998 characters a header line allows (RFC 5322). */
 export const MAX_SUBJECT_LENGTH = 998;
 /** Changes listed in one digest mail: the newest; the rest are one link ("and 12 more changes"). */

@@ -14,6 +14,8 @@ export const siteKeys = {
   session: (eventId: string, sessionId: string) => `${V}/events/${eventId}/sessions/${sessionId}`,
   /** A rendered feed, by its public path (e.g. /events/x/feed.atom); the body is the value. */
   feed: (path: string) => `${V}/feeds${path}`,
+  /** A rendered calendar, by its public path (e.g. /events/x/calendar.ics); the body is the value. */
+  calendar: (path: string) => `${V}/calendars${path}`,
   /** Changes 1–50 are page 0, 51–100 page 1, …: appending rewrites only the last page. */
   changes: (eventId: string, page: number) => `${V}/events/${eventId}/changes/${page}`,
 };
@@ -127,12 +129,17 @@ export async function deleteSiteValue(kv: KVNamespace, key: string): Promise<voi
   forget(key);
 }
 
-/** What a stored feed carries beside its body (KV metadata, read in the same operation). */
+/** What a stored feed or calendar carries beside its body (KV metadata, read in the same operation). */
 export type FeedMeta = Required<StoredMeta>;
+export type RenderedValue = { body: string; meta: FeedMeta };
 
-export async function getFeed(kv: KVNamespace, path: string): Promise<{ body: string; meta: FeedMeta } | null> {
-  return readThrough(siteKeys.feed(path), async () => {
-    const { value, metadata } = await kv.getWithMetadata<FeedMeta>(siteKeys.feed(path), "text");
+async function getRendered(kv: KVNamespace, key: string): Promise<RenderedValue | null> {
+  return readThrough(key, async () => {
+    const { value, metadata } = await kv.getWithMetadata<FeedMeta>(key, "text");
     return value === null || !metadata ? null : { body: value, meta: metadata };
   });
 }
+
+export const getFeed = (kv: KVNamespace, path: string) => getRendered(kv, siteKeys.feed(path));
+
+export const getCalendar = (kv: KVNamespace, path: string) => getRendered(kv, siteKeys.calendar(path));

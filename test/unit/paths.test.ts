@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { apiPaths, buildPublicUrl, feedPaths, pagePaths, subscriptionPaths } from "../../src/paths.ts";
+import {
+  apiPaths,
+  buildPublicUrl,
+  buildWebcalUrl,
+  calendarPaths,
+  feedPaths,
+  pagePaths,
+  subscriptionPaths,
+} from "../../src/paths.ts";
 
 // The public URL contract spelled out: feed readers, mail archives and other sites hold these addresses, so a
 // change here must be deliberate (and the other tests build their requests from src/paths.ts).
@@ -22,6 +30,12 @@ describe("public paths", () => {
     expect(feedPaths.event("xen-2019", "atom")).toBe("/events/xen-2019/feed.atom");
     expect(feedPaths.session("xen-2019", "rust", "json")).toBe("/events/xen-2019/sessions/rust/feed.json");
     expect(feedPaths.sessionsPrefix("xen-2019")).toBe("/events/xen-2019/sessions/");
+  });
+
+  it("calendars, per event and per session", () => {
+    expect(calendarPaths.event("xen-2019")).toBe("/events/xen-2019/calendar.ics");
+    expect(calendarPaths.session("xen-2019", "rust")).toBe("/events/xen-2019/sessions/rust/calendar.ics");
+    expect(calendarPaths.sessionsPrefix("xen-2019")).toBe("/events/xen-2019/sessions/");
   });
 
   it("subscriptions, with the token percent-encoded when one is given", () => {
@@ -47,6 +61,15 @@ describe("public paths", () => {
     );
     expect(buildPublicUrl("https://example.org/sessionwire/", pagePaths.event("x"))).toBe(
       "https://example.org/events/x",
+    );
+  });
+
+  it("webcal: URLs name the calendar's address with the scheme calendar apps open", () => {
+    expect(buildWebcalUrl("https://sessions.example.org", calendarPaths.event("x"))).toBe(
+      "webcal://sessions.example.org/events/x/calendar.ics",
+    );
+    expect(buildWebcalUrl("http://127.0.0.1:8787", calendarPaths.session("x", "y"))).toBe(
+      "webcal://127.0.0.1:8787/events/x/sessions/y/calendar.ics",
     );
   });
 });
