@@ -56,11 +56,23 @@ export type SessionPage = z.infer<typeof SessionPage>;
 export const ChangesPage = z.object({ changes: z.array(Change) });
 
 async function getParsed<T>(kv: KVNamespace, key: string, schema: z.ZodType<T>): Promise<T | null> {
-  return readThrough(key, async () => {
-    const value = await kv.get(key, "json");
-    return value === null ? null : schema.parse(value);
-  });
+  const parsed = await readThrough<{ text: string; value: T } | null>(
+    key,
+    async (previous) => {
+      const text = await kv.get(key, "text");
+      if (text === null) return null;
+      // The same text as last time: the same object, so what was rendered from it stays (render-once.ts).
+      if (previous?.text === text) return previous;
+      return { text, value: schema.parse(JSON.parse(text)) };
+    },
+    undefined,
+    (p) => (p ? PARSED_BYTES_PER_CHAR * p.text.length : 0),
+  );
+  return parsed?.value ?? null;
 }
+
+/** A parsed value with its text, in bytes per character of the text (a rough upper bound for JSON of strings). */
+const PARSED_BYTES_PER_CHAR = 4;
 
 const isSlug = (id: string) => Slug.safeParse(id).success;
 
@@ -134,10 +146,15 @@ export type FeedMeta = Required<StoredMeta>;
 export type RenderedValue = { body: string; meta: FeedMeta };
 
 async function getRendered(kv: KVNamespace, key: string): Promise<RenderedValue | null> {
-  return readThrough(key, async () => {
-    const { value, metadata } = await kv.getWithMetadata<FeedMeta>(key, "text");
-    return value === null || !metadata ? null : { body: value, meta: metadata };
-  });
+  return readThrough(
+    key,
+    async () => {
+      const { value, metadata } = await kv.getWithMetadata<FeedMeta>(key, "text");
+      return value === null || !metadata ? null : { body: value, meta: metadata };
+    },
+    undefined,
+    (rendered) => 2 * (rendered?.body.length ?? 0),
+  );
 }
 
 export const getFeed = (kv: KVNamespace, path: string) => getRendered(kv, siteKeys.feed(path));
