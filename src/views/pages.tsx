@@ -274,7 +274,7 @@ export function EventPageView({ event }: { event: EventPage }) {
         {event.sessions.length} sessions: notes published for {published.length}, {pending.length} without notes yet.
       </p>
       <SubscribeLinks feed={eventFeed(event.id, event.title)} label="Follow this event" />
-      <SubscribeForm event={event.id} />
+      <SubscribeForm event={event.id} sessions={event.sessions} />
       <h2 id="latest-changes">Latest changes</h2>
       <LatestChanges changes={event.latestChanges} withSession={true} />
       {event.changeCount > event.latestChanges.length ? (
