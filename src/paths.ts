@@ -33,11 +33,15 @@ export const calendarPaths = {
 const withToken = (path: string, token?: string) =>
   token === undefined ? path : `${path}?token=${encodeURIComponent(token)}`;
 
-/** The subscribe form posts to `subscribe`; the links in mails carry their token in the query. */
+/**
+ * The subscribe form posts to `subscribe`; the links in mails carry their token in the query. The manage page's
+ * forms post to `manage()` with the token in the body.
+ */
 export const subscriptionPaths = {
   subscribe: () => "/subscriptions",
   confirm: (token?: string) => withToken("/subscriptions/confirm", token),
   unsubscribe: (token?: string) => withToken("/subscriptions/unsubscribe", token),
+  manage: (token?: string) => withToken("/subscriptions/manage", token),
 };
 
 export const apiPaths = {

@@ -72,8 +72,13 @@ export const MAX_ADMIN_EDIT_BODY_BYTES =
 /** An import: the page's text at its limit, every byte of it escaped (\n, \"), and a title. */
 export const MAX_ADMIN_IMPORT_BODY_BYTES =
   2 * MAX_IMPORT_TEXT_BYTES + JSON_BYTES_PER_CHAR * MAX_EVENT_TITLE_CHARS + JSON_ENVELOPE_BYTES;
-/** Subscribe, confirm and unsubscribe forms: an address (254), two slugs, a mode, a token. */
-export const MAX_SUBSCRIPTION_BODY_BYTES = 8 * 1024;
+/** Sessions one subscribe request may name (ticked together on an event page; one confirmation covers them). */
+export const MAX_SESSIONS_PER_SUBSCRIBE = 50;
+/**
+ * Subscribe, confirm, unsubscribe and manage forms: an address (254), slugs, a mode, a token, and each session
+ * of a request with room for its multipart part's own headers.
+ */
+export const MAX_SUBSCRIPTION_BODY_BYTES = 8 * 1024 + MAX_SESSIONS_PER_SUBSCRIBE * (MAX_SLUG_CHARS + 128);
 
 // What is rendered.
 

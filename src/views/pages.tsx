@@ -284,7 +284,7 @@ export function EventPageView({ event, baseUrl }: { event: EventPage; baseUrl: s
       </p>
       <SubscribeLinks feed={eventFeed(event.id, event.title)} label="Follow this event" />
       {calendar ? <CalendarLinks calendar={calendar} baseUrl={baseUrl} label="Add its schedule to a calendar" /> : null}
-      <SubscribeForm event={event.id} />
+      <SubscribeForm event={event.id} sessions={event.sessions} />
       <h2 id="latest-changes">Latest changes</h2>
       <LatestChanges changes={event.latestChanges} withSession={true} />
       {event.changeCount > event.latestChanges.length ? (

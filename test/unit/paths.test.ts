@@ -42,9 +42,11 @@ describe("public paths", () => {
     expect(subscriptionPaths.subscribe()).toBe("/subscriptions");
     expect(subscriptionPaths.confirm()).toBe("/subscriptions/confirm");
     expect(subscriptionPaths.unsubscribe()).toBe("/subscriptions/unsubscribe");
+    expect(subscriptionPaths.manage()).toBe("/subscriptions/manage");
     // Signed tokens (base64url, a dot) need no encoding, so mails keep the token as signed.
     expect(subscriptionPaths.confirm("eyJw.Ab-_9")).toBe("/subscriptions/confirm?token=eyJw.Ab-_9");
     expect(subscriptionPaths.unsubscribe("a&b=c d")).toBe("/subscriptions/unsubscribe?token=a%26b%3Dc%20d");
+    expect(subscriptionPaths.manage("eyJw.Ab-_9")).toBe("/subscriptions/manage?token=eyJw.Ab-_9");
   });
 
   it("the JSON API", () => {
