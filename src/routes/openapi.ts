@@ -12,7 +12,7 @@ import { ErrorEnvelope } from "../http/errors.ts";
 import { feedPaths, pagePaths, subscriptionPaths } from "../paths.ts";
 import { EtherpadPadsUpdate } from "../webhooks/etherpad.ts";
 import { GithubGollum, GithubPush } from "../webhooks/github.ts";
-import { SubscribeRequest } from "./subscriptions.tsx";
+import { ManageRequest, SubscribeRequest } from "./subscriptions.tsx";
 
 type Registry = OpenAPIHono<AppEnv>["openAPIRegistry"];
 type Responses = RouteConfig["responses"];
@@ -271,6 +271,36 @@ const subscriptionRoutes: RouteConfig[] = [
     responses: {
       200: html("Unsubscribed"),
       400: errorsOrPage("No List-Unsubscribe=One-Click, or the link is not valid"),
+      ...subscriptionRefusals,
+    },
+  },
+  {
+    method: "get",
+    path: subscriptionPaths.manage(),
+    operationId: "showManagePage",
+    tags: ["subscriptions"],
+    summary: "The page of a mail's manage link: what the address follows, with forms to change it",
+    request: { query: TokenQuery },
+    responses: { 200: html("The manage page"), 400: invalidLinkPage, 503: notConfiguredPage },
+  },
+  {
+    method: "post",
+    path: subscriptionPaths.manage(),
+    operationId: "manageSubscriptions",
+    tags: ["subscriptions"],
+    summary: "Switch one subscription to immediate or daily mail, unsubscribe from one, or from everything",
+    request: {
+      body: {
+        required: true,
+        description: "The token from the page's form (never the query)",
+        content: form(ManageRequest.meta({ id: "ManageRequest" })),
+      },
+    },
+    responses: {
+      200: html("Done; the page lists what the address follows now"),
+      400: errorsOrPage("The link is not valid, or the form is not one of the page's"),
+      404: errorsOrPage("The address has no such subscription"),
+      409: errorsOrPage("Unsubscribed from this since: subscribe again from its page"),
       ...subscriptionRefusals,
     },
   },

@@ -62,7 +62,7 @@ export const SubscribeRequest = z.strictObject({
 });
 
 /** A manage form: the token, and what to do to one of the address's subscriptions or to all of them. */
-const ManageRequest = z.discriminatedUnion("action", [
+export const ManageRequest = z.discriminatedUnion("action", [
   z.strictObject({
     token: z.string(),
     action: z.enum(["immediate", "daily", "unsubscribe"]),
