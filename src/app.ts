@@ -2,12 +2,14 @@
 import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import { AppError } from "./errors.ts";
+import { allowPublicReads } from "./http/cors.ts";
 import type { AppEnv } from "./http/env.ts";
 import { renderError, toAppError } from "./http/errors.ts";
 import { rejectOtherMethods } from "./http/methods.ts";
 import { provideConfig, requireConfig } from "./http/require-config.ts";
 import { feedPaths } from "./paths.ts";
 import { apiRoutes } from "./routes/api.ts";
+import { calendarRoutes } from "./routes/calendars.ts";
 import { feedRoutes } from "./routes/feeds.ts";
 import { pageRoutes } from "./routes/pages.tsx";
 import { subscriptionRoutes } from "./routes/subscriptions.tsx";
@@ -31,6 +33,8 @@ export function buildApp() {
     }),
   );
   app.use(provideConfig);
+  // Before the 405 check: a preflight (OPTIONS) of a public read is answered here.
+  app.use(allowPublicReads);
   app.use(rejectOtherMethods(app));
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.use("/webhooks/notes", requireConfig("notes webhooks"));
@@ -42,6 +46,7 @@ export function buildApp() {
   app.route("/", apiRoutes);
   app.route("/", webhookRoutes);
   app.route("/", feedRoutes);
+  app.route("/", calendarRoutes);
   app.route("/", subscriptionRoutes);
   app.route("/", pageRoutes);
 

@@ -24,14 +24,26 @@ export const feedPaths = {
   stylesheet: () => "/feed.xsl",
 };
 
+/** An iCalendar file per event and per session (RFC 5545). */
+export const calendarPaths = {
+  event: (eventId: string) => `/events/${eventId}/calendar.ics`,
+  session: (eventId: string, sessionId: string) => `/events/${eventId}/sessions/${sessionId}/calendar.ics`,
+  /** What every session calendar of an event starts with (publishing removes those of sessions that are gone). */
+  sessionsPrefix: (eventId: string) => `/events/${eventId}/sessions/`,
+};
+
 const withToken = (path: string, token?: string) =>
   token === undefined ? path : `${path}?token=${encodeURIComponent(token)}`;
 
-/** The subscribe form posts to `subscribe`; the links in mails carry their token in the query. */
+/**
+ * The subscribe form posts to `subscribe`; the links in mails carry their token in the query. The manage page's
+ * forms post to `manage()` with the token in the body.
+ */
 export const subscriptionPaths = {
   subscribe: () => "/subscriptions",
   confirm: (token?: string) => withToken("/subscriptions/confirm", token),
   unsubscribe: (token?: string) => withToken("/subscriptions/unsubscribe", token),
+  manage: (token?: string) => withToken("/subscriptions/manage", token),
 };
 
 export const apiPaths = {
@@ -47,3 +59,7 @@ export const apiPaths = {
  * is absolute, so it replaces any path the base has.
  */
 export const buildPublicUrl = (baseUrl: string, path: string) => new URL(path, baseUrl).href;
+
+/** A calendar's address for "subscribe" links: calendar apps open webcal: URLs and fetch them over HTTP(S). */
+export const buildWebcalUrl = (baseUrl: string, path: string) =>
+  buildPublicUrl(baseUrl, path).replace(/^https?:/, "webcal:");

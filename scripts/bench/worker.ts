@@ -8,6 +8,7 @@
 // Worker: reading D1 through Miniflare's binding proxy while consumers run can deadlock (see scripts/soak/worker.ts).
 import worker from "../../src/index.ts";
 import { type MeterReport, type Tally, addTally, buildTally } from "./tally.ts";
+import { mapRetries } from "../queue-batch.ts";
 
 let total = buildTally();
 let buckets: Record<string, Tally> = {};
@@ -137,31 +138,11 @@ function wrapEnv(env: WorkerEnv, meter: Meter): WorkerEnv {
 }
 
 /** The batch as the consumer sees it, with its retries counted. */
-function countRetries(batch: MessageBatch<unknown>, meter: Meter): MessageBatch<unknown> {
-  return {
-    queue: batch.queue,
-    metadata: batch.metadata,
-    messages: batch.messages.map(
-      (m) =>
-        ({
-          id: m.id,
-          timestamp: m.timestamp,
-          body: m.body,
-          attempts: m.attempts,
-          ack: () => m.ack(),
-          retry: (options?: QueueRetryOptions) => {
-            meter.add({ retried: 1 });
-            m.retry(options);
-          },
-        }) as Message<unknown>,
-    ),
-    ackAll: () => batch.ackAll(),
-    retryAll: (options?: QueueRetryOptions) => {
-      meter.add({ retried: batch.messages.length });
-      batch.retryAll(options);
-    },
-  } as MessageBatch<unknown>;
-}
+const countRetries = (batch: MessageBatch<unknown>, meter: Meter) =>
+  mapRetries(batch, (options, count) => {
+    meter.add({ retried: count });
+    return options;
+  });
 
 async function metered<T>(bucket: (result: T | null) => string, run: (meter: Meter) => Promise<T>): Promise<T> {
   const meter = buildMeter();

@@ -10,6 +10,7 @@
 // output: a deadlock.
 import worker from "../../src/index.ts";
 import { buildRandom } from "./random.ts";
+import { mapRetries } from "../queue-batch.ts";
 
 // The Worker's clock, which the harness can move forward (/__soak/advance) once all traffic is in: some
 // recovery waits on wall time the soak cannot spend, above all the 15-minute lease on a mail claim whose holder
@@ -170,29 +171,12 @@ function wrapEnv(env: WorkerEnv): WorkerEnv {
 
 /** The batch as the consumer sees it, with every retry delay capped. */
 function capRetries(batch: MessageBatch<unknown>, capSeconds: number): MessageBatch<unknown> {
-  const cap = (options?: QueueRetryOptions): QueueRetryOptions => {
+  return mapRetries(batch, (options) => {
     const delaySeconds = options?.delaySeconds;
     if (delaySeconds === undefined || delaySeconds <= capSeconds) return options ?? {};
     counts["retry.delayCapped"]++;
     return { ...options, delaySeconds: capSeconds };
-  };
-  return {
-    queue: batch.queue,
-    metadata: batch.metadata,
-    messages: batch.messages.map(
-      (m) =>
-        ({
-          id: m.id,
-          timestamp: m.timestamp,
-          body: m.body,
-          attempts: m.attempts,
-          ack: () => m.ack(),
-          retry: (options?: QueueRetryOptions) => m.retry(cap(options)),
-        }) as Message<unknown>,
-    ),
-    ackAll: () => batch.ackAll(),
-    retryAll: (options?: QueueRetryOptions) => batch.retryAll(cap(options)),
-  } as MessageBatch<unknown>;
+  });
 }
 
 /** The harness's view of D1 and of the faults, under /__soak/. */

@@ -2,7 +2,8 @@
 // give up on them), settle pads whose quiet period ran out (in case their settle message was lost), hand changes
 // a crash left in the mail outbox to NOTIFY, drive fan-outs that stalled, poll watched pads, and follow events'
 // schedule sources. Daily: queue
-// the digests of the last 24 hours and forget receipts past their 7-day retention. A cron this Worker does not
+// the digests of the last 24 hours and forget receipts past their 7-day retention, and subscribe requests whose
+// confirmation links have expired. A cron this Worker does not
 // know throws, so a trigger added in wrangler.toml without its code fails loudly.
 import { type Bindings, readConfig } from "../config.ts";
 import { queueDigests } from "../pipeline/fanout.ts";
@@ -12,6 +13,7 @@ import { driveFanouts, requeueReceipts } from "../pipeline/recover.ts";
 import { queueSettledPads } from "../pipeline/settle.ts";
 import { followSources } from "../pipeline/sources.ts";
 import { deleteExpiredReceipts } from "../store/receipts.ts";
+import { deleteExpiredRequests } from "../store/subscriptions.ts";
 
 export const POLL_CRON = "*/10 * * * *";
 export const DAILY_CRON = "17 3 * * *";
@@ -25,7 +27,10 @@ export async function handleScheduled(controller: { cron: string; scheduledTime:
     case DAILY_CRON: {
       const digests = await queueDigests(env, now);
       const deleted = await deleteExpiredReceipts(env.DB, now);
-      console.log(`cron: queued ${digests} digest batch(es), forgot ${deleted} expired receipt(s)`);
+      const requests = await deleteExpiredRequests(env.DB, now);
+      console.log(
+        `cron: queued ${digests} digest batch(es), forgot ${deleted} expired receipt(s) and ${requests} subscribe request row(s)`,
+      );
       return;
     }
     case POLL_CRON: {

@@ -74,6 +74,8 @@ export function putSession(event: Event, input: SessionPut): EditResult {
   const notes = input.notes ?? current?.notes ?? [];
   const addsLink = notes.some((n) => !current?.notes.some((c) => c.url === n.url));
   const next: Session = {
+    // What a put does not edit (the schedule's time, room, source id, withdrawal) stays as it is.
+    ...current,
     id: input.id,
     title: input.title,
     description: input.description ?? current?.description ?? "",

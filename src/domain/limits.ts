@@ -72,8 +72,13 @@ export const MAX_ADMIN_EDIT_BODY_BYTES =
 /** An import: the page's text at its limit, every byte of it escaped (\n, \"), and a title. */
 export const MAX_ADMIN_IMPORT_BODY_BYTES =
   2 * MAX_IMPORT_TEXT_BYTES + JSON_BYTES_PER_CHAR * MAX_EVENT_TITLE_CHARS + JSON_ENVELOPE_BYTES;
-/** Subscribe, confirm and unsubscribe forms: an address (254), two slugs, a mode, a token. */
-export const MAX_SUBSCRIPTION_BODY_BYTES = 8 * 1024;
+/** Sessions one subscribe request may name (ticked together on an event page; one confirmation covers them). */
+export const MAX_SESSIONS_PER_SUBSCRIBE = 50;
+/**
+ * Subscribe, confirm, unsubscribe and manage forms: an address (254), slugs, a mode, a token, and each session
+ * of a request with room for its multipart part's own headers.
+ */
+export const MAX_SUBSCRIPTION_BODY_BYTES = 8 * 1024 + MAX_SESSIONS_PER_SUBSCRIBE * (MAX_SLUG_CHARS + 128);
 
 // What is rendered.
 
@@ -89,6 +94,12 @@ export const MAX_CATEGORIES = 2;
 export const MAX_CATEGORY_CHARS = Math.max(MAX_SESSION_TITLE_CHARS, MAX_EVENT_TITLE_CHARS);
 /** A URL shown as text (a link's text, a URL too long to link): shortened to this with "…". */
 export const MAX_LINK_TEXT_CHARS = 100;
+/**
+ * A calendar entry's description (notes links, hosts, the session's description): an event's calendar holds one
+ * per scheduled session, so it stays far under KV's limit at MAX_SESSIONS (the full text is on the session's page,
+ * the entry's URL). The longest description of the 2019 page has 1,984 characters.
+ */
+export const MAX_CALENDAR_DESCRIPTION_CHARS = 2_000;
 /** A mail subject: the 998 characters a header line allows (RFC 5322). */
 export const MAX_SUBJECT_LENGTH = 998;
 /** Changes listed in one digest mail: the newest; the rest are one link ("and 12 more changes"). */

@@ -3,7 +3,7 @@
 // cleaned and cut to its limit (domain/text.ts, domain/limits.ts) whatever the rows held, titles are one line,
 // the subject is cut to the 998 characters a header line allows, HTML is only escaped text in a fixed shape
 // passed through the sanitizer as defence in depth, and only http(s) URLs become links. A digest lists the
-// newest MAX_DIGEST_CHANGES and links the rest. The HTML is a small table-free block with inline styles: mail
+// newest MAX_DIGEST_CHANGES and links the rest. Every mail links the address's manage page (its own token). The HTML is a small table-free block with inline styles: mail
 // clients drop <style> elements and block external resources.
 import { CHANGE_LABELS, type Change } from "../domain/changes.ts";
 import {
@@ -43,6 +43,7 @@ const STYLE = {
     "margin:0 0 12px;padding:8px 12px;white-space:pre-wrap;font-family:Menlo,Consolas,monospace;font-size:13px;background-color:#f6f8fa",
   entry: "margin:0 0 24px",
   footer: "margin:24px 0 0;font-size:13px;color:#59636e",
+  item: "margin:0 0 4px;padding:0 0 0 12px",
   link: "color:#0969da",
 };
 
@@ -107,10 +108,15 @@ function renderChangeHtml(d: ChangeDescription): string {
     .join("\n");
 }
 
-function buildFooter(reason: string, unsubscribeUrl: string) {
+const MANAGE_LABEL = "Manage your subscriptions";
+
+function buildFooter(reason: string, unsubscribeUrl: string, manageUrl: string) {
   return {
-    text: `-- \n${reason}\nUnsubscribe: ${unsubscribeUrl}`,
-    html: p(STYLE.footer, `${escapeXml(reason)} ${renderLink(unsubscribeUrl, "Unsubscribe")}`),
+    text: `-- \n${reason}\nUnsubscribe: ${unsubscribeUrl}\n${MANAGE_LABEL}: ${manageUrl}`,
+    html: p(
+      STYLE.footer,
+      `${escapeXml(reason)} ${renderLink(unsubscribeUrl, "Unsubscribe")} · ${renderLink(manageUrl, MANAGE_LABEL)}`,
+    ),
   };
 }
 
@@ -121,6 +127,8 @@ export type ChangeMailInput = {
   eventTitle: string;
   baseUrl: string;
   unsubscribeUrl: string;
+  /** The manage page of the address (what it follows, how often). */
+  manageUrl: string;
 };
 
 export function buildChangeMail(input: ChangeMailInput): MailMessage {
@@ -128,6 +136,7 @@ export function buildChangeMail(input: ChangeMailInput): MailMessage {
   const footer = buildFooter(
     "You get this mail because you subscribed to notes changes on sessionwire.",
     input.unsubscribeUrl,
+    input.manageUrl,
   );
   return {
     from: input.from,
@@ -147,6 +156,7 @@ export type DigestMailInput = {
   eventTitles: Map<string, string>;
   baseUrl: string;
   unsubscribeUrl: string;
+  manageUrl: string;
   /** The day the digest covers, as shown to the reader (e.g. 2019-07-10). */
   day: string;
   /** What was subscribed to (sessionId "" for the whole event): its page lists the changes a digest leaves out. */
@@ -174,6 +184,7 @@ export function buildDigestMail(input: DigestMailInput): MailMessage {
   const footer = buildFooter(
     `You get this daily digest because you subscribed to ${scope} on sessionwire.`,
     input.unsubscribeUrl,
+    input.manageUrl,
   );
   return {
     from: input.from,
@@ -192,26 +203,41 @@ export function buildDigestMail(input: DigestMailInput): MailMessage {
   };
 }
 
-export type ConfirmMailInput = { from: string; to: string; scopeTitle: string; confirmUrl: string };
+export type ConfirmMailInput = {
+  from: string;
+  to: string;
+  /** What is asked for, in one phrase: a session or an event, or "3 sessions of …". */
+  scopeTitle: string;
+  /** When several scopes were asked for together: each one's title, listed under the phrase. */
+  scopes?: string[];
+  confirmUrl: string;
+  manageUrl: string;
+};
 
 /** The only mail an unconfirmed address gets; nothing to unsubscribe from yet, so no List-Unsubscribe. */
 export function buildConfirmMail(input: ConfirmMailInput): MailMessage {
   const scope = fitLine(input.scopeTitle, MAX_SCOPE_TITLE_CHARS);
+  const scopes = (input.scopes ?? []).map((title) => fitLine(title, MAX_SCOPE_TITLE_CHARS));
   const days = CONFIRM_TOKEN_TTL_SECONDS / 86_400;
-  const asked = `Someone, hopefully you, asked sessionwire to email this address when the notes of ${scope} change.`;
+  const asked = `Someone, hopefully you, asked sessionwire to email this address when the notes of ${scope} change${scopes.length ? ":" : "."}`;
   const action = `To confirm, open the link below and press the button (the link works for ${days} days):`;
   const ignore =
     "If you did not ask for this, ignore this mail: without confirmation you will get nothing more from us.";
+  const manage = `${MANAGE_LABEL} (what this address follows, how often):`;
+  const list = scopes.map((title) => `- ${title}`).join("\n");
   return {
     from: input.from,
     to: input.to,
     subject: buildSubject(`Confirm your subscription to ${scope}`),
-    text: finishText(`${asked}\n\n${action}\n${input.confirmUrl}\n\n${ignore}\n`),
+    text: finishText(
+      `${asked}\n${scopes.length ? `${list}\n` : ""}\n${action}\n${input.confirmUrl}\n\n${ignore}\n\n${manage}\n${input.manageUrl}\n`,
+    ),
     html: renderHtml([
       p(STYLE.text, escapeXml(asked)),
+      ...scopes.map((title) => p(STYLE.item, escapeXml(`- ${title}`))),
       p(STYLE.text, escapeXml(action)),
       p(STYLE.text, renderLink(input.confirmUrl, "Confirm subscription")),
-      p(STYLE.footer, escapeXml(ignore)),
+      p(STYLE.footer, `${escapeXml(ignore)} ${renderLink(input.manageUrl, MANAGE_LABEL)}`),
     ]),
     headers: {},
   };

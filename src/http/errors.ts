@@ -1,5 +1,6 @@
 // Renders an AppError in the shape its route family expects (STYLE principle 6): the envelope under /api and
-// /webhooks, plain text for feeds (a feed reader shows it as is), a readable page everywhere else.
+// /webhooks, plain text for feeds and calendars (a reader or calendar app shows it as is), a readable page
+// everywhere else.
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
@@ -20,7 +21,7 @@ export type ErrorEnvelope = z.infer<typeof ErrorEnvelope>;
 
 const isJsonPath = (path: string) =>
   path === "/api" || path.startsWith("/api/") || path.startsWith("/webhooks/") || path === "/healthz";
-const FEED_PATH = new RegExp(`/feed\\.(?:${FEED_FORMATS.join("|")})$`);
+const FEED_PATH = new RegExp(`/(?:feed\\.(?:${FEED_FORMATS.join("|")})|calendar\\.ics)$`);
 /** The subscription routes take forms and JSON alike, and answer in kind. */
 const isJsonForm = (c: Context) =>
   c.req.path.startsWith("/subscriptions") && (c.req.header("content-type") ?? "").includes("json");

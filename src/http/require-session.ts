@@ -1,13 +1,21 @@
 // The event, and the session when one is named, must exist in D1 before anything is stored against them:
 // otherwise the same 404 for admin edits, notes webhooks and subscriptions, thrown to the one onError.
 import { AppError } from "../errors.ts";
-import { getSessionPresence } from "../store/links.ts";
+import { getSessionPresence, listMissingSessions } from "../store/links.ts";
 
 /** `session` empty or absent: only the event must exist. */
 export async function requireSession(db: D1Database, event: string, session = ""): Promise<void> {
   const found = await getSessionPresence(db, event, session);
   if (!found.event) throw new AppError(404, "not_found", "There is no such event.");
   if (session && !found.session) throw new AppError(404, "not_found", "There is no such session in this event.");
+}
+
+/** Several sessions of one event (a subscribe request's), in one statement; "" in the list is the whole event. */
+export async function requireSessions(db: D1Database, event: string, sessions: string[]): Promise<void> {
+  if (sessions.length <= 1) return requireSession(db, event, sessions[0]);
+  const found = await listMissingSessions(db, event, sessions.filter(Boolean));
+  if (!found.event) throw new AppError(404, "not_found", "There is no such event.");
+  if (found.missing.length > 0) throw new AppError(404, "not_found", "There is no such session in this event.");
 }
 
 // For receipts only (notes webhooks): a session found is remembered in the isolate for a minute, so an

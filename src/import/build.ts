@@ -42,3 +42,18 @@ export function buildImportedEvent(
   if (issue && where !== undefined) throw new ImportError(where, `${issue.path.slice(2).join(".")}: ${issue.message}`);
   throw parsed.error;
 }
+
+/**
+ * Schedule order: by start, then rooms in the order the document first names them, then document order;
+ * sessions without a start last.
+ */
+export function sortBySchedule<T extends { order: number; room?: string | undefined }>(
+  drafts: T[],
+  startOf: (draft: T) => number | undefined,
+): T[] {
+  const rooms = new Map<string, number>();
+  for (const d of drafts) if (d.room !== undefined && !rooms.has(d.room)) rooms.set(d.room, rooms.size);
+  const room = (d: T) => (d.room === undefined ? rooms.size : rooms.get(d.room)!);
+  const start = (d: T) => startOf(d) ?? Infinity;
+  return drafts.toSorted((a, b) => start(a) - start(b) || room(a) - room(b) || a.order - b.order);
+}

@@ -16,7 +16,7 @@
 // Recurrence: a VEVENT is one session at its DTSTART; RRULE and RDATE are ignored, and a VEVENT that overrides
 // one occurrence (RECURRENCE-ID) is skipped, like a CANCELLED one (a session that goes so is withdrawn).
 import ICAL from "ical.js";
-import { Event, type NoteLink, type RelatedLink, TimeZone } from "../domain/event.ts";
+import { Event, type NoteLink, type RelatedLink } from "../domain/event.ts";
 import {
   MAX_DESCRIPTION_CHARS,
   MAX_HOST_CHARS,
@@ -27,10 +27,10 @@ import {
 } from "../domain/limits.ts";
 import { fitLine, fitText } from "../domain/text.ts";
 import { ImportError } from "./errors.ts";
-import { buildImportedEvent, buildSessionIds } from "./build.ts";
+import { buildImportedEvent, buildSessionIds, sortBySchedule } from "./build.ts";
 import { buildPlainText } from "./html.ts";
 import { buildSessionLinks, readUrl } from "./links.ts";
-import { formatUtc, toUtc } from "./time.ts";
+import { formatUtc, isIanaZone, pickCalendarZone, toUtc } from "./time.ts";
 
 const NAME = /^([A-Za-z0-9-]+)[;:]/;
 /** A DATE or DATE-TIME as ical.js gives it (jCal). */
@@ -107,7 +107,7 @@ export function importIcs(text: string, opts: { eventId: string; title: string }
       throw new ImportError(d.end!.line, `the session ends (${d.endUtc}) before it starts (${d.startUtc})`);
   }
 
-  const sorted = sortDrafts(drafts);
+  const sorted = sortBySchedule(drafts, (d) => (d.startUtc ? Date.parse(d.startUtc) : undefined));
   const sessions = buildSessions(sorted);
   return buildImportedEvent(opts, timeZone, sessions, (i) => sorted[i]?.line);
 }
@@ -284,20 +284,12 @@ function readDurationEnd(vevent: Component, start: Stamp): Stamp | undefined {
   }
 }
 
-function isIanaZone(zone: string | undefined): zone is string {
-  return zone !== undefined && TimeZone.safeParse(zone).success;
-}
-
 function readEventZone(calendars: Component[], zones: Map<string, ICAL.Timezone>, drafts: Draft[]): string | undefined {
-  for (const calendar of calendars) {
-    const declared = readText(calendar, "X-WR-TIMEZONE")?.trim();
-    if (isIanaZone(declared)) return declared;
-  }
-  const [only] = zones.keys();
-  if (zones.size === 1 && isIanaZone(only)) return only;
-  const used = new Set(drafts.flatMap((d) => [d.start?.tzid, d.end?.tzid]).filter((z) => z !== undefined));
-  const [one] = used;
-  return used.size === 1 && isIanaZone(one) ? one : undefined;
+  return pickCalendarZone(
+    calendars.map((c) => readText(c, "X-WR-TIMEZONE")),
+    [...zones.keys()],
+    drafts.flatMap((d) => [d.start?.tzid, d.end?.tzid]),
+  );
 }
 
 /** A DTSTART or DTEND as a UTC instant; `floating` is the zone of times and dates that name none. */
@@ -326,21 +318,6 @@ function readInstant(stamp: Stamp, zones: Map<string, ICAL.Timezone>, floating: 
   return toUtc(`${y}-${mo}-${d} ${h}:${mi}:${s}`, stamp.tzid ?? floating, `line ${stamp.line}`);
 }
 
-/** Schedule order: by start, then rooms in the order the file first names them, then file order; untimed last. */
-function sortDrafts(drafts: Draft[]): Draft[] {
-  const rooms = new Map<string, number>();
-  for (const d of drafts) if (d.room !== undefined && !rooms.has(d.room)) rooms.set(d.room, rooms.size);
-  const room = (d: Draft) => (d.room === undefined ? rooms.size : rooms.get(d.room)!);
-  return drafts.toSorted((a, b) => compareStarts(a.startUtc, b.startUtc) || room(a) - room(b) || a.order - b.order);
-}
-
-function compareStarts(a: string | undefined, b: string | undefined): number {
-  if (a === b) return 0;
-  if (a === undefined || b === undefined) return a === undefined ? 1 : -1;
-  return a < b ? -1 : 1;
-}
-
-/** Sessions with unique slug ids (ids.ts). */
 function buildSessions(drafts: Draft[]) {
   const ids = buildSessionIds(drafts);
   return drafts.map((d, i) => {

@@ -1,5 +1,6 @@
 // Schedules give wall-clock times in the conference's time zone; the catalogue stores UTC instants. The offset
 // is looked up with Intl (the runtime's time zone data), so summer time and past rule changes come out right.
+import { TimeZone } from "../domain/event.ts";
 import { ImportError } from "./errors.ts";
 
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/;
@@ -81,4 +82,25 @@ export function readOffsetTime(value: string, where: string): string {
   const exists = !Number.isNaN(day) && new Date(day).toISOString().startsWith(date);
   if (Number.isNaN(ms) || !exists) throw new ImportError(where, `"${value}" is not a valid date and time`);
   return formatUtc(ms);
+}
+
+export function isIanaZone(zone: string | undefined): zone is string {
+  return zone !== undefined && TimeZone.safeParse(zone).success;
+}
+
+/**
+ * An iCalendar's (or xCal's) time zone: the one X-WR-TIMEZONE names, else the one VTIMEZONE it defines, else the
+ * one TZID all its times use; only an IANA name counts. None: times that name no zone are read as UTC.
+ */
+export function pickCalendarZone(
+  declared: (string | undefined)[],
+  defined: (string | undefined)[],
+  used: (string | undefined)[],
+): string | undefined {
+  const first = declared.map((z) => z?.trim()).find(isIanaZone);
+  if (first) return first;
+  if (defined.length === 1 && isIanaZone(defined[0])) return defined[0];
+  const distinct = new Set(used.filter((z) => z !== undefined));
+  const [one] = distinct;
+  return distinct.size === 1 && isIanaZone(one) ? one : undefined;
 }

@@ -15,7 +15,7 @@
 // when the calendar names none. pentabarf names none: its sessions keep their wall-clock times, shown as UTC.
 // The event's time zone is X-WR-TIMEZONE, else the one VTIMEZONE's TZID, else the one TZID all sessions use,
 // when it is an IANA name. A VEVENT that overrides one occurrence (RECURRENCE-ID) or is CANCELLED is skipped.
-import { type Event, type NoteLink, type RelatedLink, TimeZone } from "../domain/event.ts";
+import type { Event, NoteLink, RelatedLink } from "../domain/event.ts";
 import {
   MAX_DESCRIPTION_CHARS,
   MAX_HOST_CHARS,
@@ -25,12 +25,12 @@ import {
   MAX_SESSIONS,
 } from "../domain/limits.ts";
 import { fitLine, fitText } from "../domain/text.ts";
-import { buildImportedEvent, buildSessionIds } from "./build.ts";
+import { buildImportedEvent, buildSessionIds, sortBySchedule } from "./build.ts";
 import { ImportError } from "./errors.ts";
 import { children, type Node, parseXml, startOf, textOf } from "./frab-xml.ts";
 import { buildPlainText } from "./html.ts";
 import { buildSessionLinks, readUrl } from "./links.ts";
-import { formatUtc, toUtc } from "./time.ts";
+import { formatUtc, isIanaZone, pickCalendarZone, toUtc } from "./time.ts";
 
 const ROOT = /^(?:[\w.-]+:)?(icalendar|vcalendar)$/i;
 /** The draft dialect's elements that are components, not properties. */
@@ -135,7 +135,7 @@ export function importXcal(text: string, opts: { eventId: string; title: string 
       );
   }
 
-  const sorted = sortDrafts(drafts);
+  const sorted = sortBySchedule(drafts, (d) => d.startUtc);
   const ids = buildSessionIds(sorted);
   const sessions = sorted.map((d, i) => ({
     id: ids[i]!,
@@ -284,21 +284,12 @@ function readDuration(property: Property, lineAt: (index: number) => number): { 
   };
 }
 
-function isIanaZone(zone: string | undefined): zone is string {
-  return zone !== undefined && TimeZone.safeParse(zone).success;
-}
-
 function readEventZone(calendars: Component[], drafts: Draft[]): string | undefined {
-  for (const calendar of calendars) {
-    const declared = readText(calendar, "x-wr-timezone");
-    if (isIanaZone(declared)) return declared;
-  }
-  const defined = calendars.flatMap((c) => c.components.filter((v) => v.name === "vtimezone"));
-  const only = defined.length === 1 ? readText(defined[0]!, "tzid") : undefined;
-  if (isIanaZone(only)) return only;
-  const used = new Set(drafts.flatMap((d) => [d.start?.tzid, d.end?.tzid]).filter((z) => z !== undefined));
-  const [one] = used;
-  return used.size === 1 && isIanaZone(one) ? one : undefined;
+  return pickCalendarZone(
+    calendars.map((c) => readText(c, "x-wr-timezone")),
+    calendars.flatMap((c) => c.components.filter((v) => v.name === "vtimezone")).map((v) => readText(v, "tzid")),
+    drafts.flatMap((d) => [d.start?.tzid, d.end?.tzid]),
+  );
 }
 
 /** A wall-clock time (ms as if UTC) as an instant: UTC as given, else in its TZID or the event's zone, else UTC. */
@@ -324,13 +315,4 @@ function readDurationEnd(
   if (!duration) return undefined;
   const day = readInstant({ ...start, wall: start.wall + duration.days * 86_400_000 }, timeZone, lineAt);
   return day + duration.ms;
-}
-
-/** Schedule order: by start, then rooms in the order the calendar first names them, then its order; untimed last. */
-function sortDrafts(drafts: Draft[]): Draft[] {
-  const rooms = new Map<string, number>();
-  for (const d of drafts) if (d.room !== undefined && !rooms.has(d.room)) rooms.set(d.room, rooms.size);
-  const room = (d: Draft) => (d.room === undefined ? rooms.size : rooms.get(d.room)!);
-  const start = (d: Draft) => d.startUtc ?? Infinity;
-  return drafts.toSorted((a, b) => start(a) - start(b) || room(a) - room(b) || a.order - b.order);
 }

@@ -9,7 +9,7 @@ import type { Event } from "../domain/event.ts";
 import type { NotifyMessage } from "../domain/messages.ts";
 import { buildChangeMail, buildConfirmMail, buildDigestMail } from "../email/message.ts";
 import { MailError, type MailMessage, type MailTransport } from "../email/model.ts";
-import { signToken } from "../email/tokens.ts";
+import { type TokenPurpose, signToken } from "../email/tokens.ts";
 import { buildPublicUrl, subscriptionPaths } from "../paths.ts";
 import { getEvent } from "../store/catalogue.ts";
 import { listChangesBetween } from "../store/changes.ts";
@@ -22,6 +22,7 @@ import {
   releaseDelivery,
 } from "../store/deliveries.ts";
 import { touchFanout } from "../store/fanouts.ts";
+import { type Subscription, getPendingConfirmation } from "../store/subscriptions.ts";
 import { FANOUT_IDLE_MS, requireChange } from "./fanout.ts";
 
 /** What sending needs: the ledger (D1; NOTIFY for the planner beside it), the transport, and the mail settings. */
@@ -35,9 +36,15 @@ const covers = (r: Recipient, change: Change) =>
   r.eventId === change.event && (r.sessionId === "" || r.sessionId === change.session);
 const isActive = (r: Recipient) => r.status === "confirmed" && !r.suppressed;
 
-async function unsubscribeUrl(config: DeliverDeps["config"], subscriberId: string, now: Date) {
-  const token = await signToken(config.mail.subscriptionSecret, "unsubscribe", subscriberId, now);
-  return buildPublicUrl(config.site.baseUrl, subscriptionPaths.unsubscribe(token));
+/** A link of a mail: the page of `path`, with a token for `subject` signed for it. */
+async function buildTokenUrl(
+  config: DeliverDeps["config"],
+  purpose: TokenPurpose,
+  subject: string,
+  now: Date,
+): Promise<string> {
+  const token = await signToken(config.mail.subscriptionSecret, purpose, subject, now);
+  return buildPublicUrl(config.site.baseUrl, subscriptionPaths[purpose](token));
 }
 
 /**
@@ -113,7 +120,8 @@ export async function deliverChange(deps: DeliverDeps, changeId: string, ids: st
           change,
           eventTitle: event?.title ?? change.event,
           baseUrl: config.site.baseUrl,
-          unsubscribeUrl: await unsubscribeUrl(config, r.id, now),
+          unsubscribeUrl: await buildTokenUrl(config, "unsubscribe", r.id, now),
+          manageUrl: await buildTokenUrl(config, "manage", r.id, now),
         }),
       now,
     ),
@@ -157,7 +165,8 @@ export async function deliverDigest(
           changes,
           eventTitles: new Map([[r.eventId, event?.title ?? r.eventId]]),
           baseUrl: config.site.baseUrl,
-          unsubscribeUrl: await unsubscribeUrl(config, r.id, now),
+          unsubscribeUrl: await buildTokenUrl(config, "unsubscribe", r.id, now),
+          manageUrl: await buildTokenUrl(config, "manage", r.id, now),
           day: message.since.slice(0, 10),
         }),
       now,
@@ -165,26 +174,41 @@ export async function deliverDigest(
   });
 }
 
+/**
+ * One mail for what was asked for together (store: getPendingConfirmation): its link confirms exactly the
+ * subscriptions it lists. A request names one event and either the whole event or sessions of it.
+ */
 export async function deliverConfirmation(deps: DeliverDeps, subscriberId: string, now: Date): Promise<void> {
   const { env, config } = deps;
   const [r] = await getRecipients(env.DB, [subscriberId]);
   if (!r || r.status !== "pending" || r.suppressed) return;
-  const event = await getEvent(env.DB, r.eventId);
+  const confirmation = await getPendingConfirmation(env.DB, r.id);
+  const [first] = confirmation.subscriptions;
+  if (!first) return;
+  const several = confirmation.subscriptions.length > 1;
   const hour = now.toISOString().slice(0, 13);
   await sendEach([r], (r) =>
     sendOnce(
       deps,
       { id: `confirm:${r.id}:${hour}`, recipient: r, kind: "confirm" },
-      async () => {
-        const token = await signToken(config.mail.subscriptionSecret, "confirm", r.id, now);
-        return buildConfirmMail({
+      async () =>
+        buildConfirmMail({
           from: config.mail.from,
           to: r.email,
-          scopeTitle: scopeTitle(event, r),
-          confirmUrl: buildPublicUrl(config.site.baseUrl, subscriptionPaths.confirm(token)),
-        });
-      },
+          scopeTitle: several
+            ? `${confirmation.subscriptions.length} sessions of ${first.eventTitle ?? first.event}`
+            : describeScope(first),
+          ...(several ? { scopes: confirmation.subscriptions.map((s) => s.sessionTitle ?? s.session) } : {}),
+          confirmUrl: await buildTokenUrl(config, "confirm", confirmation.id, now),
+          manageUrl: await buildTokenUrl(config, "manage", r.id, now),
+        }),
       now,
     ),
   );
+}
+
+/** A subscription's scope as a confirmation mail names it: "Session (Event)", or the event. */
+function describeScope(s: Subscription): string {
+  const event = s.eventTitle ?? s.event;
+  return s.session && s.sessionTitle ? `${s.sessionTitle} (${event})` : event;
 }

@@ -2,10 +2,12 @@
 // load, after every admin edit and after every notes change, so KV never holds anything D1 does not.
 //
 // It cannot wedge: what is stored is compared by the ETag in each key's metadata (listed, never read back),
-// each page or feed is rendered and written on its own (one that cannot be is recorded as a failure and the
+// each page, feed or calendar is rendered and written on its own (one that cannot be is recorded as a failure and the
 // rest still publish), and one run stays within a budget of KV operations well under the platform's 1,000
 // per invocation. Whatever a run could not write is reported in `remaining`, for a follow-up run to finish
 // (writes are idempotent, so a follow-up simply publishes again).
+import { type Calendar, buildEventCalendars } from "../calendar/build.ts";
+import { renderCalendar } from "../calendar/render.ts";
 import type { Bindings } from "../config.ts";
 import type { Change } from "../domain/changes.ts";
 import type { Event } from "../domain/event.ts";
@@ -14,7 +16,7 @@ import { measureUtf8 } from "../domain/text.ts";
 import { type SiteConfig, buildAllFeed, buildEventFeeds } from "../feeds/build.ts";
 import { FEED_FORMATS, type Feed, MAX_FEED_ITEMS } from "../feeds/model.ts";
 import { renderFeed } from "../feeds/render.ts";
-import { feedPaths } from "../paths.ts";
+import { calendarPaths, feedPaths } from "../paths.ts";
 import { buildPutEventStatements, getEvent, listEvents } from "../store/catalogue.ts";
 import { listChanges, listRecentChanges } from "../store/changes.ts";
 import { buildSubject, recordFailure } from "../store/failures.ts";
@@ -62,8 +64,8 @@ export type PublishResult = {
 type Planned = { key: string; render: () => Promise<{ text: string; meta: StoredMeta }>; feedUrl?: string };
 
 /**
- * Rebuilds, from D1, the KV pages and feeds of the given events (all when omitted), the events index and the
- * feed of everything. Writes only what changed and removes what no longer exists.
+ * Rebuilds, from D1, the KV pages, feeds and calendars of the given events (all when omitted), the events index
+ * and the feed of everything. Writes only what changed and removes what no longer exists.
  */
 export async function publish(
   env: PublishEnv,
@@ -77,7 +79,7 @@ export async function publish(
   const titles = new Map<string, string>();
   const planned: Planned[] = [];
   const sweptPrefixes: string[] = [];
-  for (const { id, createdAt } of records) {
+  for (const { id, createdAt, updatedAt } of records) {
     const event = await getEvent(db, id);
     if (!event) continue;
     summaries.push(buildEventSummary(event));
@@ -87,7 +89,14 @@ export async function publish(
     const newestFirst = changes.toReversed();
     for (const [key, value] of buildEventPages(event, changes, newestFirst)) planned.push(planJson(key, value));
     for (const feed of buildEventFeeds(site, event, newestFirst, createdAt)) planned.push(...planFeed(feed));
-    sweptPrefixes.push(siteKeys.sessionPrefix(id), siteKeys.feed(feedPaths.sessionsPrefix(id)));
+    for (const calendar of buildEventCalendars(site.baseUrl, event, changes, createdAt)) {
+      planned.push(planCalendar(calendar, updatedAt));
+    }
+    sweptPrefixes.push(
+      siteKeys.sessionPrefix(id),
+      siteKeys.feed(feedPaths.sessionsPrefix(id)),
+      siteKeys.calendar(calendarPaths.sessionsPrefix(id)),
+    );
   }
   planned.push(planJson(siteKeys.events(), { events: summaries }));
   const firstCreated = records.map((r) => r.createdAt).sort()[0] ?? new Date(0).toISOString();
@@ -159,6 +168,22 @@ function planFeed(feed: Feed): Planned[] {
       return { text: body, meta: { etag, lastModified } };
     },
   }));
+}
+
+/**
+ * A calendar, Last-Modified no earlier than the event's last write: what a calendar shows may follow the source
+ * without a change of its own (a description), and a client that sends only If-Modified-Since must still see it.
+ * The ETag alone decides whether it is rewritten, so an edit that leaves the calendar as it was moves nothing.
+ */
+function planCalendar(calendar: Calendar, eventUpdatedAt: string): Planned {
+  return {
+    key: siteKeys.calendar(calendar.path),
+    render: async () => {
+      const { body, etag, lastModified } = await renderCalendar(calendar);
+      const latest = Date.parse(lastModified) > Date.parse(eventUpdatedAt) ? lastModified : eventUpdatedAt;
+      return { text: body, meta: { etag, lastModified: latest } };
+    },
+  };
 }
 
 async function recordPublishFailure(db: D1Database, key: string, err: unknown) {

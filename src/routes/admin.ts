@@ -59,14 +59,18 @@ const Queued = z
   .object({ status: z.enum(["queued", "duplicate"]), receipt: z.string().optional() })
   .meta({ id: "Queued" });
 const errors = (description: string) => ({ content: { "application/json": { schema: ErrorEnvelope } }, description });
+/** What any admin route may answer before its handler runs: the bearer check and the configuration check. */
+const refused = {
+  400: errors("Malformed Authorization header, or invalid input"),
+  401: errors("Missing or wrong bearer token"),
+  503: errors("The admin API is not configured on this server (not_configured), or the work could not be queued"),
+};
 const accepted = {
+  ...refused,
   202: { content: { "application/json": { schema: Queued } }, description: "Stored and queued; see /changes" },
   200: { content: { "application/json": { schema: Queued } }, description: "Already received (same Idempotency-Key)" },
-  400: errors("Invalid input"),
-  401: errors("Missing or wrong bearer token"),
   404: errors("No such event or session"),
   413: errors("The body is larger than the route allows, or the edit too large to store"),
-  503: errors("Could not queue; retry"),
 };
 /** A route's body cap (limits.ts); it runs after the bearer check. */
 const limitBody = (maxSize: number) =>
@@ -82,7 +86,11 @@ const SessionParams = EventParam.extend({ session: Slug });
 const IdempotencyHeader = z.object({ "idempotency-key": z.string().min(1).max(200).optional() });
 const LinkInput = z.object({ url: NotesUrl, label: lineText(MAX_LABEL_CHARS).optional() });
 
-adminRoutes.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+adminRoutes.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+  type: "http",
+  scheme: "bearer",
+  description: "One of the comma-separated tokens of the ADMIN_TOKEN secret",
+});
 
 /** Stores the edit and queues it; answers 202, 200 for a repeated Idempotency-Key, 503 when queuing fails. */
 async function submit(c: AppContext, edit: AdminAction, key?: string) {
@@ -105,6 +113,8 @@ async function submit(c: AppContext, edit: AdminAction, key?: string) {
 adminRoutes.openapi(
   createRoute({
     method: "post",
+    operationId: "addNotesLink",
+    tags: ["admin"],
     path: "/api/admin/events/{event}/sessions/{session}/notes",
     summary: "Add a notes link to a session",
     security,
@@ -134,6 +144,8 @@ adminRoutes.openapi(
 adminRoutes.openapi(
   createRoute({
     method: "delete",
+    operationId: "removeNotesLink",
+    tags: ["admin"],
     path: "/api/admin/events/{event}/sessions/{session}/notes",
     summary: "Remove a notes link from a session",
     security,
@@ -162,6 +174,8 @@ const SessionInput = Session.omit({ id: true, notes: true })
 adminRoutes.openapi(
   createRoute({
     method: "put",
+    operationId: "putSession",
+    tags: ["admin"],
     path: "/api/admin/events/{event}/sessions/{session}",
     summary: "Add or edit a session; omitted fields keep their current value",
     description:
@@ -195,6 +209,8 @@ adminRoutes.openapi(
 adminRoutes.openapi(
   createRoute({
     method: "post",
+    operationId: "importSchedule",
+    tags: ["admin"],
     path: "/api/admin/events/{event}/import",
     summary:
       "Import a schedule into an event: a design-sessions wiki page, frab/pretalx schedule.json or iCalendar " +
@@ -243,28 +259,48 @@ adminRoutes.openapi(
   },
 );
 
+/** A row of store/failures.ts as listFailures reads it. */
+const Failure = z
+  .object({
+    subject: z.string().meta({ description: "What failed, e.g. receipt:<id>, fanout:<change id>, source:<event>" }),
+    queue: z.string(),
+    message_id: z.string(),
+    attempts: z.number().int(),
+    body: z.string().meta({ description: "The failed message's body, as JSON text" }),
+    error: z.string(),
+    count: z.number().int().meta({ description: "How many times this subject failed" }),
+    first_recorded_at: z.string(),
+    recorded_at: z.string(),
+  })
+  .meta({ id: "Failure" });
+
 adminRoutes.openapi(
   createRoute({
     method: "get",
+    operationId: "listFailures",
+    tags: ["admin"],
     path: "/api/admin/failures",
     summary: "Queue work that failed permanently or exhausted its retries, newest first",
     security,
     responses: {
+      ...refused,
       200: {
-        content: { "application/json": { schema: z.object({ failures: z.array(z.record(z.string(), z.unknown())) }) } },
+        content: { "application/json": { schema: z.object({ failures: z.array(Failure) }) } },
         description: "Failures",
       },
-      401: errors("Missing or wrong bearer token"),
     },
   }),
   async (c) => c.json({ failures: await listFailures(c.env.DB) }, 200),
 );
 
-const SourceAnswer = z.object({ event: Slug, source: EventSource.nullable() });
+// A union with null, not EventSource.nullable(): see latestChange in store/site.ts.
+const SourceAnswer = z.object({ event: Slug, source: z.union([EventSource, z.null()]) });
 
 adminRoutes.openapi(
   createRoute({
     method: "put",
+    operationId: "putEventSource",
+    tags: ["admin"],
     path: "/api/admin/events/{event}/source",
     summary:
       "Follow a schedule: the cron fetches it (https, an allowed host) every 10 minutes and re-imports it when it " +
@@ -273,10 +309,10 @@ adminRoutes.openapi(
     middleware: limitBody(MAX_ADMIN_EDIT_BODY_BYTES),
     request: { params: EventParam, body: { content: { "application/json": { schema: EventSource } }, required: true } },
     responses: {
+      ...refused,
       200: { content: { "application/json": { schema: SourceAnswer } }, description: "The source now followed" },
-      400: errors("Invalid body"),
-      401: errors("Missing or wrong bearer token"),
       404: errors("No such event"),
+      413: errors("The body is larger than the route allows"),
     },
   }),
   async (c) => {
@@ -294,13 +330,15 @@ adminRoutes.openapi(
 adminRoutes.openapi(
   createRoute({
     method: "delete",
+    operationId: "deleteEventSource",
+    tags: ["admin"],
     path: "/api/admin/events/{event}/source",
     summary: "Stop following the event's schedule (the catalogue stays as it is)",
     security,
     request: { params: EventParam },
     responses: {
+      ...refused,
       200: { content: { "application/json": { schema: SourceAnswer } }, description: "No source followed" },
-      401: errors("Missing or wrong bearer token"),
       404: errors("No such event"),
     },
   }),
@@ -336,12 +374,14 @@ const Health = z
 adminRoutes.openapi(
   createRoute({
     method: "get",
+    operationId: "getPipelineHealth",
+    tags: ["admin"],
     path: "/api/admin/health",
     summary: "What is not configured, and the pipeline's backlog: unprocessed receipts, pending fan-outs, failures",
     security,
     responses: {
+      ...refused,
       200: { content: { "application/json": { schema: Health } }, description: "Health" },
-      401: errors("Missing or wrong bearer token"),
     },
   }),
   async (c) => {

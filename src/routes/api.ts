@@ -8,6 +8,8 @@ import { serveOnce } from "../http/render-once.ts";
 import { AppError } from "../errors.ts";
 import { ErrorEnvelope } from "../http/errors.ts";
 import { validationHook } from "../http/validation.ts";
+import { apiPaths } from "../paths.ts";
+import { buildOpenApiConfig, registerPlainRoutes } from "./openapi.ts";
 import { adminRoutes } from "./admin.ts";
 import {
   CHANGES_PAGE_SIZE,
@@ -45,6 +47,8 @@ apiRoutes.openapi(
   createRoute({
     method: "get",
     path: "/api/events",
+    operationId: "listEvents",
+    tags: ["events"],
     summary: "List events",
     responses: { 200: json(EventList, "Every event with its session counts") },
   }),
@@ -55,6 +59,8 @@ apiRoutes.openapi(
   createRoute({
     method: "get",
     path: "/api/events/{event}",
+    operationId: "getEvent",
+    tags: ["events"],
     summary: "One event with its sessions, in page order",
     request: { params: EventParams },
     responses: { 200: json(EventPage, "The event"), 404: notFound },
@@ -70,6 +76,8 @@ apiRoutes.openapi(
   createRoute({
     method: "get",
     path: "/api/events/{event}/sessions/{session}",
+    operationId: "getSession",
+    tags: ["events"],
     summary: "One session with its notes links",
     request: { params: SessionParams },
     responses: { 200: json(SessionPage, "The session and its event"), 404: notFound },
@@ -93,6 +101,8 @@ apiRoutes.openapi(
   createRoute({
     method: "get",
     path: "/api/events/{event}/changes",
+    operationId: "listChanges",
+    tags: ["events"],
     summary: "The event's change log, newest first",
     request: {
       params: EventParams,
@@ -123,11 +133,25 @@ apiRoutes.openapi(
 // Mounted here so that the admin routes are in the same OpenAPI document.
 apiRoutes.route("/", adminRoutes);
 
-apiRoutes.doc31("/api/openapi.json", {
-  openapi: "3.1.0",
-  info: {
-    title: "sessionwire",
-    version: "1",
-    description: "Conference design sessions, their notes, and when the notes change.",
-  },
+// The routes that are not OpenAPI routes are described in routes/openapi.ts, from their schemas, so that the one
+// document names every public route.
+registerPlainRoutes(apiRoutes.openAPIRegistry);
+apiRoutes.openAPIRegistry.registerPath({
+  method: "get",
+  path: apiPaths.openApi(),
+  operationId: "getOpenApiDocument",
+  tags: ["events"],
+  summary: "This document",
+  responses: { 200: json(z.record(z.string(), z.unknown()), "OpenAPI 3.1") },
+});
+
+// Generating the document costs several milliseconds of CPU, and it only changes with the server it names: built
+// once per server an isolate serves it for, then served like the other JSON (serialised and gzipped once).
+const documents = new Map<string, object>();
+apiRoutes.get(apiPaths.openApi(), (c) => {
+  const config = buildOpenApiConfig(c);
+  const server = config.servers[0]!.url;
+  const document = documents.get(server) ?? apiRoutes.getOpenAPI31Document(config);
+  documents.set(server, document);
+  return serveJsonOnce(c, document);
 });

@@ -1,20 +1,17 @@
 // Feeds, served as rendered at publish time: one KV read (body and validators together), no rendering here; and
 // the XSLT stylesheet that RSS and Atom name, so that a browser opening a feed shows a page.
 import { Hono } from "hono";
-import { Slug } from "../domain/event.ts";
 import { AppError } from "../errors.ts";
 import { FEED_FORMATS, FEED_MEDIA_TYPES, type FeedFormat } from "../feeds/model.ts";
 import { isNotModified } from "../http/conditional.ts";
 import type { AppContext, AppEnv } from "../http/env.ts";
+import { isSlug, serveRendered } from "../http/serve-rendered.ts";
 import { hashText } from "../lib/crypto.ts";
 import { feedPaths } from "../paths.ts";
 import { getFeed } from "../store/site.ts";
 import { FEED_STYLESHEET } from "../views/feed-stylesheet.ts";
 
 export const feedRoutes = new Hono<AppEnv>();
-
-/** Feed readers poll often: a short max-age spares the Worker, and 304s spare everyone else. */
-const CACHE_CONTROL = "public, max-age=300";
 
 /** Whether Accept names text/html (without q=0): a browser's navigation does, a feed reader's request does not. */
 function acceptsHtml(header: string | undefined): boolean {
@@ -27,27 +24,14 @@ function acceptsHtml(header: string | undefined): boolean {
 /**
  * A browser shows application/rss+xml and application/atom+xml as plain text or as a download, and applies an
  * XSLT stylesheet only to a document it reads as XML; so a request that accepts HTML gets the same bytes as
- * application/xml. Feed readers keep the feed's own type. JSON Feed has no stylesheet.
+ * application/xml (Vary: Accept). Feed readers keep the feed's own type. JSON Feed has no stylesheet.
  */
-function buildContentType(format: FeedFormat, accept: string | undefined): string {
-  return format !== "json" && acceptsHtml(accept) ? "application/xml; charset=utf-8" : FEED_MEDIA_TYPES[format];
-}
-
 async function serveFeed(c: AppContext, format: FeedFormat, path: string | null) {
   const feed = path === null ? null : await getFeed(c.env.SITE, path);
   if (!feed) throw new AppError(404, "not_found", "No feed at this address.");
-  const headers = {
-    "cache-control": CACHE_CONTROL,
-    etag: feed.meta.etag,
-    "last-modified": new Date(feed.meta.lastModified).toUTCString(),
-    ...(format === "json" ? {} : { vary: "Accept" }),
-  };
-  const conditional = {
-    ifNoneMatch: c.req.header("if-none-match") ?? null,
-    ifModifiedSince: c.req.header("if-modified-since") ?? null,
-  };
-  if (isNotModified(conditional, feed.meta, new Date())) return c.body(null, 304, headers);
-  return c.body(feed.body, 200, { ...headers, "content-type": buildContentType(format, c.req.header("accept")) });
+  if (format === "json") return serveRendered(c, feed, FEED_MEDIA_TYPES[format]);
+  const type = acceptsHtml(c.req.header("accept")) ? "application/xml; charset=utf-8" : FEED_MEDIA_TYPES[format];
+  return serveRendered(c, feed, type, { vary: "Accept" });
 }
 
 /** The stylesheet changes only with a deploy: a week in caches, then revalidated by its ETag. */
@@ -63,8 +47,6 @@ feedRoutes.get(feedPaths.stylesheet(), async (c) => {
   if (isNotModified(conditional, { etag, lastModified: "" }, new Date())) return c.body(null, 304, headers);
   return c.body(FEED_STYLESHEET, 200, { ...headers, "content-type": "application/xml; charset=utf-8" });
 });
-
-const isSlug = (...ids: string[]) => ids.every((id) => Slug.safeParse(id).success);
 
 for (const format of FEED_FORMATS) {
   feedRoutes.get(feedPaths.all(format), (c) => serveFeed(c, format, feedPaths.all(format)));

@@ -23,11 +23,11 @@ pageRoutes.get("/", async (c) => {
 pageRoutes.get("/events/:event", async (c) => {
   const event = await getEventPage(c.env.SITE, c.req.param("event"));
   if (!event) throw new AppError(404, "not_found", "There is no event at this address.");
-  return renderOnce(c, event, () => <EventPageView event={event} />);
+  return renderOnce(c, event, () => <EventPageView event={event} baseUrl={c.get("config").site.baseUrl} />);
 });
 
 pageRoutes.get("/events/:event/sessions/:session", async (c) => {
   const page = await getSessionPage(c.env.SITE, c.req.param("event"), c.req.param("session"));
   if (!page) throw new AppError(404, "not_found", "There is no session at this address.");
-  return renderOnce(c, page, () => <SessionPageView page={page} />);
+  return renderOnce(c, page, () => <SessionPageView page={page} baseUrl={c.get("config").site.baseUrl} />);
 });

@@ -41,12 +41,15 @@ const SCHEDULE_FIELDS = ["sourceId", "start", "end", "room", "track", "url", "li
 /** Under D1's 2 MB per bound string, with room for JSON escaping. */
 const MAX_JSON_PARAM_CHARS = 500_000;
 
-/** Every event's id and when it entered the catalogue (which dates its feeds while they have no items). */
-export async function listEvents(db: D1Database): Promise<{ id: string; createdAt: string }[]> {
+/**
+ * Every event's id, when it entered the catalogue (which dates its feeds while they have no items) and when it was
+ * last written (every catalogue edit writes it, those that record no change too).
+ */
+export async function listEvents(db: D1Database): Promise<{ id: string; createdAt: string; updatedAt: string }[]> {
   const { results } = await db
-    .prepare("SELECT id, COALESCE(created_at, updated_at) AS created_at FROM events ORDER BY id")
-    .all<{ id: string; created_at: string }>();
-  return results.map((r) => ({ id: r.id, createdAt: r.created_at }));
+    .prepare("SELECT id, COALESCE(created_at, updated_at) AS created_at, updated_at FROM events ORDER BY id")
+    .all<{ id: string; created_at: string; updated_at: string }>();
+  return results.map((r) => ({ id: r.id, createdAt: r.created_at, updatedAt: r.updated_at }));
 }
 
 export async function getEvent(db: D1Database, eventId: string): Promise<Event | null> {

@@ -19,6 +19,23 @@ export async function getSessionPresence(
   return { event: row?.event === 1, session: row?.session === 1 };
 }
 
+/** Whether the event exists, and which of `sessionIds` it lacks, in one statement however many are asked. */
+export async function listMissingSessions(
+  db: D1Database,
+  eventId: string,
+  sessionIds: string[],
+): Promise<{ event: boolean; missing: string[] }> {
+  const row = await db
+    .prepare(
+      `SELECT EXISTS (SELECT 1 FROM events WHERE id = ?1) AS event,
+              (SELECT json_group_array(value) FROM json_each(?2)
+               WHERE value NOT IN (SELECT id FROM sessions WHERE event_id = ?1)) AS missing`,
+    )
+    .bind(eventId, JSON.stringify(sessionIds))
+    .first<{ event: number; missing: string }>();
+  return { event: row?.event === 1, missing: row ? (JSON.parse(row.missing) as string[]) : sessionIds };
+}
+
 /** Notes links whose URL is exactly one of `urls` (one URL may be the notes of several sessions). */
 export async function listLinksByUrl(db: D1Database, urls: string[]): Promise<LinkRef[]> {
   if (urls.length === 0) return [];

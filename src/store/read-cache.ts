@@ -2,27 +2,84 @@
 // eventually consistent anyway (a write can take 60 s or more to be seen elsewhere), so holding a value for
 // READ_TTL_MS in the isolate changes nothing a reader could rely on, and makes a feed GET or 304 cost about
 // what a constant response does. Writes through site.ts forget their keys, so a publish in this isolate is
-// seen here at once. Bounded: the oldest entries go first past MAX_ENTRIES.
+// seen here at once.
+//
+// Under load a value must never be loaded many times at once: concurrent misses share one load, and an expired
+// value keeps being served while one refresh runs (stale while revalidate). A refresh is handed the previous
+// value, so a loader can keep it, and with it everything built from it (render-once.ts), when KV still holds the
+// same text: a 1,000-session event is then parsed and rendered once per change, not once per READ_TTL_MS.
+// Bounded: the oldest entries go first past MAX_ENTRIES or MAX_BYTES (as the loader sizes its values).
 
 export const READ_TTL_MS = 5_000;
 const MAX_ENTRIES = 500;
-const entries = new Map<string, { expires: number; value: unknown }>();
+const MAX_BYTES = 32 * 1024 * 1024;
 
-export async function readThrough<T>(key: string, load: () => Promise<T>, now = Date.now()): Promise<T> {
+type Entry = { expires: number; value: unknown; size: number; refreshing: boolean };
+const entries = new Map<string, Entry>();
+const loading = new Map<string, Promise<unknown>>();
+/** Bumped by forget: a load that started before it must not store what it read. */
+const generations = new Map<string, number>();
+let bytes = 0;
+
+export async function readThrough<T>(
+  key: string,
+  load: (previous: T | undefined) => Promise<T>,
+  now = Date.now(),
+  sizeOf: (value: T) => number = () => 0,
+): Promise<T> {
   const hit = entries.get(key);
   if (hit && hit.expires > now) return hit.value as T;
-  const value = await load();
+  if (hit) {
+    if (!hit.refreshing) {
+      hit.refreshing = true;
+      void start(key, () => load(hit.value as T), now, sizeOf).catch(() => {
+        hit.refreshing = false;
+      });
+    }
+    return hit.value as T;
+  }
+  return (loading.get(key) as Promise<T> | undefined) ?? start(key, () => load(undefined), now, sizeOf);
+}
+
+function start<T>(key: string, load: () => Promise<T>, now: number, sizeOf: (value: T) => number): Promise<T> {
+  const generation = generations.get(key) ?? 0;
+  const pending = load().then((value) => {
+    if ((generations.get(key) ?? 0) === generation) store(key, value, now, sizeOf(value));
+    return value;
+  });
+  loading.set(key, pending);
+  const done = () => {
+    if (loading.get(key) === pending) loading.delete(key);
+  };
+  pending.then(done, done);
+  return pending;
+}
+
+function store(key: string, value: unknown, now: number, size: number): void {
+  drop(key);
+  entries.set(key, { expires: now + READ_TTL_MS, value, size, refreshing: false });
+  bytes += size;
+  for (const oldest of entries.keys()) {
+    if (entries.size <= MAX_ENTRIES && bytes <= MAX_BYTES) break;
+    drop(oldest);
+  }
+}
+
+function drop(key: string): void {
+  const entry = entries.get(key);
+  if (!entry) return;
+  bytes -= entry.size;
   entries.delete(key);
-  entries.set(key, { expires: now + READ_TTL_MS, value });
-  if (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value!);
-  return value;
 }
 
 export function forget(key: string): void {
-  entries.delete(key);
+  drop(key);
+  loading.delete(key);
+  generations.set(key, (generations.get(key) ?? 0) + 1);
 }
 
 /** Empties the cache (tests reset storage underneath it). */
 export function forgetAll(): void {
-  entries.clear();
+  for (const key of [...entries.keys(), ...loading.keys()]) forget(key);
+  generations.clear();
 }

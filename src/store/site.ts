@@ -14,6 +14,8 @@ export const siteKeys = {
   session: (eventId: string, sessionId: string) => `${V}/events/${eventId}/sessions/${sessionId}`,
   /** A rendered feed, by its public path (e.g. /events/x/feed.atom); the body is the value. */
   feed: (path: string) => `${V}/feeds${path}`,
+  /** A rendered calendar, by its public path (e.g. /events/x/calendar.ics); the body is the value. */
+  calendar: (path: string) => `${V}/calendars${path}`,
   /** Changes 1–50 are page 0, 51–100 page 1, …: appending rewrites only the last page. */
   changes: (eventId: string, page: number) => `${V}/events/${eventId}/changes/${page}`,
 };
@@ -44,7 +46,9 @@ export type EventPage = z.infer<typeof EventPage>;
 /** A session as published on its own: the session, enough of its event to render a page, its latest changes. */
 export const SessionPage = Session.extend({
   event: z.object({ id: Slug, title: z.string(), timeZone: z.string().optional() }),
-  latestChange: Change.nullable(),
+  // A union with null, not Change.nullable(): the OpenAPI generator turns a nullable reference into
+  // allOf[Change, {type: [object, null]}], which null can never satisfy; this is anyOf[Change, null].
+  latestChange: z.union([Change, z.null()]).meta({ description: "The newest change, or null before the first" }),
   latestChanges: z.array(Change).meta({ description: "Newest first, at most 10" }),
 }).meta({ id: "SessionWithEvent" });
 export type SessionPage = z.infer<typeof SessionPage>;
@@ -52,11 +56,23 @@ export type SessionPage = z.infer<typeof SessionPage>;
 export const ChangesPage = z.object({ changes: z.array(Change) });
 
 async function getParsed<T>(kv: KVNamespace, key: string, schema: z.ZodType<T>): Promise<T | null> {
-  return readThrough(key, async () => {
-    const value = await kv.get(key, "json");
-    return value === null ? null : schema.parse(value);
-  });
+  const parsed = await readThrough<{ text: string; value: T } | null>(
+    key,
+    async (previous) => {
+      const text = await kv.get(key, "text");
+      if (text === null) return null;
+      // The same text as last time: the same object, so what was rendered from it stays (render-once.ts).
+      if (previous?.text === text) return previous;
+      return { text, value: schema.parse(JSON.parse(text)) };
+    },
+    undefined,
+    (p) => (p ? PARSED_BYTES_PER_CHAR * p.text.length : 0),
+  );
+  return parsed?.value ?? null;
 }
+
+/** A parsed value with its text, in bytes per character of the text (a rough upper bound for JSON of strings). */
+const PARSED_BYTES_PER_CHAR = 4;
 
 const isSlug = (id: string) => Slug.safeParse(id).success;
 
@@ -125,12 +141,22 @@ export async function deleteSiteValue(kv: KVNamespace, key: string): Promise<voi
   forget(key);
 }
 
-/** What a stored feed carries beside its body (KV metadata, read in the same operation). */
+/** What a stored feed or calendar carries beside its body (KV metadata, read in the same operation). */
 export type FeedMeta = Required<StoredMeta>;
+export type RenderedValue = { body: string; meta: FeedMeta };
 
-export async function getFeed(kv: KVNamespace, path: string): Promise<{ body: string; meta: FeedMeta } | null> {
-  return readThrough(siteKeys.feed(path), async () => {
-    const { value, metadata } = await kv.getWithMetadata<FeedMeta>(siteKeys.feed(path), "text");
-    return value === null || !metadata ? null : { body: value, meta: metadata };
-  });
+async function getRendered(kv: KVNamespace, key: string): Promise<RenderedValue | null> {
+  return readThrough(
+    key,
+    async () => {
+      const { value, metadata } = await kv.getWithMetadata<FeedMeta>(key, "text");
+      return value === null || !metadata ? null : { body: value, meta: metadata };
+    },
+    undefined,
+    (rendered) => 2 * (rendered?.body.length ?? 0),
+  );
 }
+
+export const getFeed = (kv: KVNamespace, path: string) => getRendered(kv, siteKeys.feed(path));
+
+export const getCalendar = (kv: KVNamespace, path: string) => getRendered(kv, siteKeys.calendar(path));

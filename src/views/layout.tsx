@@ -2,7 +2,7 @@
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { FEED_FORMATS, type FeedFormat } from "../feeds/model.ts";
-import { apiPaths, pagePaths } from "../paths.ts";
+import { apiPaths, buildWebcalUrl, pagePaths } from "../paths.ts";
 import { STYLESHEET } from "./style.ts";
 
 /** A feed a page offers: its title and its path per format. */
@@ -31,7 +31,30 @@ export function SubscribeLinks({ feed, label }: { feed: FeedLink; label: string 
   );
 }
 
-export function Layout(props: { title: string; feeds?: FeedLink[]; children: Child }) {
+/** A calendar a page offers (an iCalendar file): its title and path. */
+export type CalendarLink = { title: string; path: string };
+
+/** "Subscribe" opens the calendar app (webcal:, so it needs the site's address); the .ics link downloads it. */
+export function CalendarLinks({
+  calendar,
+  baseUrl,
+  label,
+}: {
+  calendar: CalendarLink;
+  baseUrl: string;
+  label: string;
+}) {
+  return (
+    <p class="subscribe">
+      {label}: <a href={buildWebcalUrl(baseUrl, calendar.path)}>subscribe</a> ·{" "}
+      <a href={calendar.path} type="text/calendar">
+        .ics file
+      </a>
+    </p>
+  );
+}
+
+export function Layout(props: { title: string; feeds?: FeedLink[]; calendars?: CalendarLink[]; children: Child }) {
   return (
     <html lang="en">
       <head>
@@ -48,6 +71,9 @@ export function Layout(props: { title: string; feeds?: FeedLink[]; children: Chi
             />
           )),
         )}
+        {(props.calendars ?? []).map((calendar) => (
+          <link rel="alternate" type="text/calendar" title={`${calendar.title} (calendar)`} href={calendar.path} />
+        ))}
         <style>{raw(STYLESHEET)}</style>
       </head>
       <body>

@@ -3,8 +3,8 @@
 import { CHANGE_LABELS, type Change } from "../domain/changes.ts";
 import type { NoteLink, Session } from "../domain/event.ts";
 import type { EventList, EventPage, SessionPage } from "../store/site.ts";
-import { apiPaths, feedPaths, pagePaths } from "../paths.ts";
-import { type FeedLink, Layout, SubscribeLinks } from "./layout.tsx";
+import { apiPaths, calendarPaths, feedPaths, pagePaths } from "../paths.ts";
+import { CalendarLinks, type CalendarLink, type FeedLink, Layout, SubscribeLinks } from "./layout.tsx";
 import { buildSlug } from "../domain/event.ts";
 import { SubscribeForm } from "./subscriptions.tsx";
 
@@ -261,11 +261,20 @@ function Schedule({ event }: { event: EventPage }) {
   );
 }
 
-export function EventPageView({ event }: { event: EventPage }) {
+/** `baseUrl`: where the site lives, for the calendar's webcal: link. */
+export function EventPageView({ event, baseUrl }: { event: EventPage; baseUrl: string }) {
   const published = event.sessions.filter((s) => s.notesPublished);
   const pending = event.sessions.filter((s) => !s.notesPublished);
+  // Only a schedule with times has anything to put in a calendar.
+  const calendar: CalendarLink | null = event.sessions.some((s) => s.start)
+    ? { title: event.title, path: calendarPaths.event(event.id) }
+    : null;
   return (
-    <Layout title={event.title} feeds={[eventFeed(event.id, event.title), allFeed]}>
+    <Layout
+      title={event.title}
+      feeds={[eventFeed(event.id, event.title), allFeed]}
+      calendars={calendar ? [calendar] : []}
+    >
       <nav class="crumbs">
         <a href={pagePaths.home()}>Events</a>
       </nav>
@@ -274,7 +283,8 @@ export function EventPageView({ event }: { event: EventPage }) {
         {event.sessions.length} sessions: notes published for {published.length}, {pending.length} without notes yet.
       </p>
       <SubscribeLinks feed={eventFeed(event.id, event.title)} label="Follow this event" />
-      <SubscribeForm event={event.id} />
+      {calendar ? <CalendarLinks calendar={calendar} baseUrl={baseUrl} label="Add its schedule to a calendar" /> : null}
+      <SubscribeForm event={event.id} sessions={event.sessions} />
       <h2 id="latest-changes">Latest changes</h2>
       <LatestChanges changes={event.latestChanges} withSession={true} />
       {event.changeCount > event.latestChanges.length ? (
@@ -319,16 +329,25 @@ function When({ page }: { page: SessionPage }) {
   );
 }
 
-export function SessionPageView({ page }: { page: SessionPage }) {
+/** `baseUrl`: where the site lives, for the calendar's webcal: link. */
+export function SessionPageView({ page, baseUrl }: { page: SessionPage; baseUrl: string }) {
   const sessionFeed: FeedLink = { title: page.title, path: (f) => feedPaths.session(page.event.id, page.id, f) };
+  const calendar: CalendarLink | null = page.start
+    ? { title: page.title, path: calendarPaths.session(page.event.id, page.id) }
+    : null;
   return (
-    <Layout title={page.title} feeds={[sessionFeed, eventFeed(page.event.id, page.event.title)]}>
+    <Layout
+      title={page.title}
+      feeds={[sessionFeed, eventFeed(page.event.id, page.event.title)]}
+      calendars={calendar ? [calendar] : []}
+    >
       <nav class="crumbs">
         <a href={pagePaths.home()}>Events</a> › <a href={pagePaths.event(page.event.id)}>{page.event.title}</a>
       </nav>
       <h1>{page.title}</h1>
       <NotesStatus session={page} />
       <SubscribeLinks feed={sessionFeed} label="Follow this session" />
+      {calendar ? <CalendarLinks calendar={calendar} baseUrl={baseUrl} label="Add it to a calendar" /> : null}
       <SubscribeForm event={page.event.id} session={page.id} />
       {page.withdrawn ? <p class="status none">Withdrawn from the schedule</p> : null}
       <When page={page} />

@@ -1,5 +1,6 @@
 // Email through the real `npm start`: subscribe with the page's form fields, confirm from the mail the local
-// send_email simulation keeps, get a notification with RFC 8058 headers, unsubscribe in one click.
+// send_email simulation keeps, get a notification with RFC 8058 headers, open its manage link (the page lists the
+// session and switches it to daily), unsubscribe in one click.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Server, startServer } from "./server.ts";
 
@@ -80,6 +81,29 @@ describe("email, end to end", () => {
     const unsubscribeUrl = /^<(.+)>$/.exec(notification.headers["List-Unsubscribe"]!)![1]!;
     expect(notification.text).toContain(`/events/${EVENT}/sessions/xen-toolstacks`);
     expect(notification.html).toContain("https://hackmd.io/e2e-notes");
+
+    // The notification's manage link opens the address's page, whose forms switch the session's mode.
+    const manageUrl = /http:\/\/127\.0\.0\.1:\d+\/subscriptions\/manage\?token=[\w.-]+/.exec(notification.text!)![0];
+    expect(notification.html).toContain(manageUrl);
+    const managePage = await fetch(manageUrl);
+    expect(managePage.status).toBe(200);
+    const manageHtml = await managePage.text();
+    expect(manageHtml).toContain(ADDRESS);
+    expect(manageHtml).toContain(`<a href="/events/${EVENT}/sessions/xen-toolstacks">Xen Toolstacks</a>`);
+    const subscription = /name="subscription" value="([^"]+)"/.exec(manageHtml)![1]!;
+    const manageToken = new URL(manageUrl).searchParams.get("token")!;
+    // To daily and back, so that what follows still proves the one-click unsubscribe stops immediate mail.
+    for (const [action, says] of [
+      ["daily", "You will get a daily digest"],
+      ["immediate", "You will get an email each time"],
+    ]) {
+      const switched = await fetch(`${server.url}/subscriptions/manage`, {
+        method: "POST",
+        body: new URLSearchParams({ token: manageToken, subscription, action: action! }),
+      });
+      expect(switched.status).toBe(200);
+      expect(await switched.text()).toContain(says);
+    }
 
     // A link scanner's GET changes nothing; the mail client's one-click POST unsubscribes.
     expect((await fetch(unsubscribeUrl)).status).toBe(200);

@@ -57,6 +57,7 @@ function buildMail(change: Change, to: string): Mail {
     eventTitle: "Xen Design Sessions 2019",
     baseUrl: "http://127.0.0.1",
     unsubscribeUrl: "http://127.0.0.1/subscriptions/unsubscribe?token=t",
+    manageUrl: "http://127.0.0.1/subscriptions/manage?token=t",
   });
   return { to: m.to, subject: m.subject, text: m.text };
 }

@@ -123,7 +123,11 @@ export async function putTestSubscription({
   status?: "pending" | "confirmed" | "unsubscribed";
   at?: Date;
 } = {}): Promise<string> {
-  const { id, sendConfirmation } = await putSubscriptionRequest(env.DB, { email, event, session, mode }, at);
+  const { id, sendConfirmation } = await putSubscriptionRequest(
+    env.DB,
+    { email, event, sessions: [session], mode },
+    at,
+  );
   if (sendConfirmation) await releaseConfirmation(env.DB, email, at);
   if (status === "confirmed") await markSubscriptionConfirmed(env.DB, id, at);
   if (status === "unsubscribed") await markSubscriptionUnsubscribed(env.DB, id, at);

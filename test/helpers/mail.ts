@@ -9,6 +9,7 @@ export const SESSION_URL = buildPublicUrl(BASE, pagePaths.session("xen-2019", "x
 export const FEED_URL = buildPublicUrl(BASE, feedPaths.session("xen-2019", "xen-toolstacks", "atom"));
 export const UNSUBSCRIBE_URL = buildPublicUrl(BASE, subscriptionPaths.unsubscribe("abc.def"));
 export const CONFIRM_URL = buildPublicUrl(BASE, subscriptionPaths.confirm("c.d"));
+export const MANAGE_URL = buildPublicUrl(BASE, subscriptionPaths.manage("m.n"));
 export const FROM = "sessionwire <notes@sessionwire.example>";
 export const TO = "ada@example.org";
 
@@ -29,7 +30,7 @@ export const buildChange = (overrides: Partial<Change> = {}): Change => ({
 });
 export const changeMail = (
   change: Partial<Change> = {},
-  overrides: { eventTitle?: string; unsubscribeUrl?: string } = {},
+  overrides: { eventTitle?: string; unsubscribeUrl?: string; manageUrl?: string } = {},
 ) =>
   buildChangeMail({
     from: FROM,
@@ -38,6 +39,7 @@ export const changeMail = (
     eventTitle: "Xen Design Sessions 2019",
     baseUrl: BASE,
     unsubscribeUrl: UNSUBSCRIBE_URL,
+    manageUrl: MANAGE_URL,
     ...overrides,
   });
 export const digestMail = (changes: Change[], scopeTitle = "Xen Design Sessions 2019", sessionId = "") =>
@@ -50,10 +52,18 @@ export const digestMail = (changes: Change[], scopeTitle = "Xen Design Sessions 
     eventTitles: new Map([["xen-2019", "Xen Design Sessions 2019"]]),
     baseUrl: BASE,
     unsubscribeUrl: UNSUBSCRIBE_URL,
+    manageUrl: MANAGE_URL,
     day: "2019-07-10",
   });
-export const confirmMail = (scopeTitle = "Xen Toolstacks", confirmUrl = CONFIRM_URL) =>
-  buildConfirmMail({ from: FROM, to: TO, scopeTitle, confirmUrl });
+export const confirmMail = (scopeTitle = "Xen Toolstacks", confirmUrl = CONFIRM_URL, scopes?: string[]) =>
+  buildConfirmMail({
+    from: FROM,
+    to: TO,
+    scopeTitle,
+    confirmUrl,
+    manageUrl: MANAGE_URL,
+    ...(scopes ? { scopes } : {}),
+  });
 
 export const isOneLine = (text: string) => !/[\p{Cc}\u2028\u2029]/u.test(text);
 

@@ -9,7 +9,7 @@ import { buildSite } from "../helpers/config.ts";
 import { get, getText, sendAdmin } from "../helpers/http.ts";
 import { captureQueues } from "../helpers/queue.ts";
 import { FEED_FORMATS } from "../../src/feeds/model.ts";
-import { feedPaths } from "../../src/paths.ts";
+import { calendarPaths, feedPaths } from "../../src/paths.ts";
 import { loadEvents, publish } from "../../src/pipeline/publish.ts";
 import { buildPutEventStatements, getEvent } from "../../src/store/catalogue.ts";
 import { getSessionPage, siteKeys } from "../../src/store/site.ts";
@@ -32,8 +32,9 @@ describe("the start-up load", () => {
   it("changes nothing when the same catalogue is loaded twice", async () => {
     const event = buildTestEvent();
     const first = await loadEvents(env, buildSite(), [event], now);
-    // 5 pages (index, event, 3 sessions) and 3 formats of 5 feeds (everything, event, 3 sessions)
-    expect(first).toMatchObject({ added: 1, kept: 0, written: 20, deleted: 0, failed: [], remaining: 0 });
+    // 5 pages (index, event, 3 sessions), 3 formats of 5 feeds (everything, event, 3 sessions), 4 calendars (event,
+    // 3 sessions)
+    expect(first).toMatchObject({ added: 1, kept: 0, written: 24, deleted: 0, failed: [], remaining: 0 });
     const second = await loadEvents(env, buildSite(), [event], new Date("2026-11-28T00:00:00Z"));
     expect(second).toEqual({ added: 0, kept: 1, written: 0, deleted: 0, changedFeeds: [], failed: [], remaining: 0 });
     const { results } = await env.DB.prepare("SELECT DISTINCT updated_at FROM sessions").all();
@@ -119,10 +120,11 @@ describe("publishing", () => {
     const sessions = event.sessions.filter((s) => s.id !== "xen-on-risc-v");
     await env.DB.batch(buildPutEventStatements(env.DB, { ...event, sessions }, now));
     const result = await publish(env, buildSite());
-    // the session's page and its three feeds
-    expect(result).toMatchObject({ deleted: 4, failed: [], remaining: 0 });
+    // the session's page, its three feeds and its calendar
+    expect(result).toMatchObject({ deleted: 5, failed: [], remaining: 0 });
     expect(await getSessionPage(env.SITE, EVENT, "xen-on-risc-v")).toBeNull();
     expect(await env.SITE.get(siteKeys.session(EVENT, "xen-on-risc-v"))).toBeNull();
+    expect(await env.SITE.get(siteKeys.calendar(calendarPaths.session(EVENT, "xen-on-risc-v")))).toBeNull();
   });
 
   it("compares with what is stored without reading it back, however large it grew", async () => {

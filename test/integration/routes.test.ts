@@ -75,7 +75,9 @@ describe("JSON API", () => {
       components: { schemas: Record<string, unknown> };
     };
     expect(doc.openapi).toBe("3.1.0");
+    // Every public route, not only the JSON API's (test/integration/openapi.test.ts holds them to the app's routes).
     expect(Object.keys(doc.paths).sort()).toEqual([
+      "/",
       "/api/admin/events/{event}/import",
       "/api/admin/events/{event}/sessions/{session}",
       "/api/admin/events/{event}/sessions/{session}/notes",
@@ -86,6 +88,27 @@ describe("JSON API", () => {
       "/api/events/{event}",
       "/api/events/{event}/changes",
       "/api/events/{event}/sessions/{session}",
+      "/api/openapi.json",
+      "/events/{event}",
+      "/events/{event}/calendar.ics",
+      "/events/{event}/feed.atom",
+      "/events/{event}/feed.json",
+      "/events/{event}/feed.rss",
+      "/events/{event}/sessions/{session}",
+      "/events/{event}/sessions/{session}/calendar.ics",
+      "/events/{event}/sessions/{session}/feed.atom",
+      "/events/{event}/sessions/{session}/feed.json",
+      "/events/{event}/sessions/{session}/feed.rss",
+      "/feed.atom",
+      "/feed.json",
+      "/feed.rss",
+      "/healthz",
+      "/subscriptions",
+      "/subscriptions/confirm",
+      "/subscriptions/unsubscribe",
+      "/webhooks/etherpad",
+      "/webhooks/github",
+      "/webhooks/notes",
     ]);
     expect(Object.keys(doc.components.schemas)).toEqual(
       expect.arrayContaining(["EventWithChanges", "Session", "NoteLink", "EventList", "Change", "ChangeList", "Error"]),

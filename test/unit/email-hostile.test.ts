@@ -67,15 +67,16 @@ describe("hostile input", () => {
     expect(mails[0]!.text).toContain(evil.split(/[\r\n]/)[0]!);
   });
 
-  it.each(URLS)("never makes a link of %j, as notes, unsubscribe or confirmation URL", (url) => {
+  it.each(URLS)("never makes a link of %j, as notes, unsubscribe, manage or confirmation URL", (url) => {
     const mails = [
       changeMail({ url }),
       changeMail({}, { unsubscribeUrl: url }),
+      changeMail({}, { manageUrl: url }),
       digestMail([buildChange({ url })]),
       confirmMail("Xen", url),
     ];
     for (const mail of mails) expectNoLiveMarkup(mail.html);
-    expect(hrefsOf(mails[0]!.html)).toHaveLength(url.startsWith("https:") ? 4 : 3);
+    expect(hrefsOf(mails[0]!.html)).toHaveLength(url.startsWith("https:") ? 5 : 4);
   });
 
   it("renders small and clean from changes as large as issue 8's", () => {

@@ -1,5 +1,5 @@
 // The mail builders, pure: subjects (one line, bounded), the change, digest and confirmation mails with their
-// headers (List-Unsubscribe, one-click), text and HTML parts, links and bounds.
+// headers (List-Unsubscribe, one-click), text and HTML parts, links (the manage page's in every mail) and bounds.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Change } from "../../src/domain/changes.ts";
@@ -12,6 +12,7 @@ import {
   CONFIRM_URL,
   FEED_URL,
   FROM,
+  MANAGE_URL,
   SESSION_URL,
   TO,
   UNSUBSCRIBE_URL,
@@ -85,7 +86,7 @@ describe("buildChangeMail", () => {
     expect(changeMail().to).toBe(TO);
   });
 
-  it("says what changed and links the session, the notes, the feed and unsubscribe, in both parts", () => {
+  it("says what changed and links the session, the notes, the feed, unsubscribe and manage, in both parts", () => {
     const { text, html } = changeMail();
     for (const part of [text, html]) {
       expect(part).toContain("2 lines added, 1 removed");
@@ -96,7 +97,12 @@ describe("buildChangeMail", () => {
     expect(text).toContain(`Session: ${SESSION_URL}\n`);
     expect(text).toContain("Notes: https://pad.example/p/xen-toolstacks?a=1&b=2\n");
     expect(text).toContain(`Atom feed: ${FEED_URL}\n`);
-    expect(text).toMatch(new RegExp(`\\n-- \\n.*\\nUnsubscribe: ${UNSUBSCRIBE_URL.replace(/[.?]/g, "\\$&")}\\n$`));
+    const escape = (url: string) => url.replace(/[.?]/g, "\\$&");
+    expect(text).toMatch(
+      new RegExp(
+        `\\n-- \\n.*\\nUnsubscribe: ${escape(UNSUBSCRIBE_URL)}\\nManage your subscriptions: ${escape(MANAGE_URL)}\\n$`,
+      ),
+    );
 
     expect(html).toContain("attendees: 7\n- action: write design doc</pre>");
     expect(hrefsOf(html)).toEqual([
@@ -104,8 +110,10 @@ describe("buildChangeMail", () => {
       "https://pad.example/p/xen-toolstacks?a=1&b=2",
       FEED_URL,
       UNSUBSCRIBE_URL,
+      MANAGE_URL,
     ]);
     expect(html).toMatch(/>Unsubscribe<\/a>/);
+    expect(html).toMatch(/>Manage your subscriptions<\/a>/);
   });
 
   it("leaves out the notes link when there is none or it is not http(s), and the excerpt when empty", () => {
@@ -113,7 +121,7 @@ describe("buildChangeMail", () => {
       const { text, html } = changeMail({ url, excerpt: "" });
       expect(text).not.toContain("Notes:");
       expect(html).not.toContain("<pre");
-      expect(hrefsOf(html)).toEqual([SESSION_URL, FEED_URL, UNSUBSCRIBE_URL]);
+      expect(hrefsOf(html)).toEqual([SESSION_URL, FEED_URL, UNSUBSCRIBE_URL, MANAGE_URL]);
     }
   });
 
@@ -148,8 +156,8 @@ describe("buildDigestMail", () => {
       expect(part).toContain("Daily digest for 2019-07-10: 3 changes in Xen Design Sessions 2019");
     }
     expect(hrefsOf(html).filter((href) => href === FEED_URL)).toHaveLength(2);
-    expect(hrefsOf(html).at(-1)).toBe(UNSUBSCRIBE_URL);
-    expect(text).toContain(`Unsubscribe: ${UNSUBSCRIBE_URL}\n`);
+    expect(hrefsOf(html).slice(-2)).toEqual([UNSUBSCRIBE_URL, MANAGE_URL]);
+    expect(text).toContain(`Unsubscribe: ${UNSUBSCRIBE_URL}\nManage your subscriptions: ${MANAGE_URL}\n`);
   });
 
   describe("a busy day", () => {
@@ -202,7 +210,7 @@ describe("buildDigestMail", () => {
 });
 
 describe("buildConfirmMail", () => {
-  it("says what was asked, links the confirmation, says ignoring is fine, and has no List-Unsubscribe", () => {
+  it("says what was asked, links the confirmation and the manage page, says ignoring is fine, no List-Unsubscribe", () => {
     const { subject, text, html, headers } = confirmMail();
     expect(subject).toBe("Confirm your subscription to Xen Toolstacks");
     expect(headers).toEqual({});
@@ -212,6 +220,20 @@ describe("buildConfirmMail", () => {
       expect(part).toMatch(/ignore this mail/);
     }
     expect(text).toContain(`\n${CONFIRM_URL}\n`);
-    expect(hrefsOf(html)).toEqual([CONFIRM_URL]);
+    expect(text).toContain(`\n${MANAGE_URL}\n`);
+    expect(hrefsOf(html)).toEqual([CONFIRM_URL, MANAGE_URL]);
+    expect(text).not.toMatch(/^- /m);
+  });
+
+  it("lists each of several sessions asked for together, one line each, in both parts", () => {
+    const titles = ["Xen Toolstacks", "Rust & <Xen>", "Xen on RISC-V\nBcc: x@y.z"];
+    const { subject, text, html } = confirmMail("3 sessions of Xen Design Sessions 2019", CONFIRM_URL, titles);
+    expect(subject).toBe("Confirm your subscription to 3 sessions of Xen Design Sessions 2019");
+    expect(text).toContain(
+      "when the notes of 3 sessions of Xen Design Sessions 2019 change:\n- Xen Toolstacks\n- Rust & <Xen>\n- Xen on RISC-V Bcc: x@y.z\n\n",
+    );
+    expect(html).toContain("- Rust &amp; &lt;Xen&gt;</p>");
+    expect(tagsOf(html).every((tag) => ["div", "p", "a"].includes(tag))).toBe(true);
+    expect(hrefsOf(html)).toEqual([CONFIRM_URL, MANAGE_URL]);
   });
 });

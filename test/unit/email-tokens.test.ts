@@ -1,7 +1,14 @@
-// The signed tokens mails link to (confirm, unsubscribe): bound to their purpose and secret, refused when any
-// character is changed or malformed; a confirmation expires after its TTL, an unsubscribe never does.
+// The signed tokens mails link to (confirm, unsubscribe, manage): bound to their purpose and secret, refused when
+// any character is changed or malformed; a confirmation and a manage token expire after their TTLs, an unsubscribe
+// never does.
 import { describe, expect, it } from "vitest";
-import { CONFIRM_TOKEN_TTL_SECONDS, signToken, verifyToken } from "../../src/email/tokens.ts";
+import {
+  CONFIRM_TOKEN_TTL_SECONDS,
+  MANAGE_TOKEN_TTL_SECONDS,
+  type TokenPurpose,
+  signToken,
+  verifyToken,
+} from "../../src/email/tokens.ts";
 
 describe("tokens", () => {
   const SECRET = "test-subscription-secret";
@@ -9,12 +16,14 @@ describe("tokens", () => {
   const later = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
   const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-  it.each(["confirm", "unsubscribe"] as const)("round-trips a %s token, and only for that purpose", async (purpose) => {
+  const PURPOSES: TokenPurpose[] = ["confirm", "unsubscribe", "manage"];
+  it.each(PURPOSES)("round-trips a %s token, and only for that purpose", async (purpose) => {
     const token = await signToken(SECRET, purpose, "sub-42", NOW);
     expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
     expect(await verifyToken(SECRET, token, purpose, NOW)).toBe("sub-42");
-    const other = purpose === "confirm" ? "unsubscribe" : "confirm";
-    expect(await verifyToken(SECRET, token, other, NOW)).toBeNull();
+    for (const other of PURPOSES.filter((p) => p !== purpose)) {
+      expect(await verifyToken(SECRET, token, other, NOW)).toBeNull();
+    }
   });
 
   it("rejects a token signed with another secret", async () => {
@@ -45,6 +54,12 @@ describe("tokens", () => {
     const token = await signToken(SECRET, "confirm", "sub-42", NOW);
     expect(await verifyToken(SECRET, token, "confirm", later(CONFIRM_TOKEN_TTL_SECONDS))).toBe("sub-42");
     expect(await verifyToken(SECRET, token, "confirm", later(CONFIRM_TOKEN_TTL_SECONDS + 1))).toBeNull();
+  });
+
+  it("expires a manage token after its TTL", async () => {
+    const token = await signToken(SECRET, "manage", "sub-42", NOW);
+    expect(await verifyToken(SECRET, token, "manage", later(MANAGE_TOKEN_TTL_SECONDS))).toBe("sub-42");
+    expect(await verifyToken(SECRET, token, "manage", later(MANAGE_TOKEN_TTL_SECONDS + 1))).toBeNull();
   });
 
   it("never expires an unsubscribe token", async () => {

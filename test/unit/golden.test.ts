@@ -156,6 +156,8 @@ async function expectMail(kind: string, mail: MailMessage) {
 
 const unsubscribeUrl = async (subscriberId: string) =>
   `${BASE}/subscriptions/unsubscribe?token=${await signToken(SUBSCRIPTION_SECRET, "unsubscribe", subscriberId, NOW)}`;
+const manageUrl = async (subscriberId: string) =>
+  `${BASE}/subscriptions/manage?token=${await signToken(SUBSCRIPTION_SECRET, "manage", subscriberId, NOW)}`;
 
 describe("golden feeds", () => {
   const [eventFeed, toolstacksFeed] = buildEventFeeds(SITE, EVENT, CHANGES, "2019-07-01T00:00:00Z");
@@ -187,6 +189,7 @@ describe("golden mails", () => {
       eventTitle: EVENT.title,
       baseUrl: BASE,
       unsubscribeUrl: await unsubscribeUrl("sub-immediate"),
+      manageUrl: await manageUrl("sub-immediate"),
     });
     await expectMail("change", mail);
   });
@@ -201,6 +204,7 @@ describe("golden mails", () => {
       eventTitles: new Map([[EVENT.id, EVENT.title]]),
       baseUrl: BASE,
       unsubscribeUrl: await unsubscribeUrl("sub-daily"),
+      manageUrl: await manageUrl("sub-daily"),
       day: "2019-07-10",
     });
     await expectMail("digest", mail);
@@ -213,6 +217,7 @@ describe("golden mails", () => {
       to: TO,
       scopeTitle: `${EVENT.sessions[0]!.title} (${EVENT.title})`,
       confirmUrl: `${BASE}/subscriptions/confirm?token=${token}`,
+      manageUrl: await manageUrl("sub-pending"),
     });
     await expectMail("confirm", mail);
   });

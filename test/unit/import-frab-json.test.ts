@@ -2,31 +2,18 @@
 // samples in ../shared/samples with the counts their README gives.
 import { describe, expect, it } from "vitest";
 import { Event } from "../../src/domain/event.ts";
-import { ImportError } from "../../src/import/errors.ts";
 import { importFrabJson } from "../../src/import/frab-json.ts";
 import { buildPlainText } from "../../src/import/html.ts";
 import { buildSessionIds } from "../../src/import/build.ts";
 import { readSample } from "../helpers/samples.ts";
 import traps from "../fixtures/import/frab-json/traps.v1.json?raw";
+import { catchImportError, editJson } from "../helpers/imports.ts";
 
 const opts = { eventId: "traps-2026", title: "Traps 2026" };
 
-/** The traps fixture with one change made to its parsed JSON. */
-function editTraps(edit: (doc: any) => void): string {
-  const doc = JSON.parse(traps);
-  edit(doc);
-  return JSON.stringify(doc, null, 2);
-}
+const editTraps = (edit: (doc: any) => void) => editJson(traps, edit);
 
-function importError(text: string): ImportError {
-  try {
-    importFrabJson(text, opts);
-  } catch (error) {
-    if (error instanceof ImportError) return error;
-    throw error;
-  }
-  throw new Error("imported without an error");
-}
+const importError = (text: string) => catchImportError(() => importFrabJson(text, opts));
 
 describe("importFrabJson: schedule.json v1", () => {
   const event = importFrabJson(traps, opts);

@@ -3,27 +3,18 @@
 import { describe, expect, it } from "vitest";
 import type { Event, Session } from "../../src/domain/event.ts";
 import { MAX_SESSIONS } from "../../src/domain/limits.ts";
-import { ImportError } from "../../src/import/errors.ts";
 import { importFrabXml } from "../../src/import/frab-xml.ts";
 import { buildPlainText } from "../../src/import/html.ts";
 import { readSample } from "../helpers/samples.ts";
 import ccc from "../fixtures/import/frab-xml/ccc.xml?raw";
 import pentabarf from "../fixtures/import/frab-xml/pentabarf.xml?raw";
+import { catchImportError } from "../helpers/imports.ts";
 
 const opts = { eventId: "fixture", title: "Fixture" };
 const read = (text: string) => importFrabXml(text, opts);
 const byTitle = (event: Event, title: string) => event.sessions.find((s) => s.title === title)!;
 
-/** The ImportError `fn` throws (the test fails when it throws nothing or something else). */
-function refusal(fn: () => unknown): ImportError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ImportError) return error;
-    throw error;
-  }
-  throw new Error("expected an ImportError");
-}
+const refusal = catchImportError;
 
 /** A schedule of one day and one room around the given <event> elements. */
 const schedule = (events: string, conference = "<time_zone_name>Europe/Berlin</time_zone_name>") =>

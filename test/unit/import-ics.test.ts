@@ -2,26 +2,18 @@
 // with the traps they and RFC 5545 hold, and the refusals (cut short, not iCalendar, what cannot be kept).
 import { describe, expect, it } from "vitest";
 import { Event, type Session } from "../../src/domain/event.ts";
-import { ImportError } from "../../src/import/errors.ts";
 import { buildPlainText } from "../../src/import/html.ts";
 import { importIcs } from "../../src/import/ics.ts";
 import { readSample } from "../helpers/samples.ts";
 import truncated from "../fixtures/import/ics/truncated.ics?raw";
+import { catchImportError } from "../helpers/imports.ts";
 
 const opts = { eventId: "conf", title: "Conference" };
 const crlf = (...lines: string[]) => `${lines.join("\r\n")}\r\n`;
 const calendar = (...lines: string[]) => crlf("BEGIN:VCALENDAR", "VERSION:2.0", ...lines, "END:VCALENDAR");
 const vevent = (...lines: string[]) => ["BEGIN:VEVENT", ...lines, "END:VEVENT"];
 
-function refusal(text: string): ImportError {
-  try {
-    importIcs(text, opts);
-  } catch (e) {
-    if (e instanceof ImportError) return e;
-    throw e;
-  }
-  throw new Error("imported");
-}
+const refusal = (text: string) => catchImportError(() => importIcs(text, opts));
 
 function bySource(event: Event, sourceId: string): Session {
   const found = event.sessions.find((s) => s.sourceId === sourceId);

@@ -3,31 +3,18 @@
 // example in ../shared/samples.
 import { describe, expect, it } from "vitest";
 import { Event } from "../../src/domain/event.ts";
-import { ImportError } from "../../src/import/errors.ts";
 import { detectFormat, importSchedule } from "../../src/import/index.ts";
 import { buildPlainTextFromMarkdown } from "../../src/import/markdown.ts";
 import { importPretalxApi } from "../../src/import/pretalx-api.ts";
 import { readSample } from "../helpers/samples.ts";
 import page from "../fixtures/import/pretalx-api/page.json?raw";
+import { catchImportError, editJson } from "../helpers/imports.ts";
 
 const opts = { eventId: "conf-2026", title: "Conf 2026" };
 
-/** The page fixture with one change made to its parsed JSON. */
-function editPage(edit: (doc: any) => void): string {
-  const doc = JSON.parse(page);
-  edit(doc);
-  return JSON.stringify(doc, null, 2);
-}
+const editPage = (edit: (doc: any) => void) => editJson(page, edit);
 
-function importError(text: string): ImportError {
-  try {
-    importPretalxApi(text, opts);
-  } catch (error) {
-    if (error instanceof ImportError) return error;
-    throw error;
-  }
-  throw new Error("imported without an error");
-}
+const importError = (text: string) => catchImportError(() => importPretalxApi(text, opts));
 
 describe("importPretalxApi: a page of submissions", () => {
   const event = importPretalxApi(page, opts);

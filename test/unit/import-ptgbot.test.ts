@@ -3,30 +3,17 @@
 // live state), and the real Denver 2018 sample in ../shared/samples.
 import { describe, expect, it } from "vitest";
 import { Event } from "../../src/domain/event.ts";
-import { ImportError } from "../../src/import/errors.ts";
 import { detectFormat, importSchedule } from "../../src/import/index.ts";
 import { importPtgbot } from "../../src/import/ptgbot.ts";
 import { readSample } from "../helpers/samples.ts";
 import small from "../fixtures/import/ptgbot/small.json?raw";
+import { catchImportError, editJson } from "../helpers/imports.ts";
 
 const opts = { eventId: "ptg-2026", title: "PTG 2026" };
 
-/** The fixture with one change made to its parsed JSON. */
-function editSmall(edit: (doc: any) => void): string {
-  const doc = JSON.parse(small);
-  edit(doc);
-  return JSON.stringify(doc, null, 2);
-}
+const editSmall = (edit: (doc: any) => void) => editJson(small, edit);
 
-function importError(text: string): ImportError {
-  try {
-    importPtgbot(text, opts);
-  } catch (error) {
-    if (error instanceof ImportError) return error;
-    throw error;
-  }
-  throw new Error("imported without an error");
-}
+const importError = (text: string) => catchImportError(() => importPtgbot(text, opts));
 
 describe("importPtgbot: the fixture", () => {
   const event = importPtgbot(small, opts);

@@ -2,7 +2,6 @@
 import { describe, expect, it } from "vitest";
 import type { Event, Session } from "../../src/domain/event.ts";
 import { MAX_SESSIONS } from "../../src/domain/limits.ts";
-import { ImportError } from "../../src/import/errors.ts";
 import { detectFormat, importSchedule } from "../../src/import/index.ts";
 import { importText } from "../../src/import/text.ts";
 import { readSample } from "../helpers/samples.ts";
@@ -10,6 +9,7 @@ import seed from "../../data/sources/design-sessions-2019.txt?raw";
 import source2019 from "../fixtures/design-sessions-2019.wiki?raw";
 import markdown from "../fixtures/import/text/summit.md?raw";
 import rst from "../fixtures/import/text/summit.rst?raw";
+import { catchImportError } from "../helpers/imports.ts";
 
 const WIKI_FIXTURES = import.meta.glob<string>("../fixtures/import/wiki/*", {
   query: "?raw",
@@ -19,15 +19,7 @@ const WIKI_FIXTURES = import.meta.glob<string>("../fixtures/import/wiki/*", {
 const opts = { eventId: "summit-2026", title: "Summit 2026" };
 const austin = await readSample("text/openstack-summit-austin-2016-session-notes.rst");
 
-function refusal(text: string): ImportError {
-  try {
-    importText(text, opts);
-  } catch (e) {
-    if (e instanceof ImportError) return e;
-    throw e;
-  }
-  throw new Error("the document was not refused");
-}
+const refusal = (text: string) => catchImportError(() => importText(text, opts));
 
 const byTitle = (event: Event, title: string): Session => {
   const session = event.sessions.find((s) => s.title === title);

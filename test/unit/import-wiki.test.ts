@@ -12,6 +12,7 @@ import revisionBanner from "../fixtures/import/wiki/revision-banner.txt?raw";
 import revisionOlderSkin from "../fixtures/import/wiki/revision-older-skin.txt?raw";
 import tableOfContents from "../fixtures/import/wiki/table-of-contents.txt?raw";
 import tracks from "../fixtures/import/wiki/tracks.wiki?raw";
+import { catchImportError } from "../helpers/imports.ts";
 
 const opts = { eventId: "xen-design-sessions-2019", title: "Xen Design Sessions 2019" };
 const thread = (n: string) => `https://lists.xenproject.org/archives/html/xen-devel/2019-07/threads.html#${n}`;
@@ -62,15 +63,7 @@ const session = (e: Event, title: string): Session => {
 };
 const paragraphs = (title: string) => session(event, title).description.split("\n\n");
 
-function importError(text: string): ImportError {
-  try {
-    importWikiPage(text, opts);
-  } catch (e) {
-    if (e instanceof ImportError) return e;
-    throw e;
-  }
-  throw new Error("expected an ImportError");
-}
+const importError = (text: string) => catchImportError(() => importWikiPage(text, opts));
 
 describe("importWikiPage on the 2019 seed (reader copy)", () => {
   it("finds the 21 sessions in page order, with their notes", () => {

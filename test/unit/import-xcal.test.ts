@@ -1,7 +1,6 @@
 // xCal (iCalendar as XML): pentabarf's export (the real 27C3 one in ../shared/samples, skipped with a notice when
 // absent, and a hand-written one), RFC 6321's form, the refusals, and how an XML document is told to be xCal.
 import { describe, expect, it } from "vitest";
-import { ImportError } from "../../src/import/errors.ts";
 import { importFrabXml } from "../../src/import/frab-xml.ts";
 import { detectFormat, importSchedule } from "../../src/import/index.ts";
 import { importXcal } from "../../src/import/xcal.ts";
@@ -10,20 +9,12 @@ import ccc from "../fixtures/import/frab-xml/ccc.xml?raw";
 import frabPentabarf from "../fixtures/import/frab-xml/pentabarf.xml?raw";
 import pentabarf from "../fixtures/import/xcal/pentabarf.xcs.xml?raw";
 import rfc6321 from "../fixtures/import/xcal/rfc6321.xml?raw";
+import { catchImportError } from "../helpers/imports.ts";
 
 const opts = { eventId: "fixture", title: "Fixture" };
 const read = (text: string) => importXcal(text, opts);
 
-/** The ImportError `fn` throws (the test fails when it throws nothing or something else). */
-function refusal(fn: () => unknown): ImportError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ImportError) return error;
-    throw error;
-  }
-  throw new Error("expected an ImportError");
-}
+const refusal = catchImportError;
 
 /** A pentabarf-style calendar around the given vevent elements, the first on line 3. */
 const calendar = (vevents: string) =>

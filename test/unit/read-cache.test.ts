@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { READ_TTL_MS, forget, readThrough } from "../../src/store/read-cache.ts";
+import { READ_TTL_MS, forget, forgetAll, readThrough } from "../../src/store/read-cache.ts";
 
 describe("readThrough", () => {
   it("serves a value for READ_TTL_MS, then loads it again; forget drops it at once", async () => {
@@ -22,5 +22,53 @@ describe("readThrough", () => {
     expect(load).toHaveBeenCalledTimes(601);
     await readThrough("key-599", load, 0);
     expect(load).toHaveBeenCalledTimes(601);
+  });
+});
+
+describe("readThrough under load", () => {
+  it("shares one load among concurrent misses", async () => {
+    let release!: (v: string) => void;
+    const load = vi.fn(() => new Promise<string>((resolve) => (release = resolve)));
+    const reads = Array.from({ length: 10 }, () => readThrough("shared", load, 0));
+    release("v");
+    expect(await Promise.all(reads)).toEqual(Array(10).fill("v"));
+    expect(load).toHaveBeenCalledTimes(1);
+  });
+
+  it("serves the expired value while one refresh runs, and hands the refresh the previous value", async () => {
+    const previous: (string | undefined)[] = [];
+    let release!: (v: string) => void;
+    const load = vi.fn((before: string | undefined) => {
+      previous.push(before);
+      return before === undefined ? Promise.resolve("v1") : new Promise<string>((resolve) => (release = resolve));
+    });
+    expect(await readThrough("stale", load, 0)).toBe("v1");
+    const later = READ_TTL_MS + 1;
+    expect(await Promise.all([1, 2, 3].map(() => readThrough("stale", load, later)))).toEqual(["v1", "v1", "v1"]);
+    expect(load).toHaveBeenCalledTimes(2);
+    expect(previous).toEqual([undefined, "v1"]);
+    release("v2");
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(await readThrough("stale", load, later)).toBe("v2");
+  });
+
+  it("does not keep what a load read before the key was forgotten", async () => {
+    let release!: (v: string) => void;
+    const load = vi.fn(() => new Promise<string>((resolve) => (release = resolve)));
+    const read = readThrough("raced", load, 0);
+    forget("raced"); // a publish in this isolate wrote the key meanwhile
+    release("old");
+    expect(await read).toBe("old");
+    const fresh = vi.fn(async () => "new");
+    expect(await readThrough("raced", fresh, 0)).toBe("new");
+  });
+
+  it("stays within its byte budget", async () => {
+    const big = vi.fn(async () => "x");
+    for (let i = 0; i < 5; i++) await readThrough(`big-${i}`, big, 0, () => 10 * 1024 * 1024);
+    await readThrough("big-0", big, 0, () => 10 * 1024 * 1024);
+    expect(big).toHaveBeenCalledTimes(6); // 32 MiB hold three of them: the first went
+    await readThrough("big-4", big, 0, () => 10 * 1024 * 1024);
+    expect(big).toHaveBeenCalledTimes(6);
   });
 });
