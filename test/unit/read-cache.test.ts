@@ -72,3 +72,24 @@ describe("readThrough under load", () => {
     expect(big).toHaveBeenCalledTimes(6);
   });
 });
+
+describe("readThrough when a load never settles (its request went away)", () => {
+  it("lets a waiter read for itself after a second, and starts a refresh again after READ_TTL_MS", async () => {
+    const never = vi.fn(() => new Promise<string>(() => {}));
+    void readThrough("orphan", never, 0);
+    const own = vi.fn(async () => "own");
+    const started = Date.now();
+    expect(await readThrough("orphan", own, 0)).toBe("own");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+
+    forgetAll();
+    await readThrough("stuck", async () => "v1", 0);
+    const stuck = vi.fn(() => new Promise<string>(() => {}));
+    expect(await readThrough("stuck", stuck, READ_TTL_MS)).toBe("v1");
+    expect(await readThrough("stuck", stuck, READ_TTL_MS + 1)).toBe("v1");
+    expect(stuck).toHaveBeenCalledTimes(1);
+    const fresh = vi.fn(async () => "v2");
+    await readThrough("stuck", fresh, 2 * READ_TTL_MS);
+    expect(fresh).toHaveBeenCalledTimes(1);
+  });
+});
