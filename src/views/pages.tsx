@@ -364,47 +364,66 @@ function Choice(props: {
 
 /** A plain GET form: it works without JavaScript, and every filtered view has its own address. */
 function FindForm({ eventId, options, query }: { eventId: string; options: FilterOptions; query: SessionQuery }) {
+  const choices = [
+    <Choice
+      name="notes"
+      label="Notes"
+      any="Any"
+      choices={NOTES_FILTERS.map((n) => [n, NOTES_LABELS[n]])}
+      selected={query.notes}
+    />,
+  ];
+  const names = ["notes"];
+  // A filter with one value would find every session: only those with a choice to make are offered.
+  if (options.days.length > 1) {
+    names.push("day");
+    choices.push(
+      <Choice
+        name="day"
+        label="Day"
+        any="Any day"
+        choices={options.days.map((d) => [d, formatDay(d)])}
+        selected={query.day}
+      />,
+    );
+  }
+  if (options.rooms.length > 1) {
+    names.push("room");
+    choices.push(
+      <Choice
+        name="room"
+        label="Room"
+        any="Any room"
+        choices={options.rooms.map((r) => [r, r])}
+        selected={query.room}
+      />,
+    );
+  }
+  if (options.tracks.length > 1) {
+    names.push("track");
+    choices.push(
+      <Choice
+        name="track"
+        label="Track"
+        any="Any track"
+        choices={options.tracks.map((t) => [t, t])}
+        selected={query.track}
+      />,
+    );
+  }
+  const filtering = Boolean(query.notes ?? query.day ?? query.room ?? query.track);
+  // The filters fold away so that the sessions start on a phone's first screen; open while one applies.
   return (
     <form class="find" method="get" action={pagePaths.event(eventId)} role="search" aria-label="Find a session">
-      <div class="field grow">
-        <label for="find-q">Search titles, descriptions and hosts</label>
+      <label for="find-q">Search titles, descriptions and hosts</label>
+      <div class="row">
         <input id="find-q" type="search" name="q" value={query.q ?? ""} maxlength={MAX_SEARCH_CHARS} />
+        <button type="submit">Find</button>
       </div>
-      <Choice
-        name="notes"
-        label="Notes"
-        any="Any"
-        choices={NOTES_FILTERS.map((n) => [n, NOTES_LABELS[n]])}
-        selected={query.notes}
-      />
-      {options.days.length > 1 ? (
-        <Choice
-          name="day"
-          label="Day"
-          any="Any day"
-          choices={options.days.map((d) => [d, formatDay(d)])}
-          selected={query.day}
-        />
-      ) : null}
-      {options.rooms.length > 1 ? (
-        <Choice
-          name="room"
-          label="Room"
-          any="Any room"
-          choices={options.rooms.map((r) => [r, r])}
-          selected={query.room}
-        />
-      ) : null}
-      {options.tracks.length > 1 ? (
-        <Choice
-          name="track"
-          label="Track"
-          any="Any track"
-          choices={options.tracks.map((t) => [t, t])}
-          selected={query.track}
-        />
-      ) : null}
-      <button type="submit">Find</button>
+      <details open={filtering}>
+        <summary>Filter by {names.join(", ").replace(/, (\w+)$/, " or $1")}</summary>
+        <div class="row">{choices}</div>
+      </details>
     </form>
   );
 }

@@ -252,6 +252,7 @@ describe("an event page", () => {
     expect(timed).toMatch(/<form class="find" method="get" action="\/events\/conf-2026"/);
     const untimed = await getHtml(pagePaths.event(UNTIMED.id));
     expect(untimed).toContain('name="notes"');
+    expect(untimed).toContain("<summary>Filter by notes</summary>");
     expect(untimed).not.toMatch(/name="(day|room|track)"/);
   });
 });
@@ -285,6 +286,9 @@ describe("finding a session without JavaScript", () => {
     expect(html).toContain('name="q" value="rust"');
     for (const selected of ["missing", "2026-02-01", "Side", "Languages"])
       expect(html).toContain(`<option value="${selected}" selected="">`);
+    // The filters fold away unless one applies.
+    expect(html).toContain('<details open=""><summary>Filter by notes, day, room or track</summary>');
+    expect(await getHtml(eventPath("q=rust"))).toContain("<details><summary>Filter by notes, day, room or track");
   });
 
   it("says when nothing matches and offers to clear the filters", async () => {
