@@ -126,6 +126,9 @@ async function benchAllReads(): Promise<void> {
       { name: "API changes", path: apiPaths.changes(seed.id), status: 200 },
       { name: "index page", path: pagePaths.home(), status: 200 },
       { name: "event page", path: pagePaths.event(seed.id), status: 200 },
+      // A filtered view and a search are variants of the event page, kept beside it (routes/pages.tsx).
+      { name: "event page, filtered", path: `${pagePaths.event(seed.id)}?notes=missing`, status: 200 },
+      { name: "event page, search", path: `${pagePaths.event(seed.id)}?q=live+patching`, status: 200 },
       { name: "session page", path: pagePaths.session(seed.id, session), status: 200 },
     ];
     rows.push(...(await benchReads(url, "reads", routes, CONNECTIONS, seconds)));
@@ -164,6 +167,16 @@ async function benchAllReads(): Promise<void> {
       const first = conference.sessions[0]!.id;
       const conferenceRoutes: ReadRoute[] = [
         { name: "conference event page", path: pagePaths.event(conference.id), status: 200 },
+        {
+          name: "conference event page, filtered",
+          path: `${pagePaths.event(conference.id)}?notes=missing`,
+          status: 200,
+        },
+        {
+          name: "conference event page, search",
+          path: `${pagePaths.event(conference.id)}?q=linux+kernel`,
+          status: 200,
+        },
         { name: "conference session page", path: pagePaths.session(conference.id, first), status: 200 },
         ...FEED_FORMATS.map((f): ReadRoute => ({
           name: `conference event feed ${f}`,
