@@ -1,5 +1,6 @@
 // The catalogue's pages: events; one event's sessions, grouped by day and room (in the event's time zone, with
 // in-page anchors) when its schedule has times, else by whether notes are out; one session.
+import { raw } from "hono/html";
 import { CHANGE_LABELS, type Change } from "../domain/changes.ts";
 import type { NoteLink, Session } from "../domain/event.ts";
 import type { EventList, EventPage, SessionPage } from "../store/site.ts";
@@ -339,7 +340,23 @@ function ByNotes({ event, sessions }: { event: EventPage; sessions: Session[] })
 
 const NOTES_LABELS: Record<NotesFilter, string> = { published: "Notes published", missing: "No notes yet" };
 
+// The options of the form's lists, rendered once per event's filter values: a room list of a large conference is
+// most of what a search's page costs to render, and it is the same for every search but the one it selects.
+const renderedOptions = new WeakMap<FilterOptions, Map<string, string[]>>();
+
+function listOptionMarkup(key: FilterOptions, name: string, choices: [string, string][]): string[] {
+  const byName = renderedOptions.get(key) ?? new Map<string, string[]>();
+  renderedOptions.set(key, byName);
+  let markup = byName.get(name);
+  if (!markup) {
+    markup = choices.map(([value, label]) => String(<option value={value}>{label}</option>));
+    byName.set(name, markup);
+  }
+  return markup;
+}
+
 function Choice(props: {
+  options: FilterOptions;
   name: string;
   label: string;
   any: string;
@@ -347,16 +364,26 @@ function Choice(props: {
   selected: string | undefined;
 }) {
   const id = `find-${props.name}`;
+  const markup = listOptionMarkup(props.options, props.name, props.choices);
+  const at = props.choices.findIndex(([value]) => value === props.selected);
+  const chosen = props.choices[at];
+  const parts = chosen
+    ? [
+        ...markup.slice(0, at),
+        String(
+          <option value={chosen[0]} selected>
+            {chosen[1]}
+          </option>,
+        ),
+        ...markup.slice(at + 1),
+      ]
+    : markup;
   return (
     <div class="field">
       <label for={id}>{props.label}</label>
       <select id={id} name={props.name}>
         <option value="">{props.any}</option>
-        {props.choices.map(([value, label]) => (
-          <option value={value} selected={value === props.selected}>
-            {label}
-          </option>
-        ))}
+        {raw(parts.join(""))}
       </select>
     </div>
   );
@@ -366,6 +393,7 @@ function Choice(props: {
 function FindForm({ eventId, options, query }: { eventId: string; options: FilterOptions; query: SessionQuery }) {
   const choices = [
     <Choice
+      options={options}
       name="notes"
       label="Notes"
       any="Any"
@@ -379,6 +407,7 @@ function FindForm({ eventId, options, query }: { eventId: string; options: Filte
     names.push("day");
     choices.push(
       <Choice
+        options={options}
         name="day"
         label="Day"
         any="Any day"
@@ -391,6 +420,7 @@ function FindForm({ eventId, options, query }: { eventId: string; options: Filte
     names.push("room");
     choices.push(
       <Choice
+        options={options}
         name="room"
         label="Room"
         any="Any room"
@@ -403,6 +433,7 @@ function FindForm({ eventId, options, query }: { eventId: string; options: Filte
     names.push("track");
     choices.push(
       <Choice
+        options={options}
         name="track"
         label="Track"
         any="Any track"
