@@ -6,20 +6,15 @@
 
 export const READ_TTL_MS = 5_000;
 const MAX_ENTRIES = 500;
-// The load is kept, not its result: requests that arrive while a value is being read share that one read (a
-// 1 MB event parsed once, not once per waiting request, and so rendered once: pages are built per object).
-const entries = new Map<string, { expires: number; value: Promise<unknown> }>();
+const entries = new Map<string, { expires: number; value: unknown }>();
 
-export function readThrough<T>(key: string, load: () => Promise<T>, now = Date.now()): Promise<T> {
+export async function readThrough<T>(key: string, load: () => Promise<T>, now = Date.now()): Promise<T> {
   const hit = entries.get(key);
-  if (hit && hit.expires > now) return hit.value as Promise<T>;
-  const value = load();
-  const entry = { expires: now + READ_TTL_MS, value };
+  if (hit && hit.expires > now) return hit.value as T;
+  const value = await load();
   entries.delete(key);
-  entries.set(key, entry);
+  entries.set(key, { expires: now + READ_TTL_MS, value });
   if (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value!);
-  // A failed read is not kept: the next request tries again.
-  value.catch(() => entries.get(key) === entry && entries.delete(key));
   return value;
 }
 
