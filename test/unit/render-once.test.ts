@@ -44,6 +44,23 @@ describe("serveOnce", () => {
     expect(render).toHaveBeenCalledTimes(4);
   });
 
+  it("keeps finished bodies only: a request arriving while the body is compressed gets it plain, not a wait", async () => {
+    const value = {};
+    const text = "<p>page</p>".repeat(500);
+    const render = vi.fn(() => text);
+    const first = serveOnce(request("gzip"), value, "text/html", render);
+    const second = serveOnce(request("gzip"), value, "text/html", render);
+    const [a, b] = await Promise.all([first, second]);
+    expect(render).toHaveBeenCalledTimes(1);
+    expect(a.headers.get("content-encoding")).toBe("gzip");
+    expect(b.headers.get("content-encoding")).toBeNull();
+    expect(await b.text()).toBe(text);
+    // Once compressed, the gzipped body is kept for everyone.
+    const third = await serveOnce(request("gzip"), value, "text/html", render);
+    expect(third.headers.get("content-encoding")).toBe("gzip");
+    expect(render).toHaveBeenCalledTimes(1);
+  });
+
   it("gzips a variant for a client that takes it, from the same plain body", async () => {
     const value = {};
     const text = "<p>found</p>".repeat(200);
