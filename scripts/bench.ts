@@ -126,6 +126,9 @@ async function benchAllReads(): Promise<void> {
       { name: "API changes", path: apiPaths.changes(seed.id), status: 200 },
       { name: "index page", path: pagePaths.home(), status: 200 },
       { name: "event page", path: pagePaths.event(seed.id), status: 200 },
+      // A filtered view and a search are variants of the event page, kept beside it (routes/pages.tsx).
+      { name: "event page, filtered", path: `${pagePaths.event(seed.id)}?notes=missing`, status: 200 },
+      { name: "event page, search", path: `${pagePaths.event(seed.id)}?q=live+patching`, status: 200 },
       { name: "session page", path: pagePaths.session(seed.id, session), status: 200 },
     ];
     rows.push(...(await benchReads(url, "reads", routes, CONNECTIONS, seconds)));
@@ -164,6 +167,26 @@ async function benchAllReads(): Promise<void> {
       const first = conference.sessions[0]!.id;
       const conferenceRoutes: ReadRoute[] = [
         { name: "conference event page", path: pagePaths.event(conference.id), status: 200 },
+        {
+          name: "conference event page, filtered",
+          path: `${pagePaths.event(conference.id)}?notes=missing`,
+          status: 200,
+        },
+        {
+          name: "conference event page, search",
+          path: `${pagePaths.event(conference.id)}?q=linux+kernel`,
+          status: 200,
+        },
+        // Searches no cache holds: each request another word of the titles, so most are filtered and rendered anew.
+        {
+          name: "conference event page, new searches",
+          path: pagePaths.event(conference.id),
+          paths: buildSearchPaths(
+            pagePaths.event(conference.id),
+            conference.sessions.map((s) => s.title),
+          ),
+          status: 200,
+        },
         { name: "conference session page", path: pagePaths.session(conference.id, first), status: 200 },
         ...FEED_FORMATS.map((f): ReadRoute => ({
           name: `conference event feed ${f}`,
@@ -187,6 +210,12 @@ if (wanted("webhook ack")) await runSection("webhook ack", () => benchWebhookAck
 if (wanted("change latency"))
   await runSection("change latency", () => benchChangeLatency({ changes: LATENCY_CHANGES }));
 if (wanted("fan-out")) await runSection("fan-out", () => benchFanout({ tiers: fanoutTiers }));
+
+/** Up to 5,000 event page searches, one per distinct word of the titles (a search past the kept variants). */
+function buildSearchPaths(eventPath: string, titles: string[]): string[] {
+  const words = new Set(titles.flatMap((t) => t.toLowerCase().split(/[^\p{L}\p{N}]+/u)).filter((w) => w.length > 2));
+  return [...words].slice(0, 5000).map((w) => `${eventPath}?q=${encodeURIComponent(w)}`);
+}
 
 function buildBundleRows(bundle: BundleMeasure): Row[] {
   return [

@@ -5,19 +5,29 @@ import { type Row, formatCount, formatSize } from "./table.ts";
 
 export const READ_TARGET = 0.85;
 
-export type ReadRoute = { name: string; path: string; headers?: Record<string, string>; status: 200 | 304 };
+export type ReadRoute = {
+  name: string;
+  path: string;
+  headers?: Record<string, string>;
+  status: 200 | 304;
+  /** Each request asks for the next of these paths in turn (e.g. searches no cache has seen yet). */
+  paths?: string[];
+};
 
 export type Load = { rps: number; p50: number; p99: number; unexpected: number; bytesPerResponse: number };
 
 /** Drives one route for `seconds`; `unexpected` counts errors, timeouts and answers other than `status`. */
 export async function measureRoute(
   base: string,
-  route: Pick<ReadRoute, "path" | "headers" | "status">,
+  route: Pick<ReadRoute, "path" | "headers" | "status" | "paths">,
   connections: number,
   seconds: number,
 ): Promise<Load> {
   let wrongStatus = 0;
+  let next = 0;
+  const { paths } = route;
   const res = await autocannon({
+    ...(paths ? { requests: [{ setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length] }) }] } : {}),
     url: `${base}${route.path}`,
     // As browsers and feed readers ask: large pages and JSON come gzipped (compressed once per published value).
     headers: { "accept-encoding": "gzip, deflate, br", ...route.headers },

@@ -102,6 +102,8 @@ export const MAX_LINK_TEXT_CHARS = 100;
 export const MAX_CALENDAR_DESCRIPTION_CHARS = 2_000;
 /** A mail subject: the 998 characters a header line allows (RFC 5322). */
 export const MAX_SUBJECT_LENGTH = 998;
+/** A search of an event's sessions (a page's `?q=`): longer text is cut, so a query stays a small cache key. */
+export const MAX_SEARCH_CHARS = 100;
 /** Changes listed in one digest mail: the newest; the rest are one link ("and 12 more changes"). */
 export const MAX_DIGEST_CHANGES = 20;
 

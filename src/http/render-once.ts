@@ -4,24 +4,50 @@
 // clients that accept it, in a WeakMap so that both go when the object does. Serving it again is then a copy,
 // whatever the value's size: a 1,000-session event is rendered, encoded and compressed once, not per request.
 // (Bodies without validators only: a feed's strong ETag would have to change with its encoding.)
+// A value can also have variants (an event page filtered by `?day=…`): each is kept the same way under its key,
+// but only up to MAX_VARIANTS per value and MAX_VARIANT_BYTES in all, since anyone can ask for a new one; past
+// that a variant is built for its request and not kept.
+// Only finished bodies are kept, never a promise of one: workerd does not let a request wait on I/O another
+// request started (a stream of its gzip, say): the waiter fails with "Cannot perform I/O on behalf of a different
+// request", or hangs when the other request goes away first. So a request that finds a body being compressed
+// sends it uncompressed rather than wait.
 import type { Context } from "hono";
 
 type Body = Uint8Array<ArrayBuffer>;
+type Built = { byKind: Map<string, Body>; compressing: Set<string>; variants: number; variantBytes: number };
 
-const bodies = new WeakMap<object, Map<string, Promise<Body>>>();
+const bodies = new WeakMap<object, Built>();
 const encoder = new TextEncoder();
 
 /** Below this, gzip saves less than its header and the work costs more than the bytes. */
 const MIN_GZIP_BYTES = 1024;
+/** Variants kept beside one value, and the bytes they may hold (plain and gzipped): a value lives seconds. */
+export const MAX_VARIANTS = 64;
+export const MAX_VARIANT_BYTES = 4 * 1024 * 1024;
 
-function buildOnce(value: object, kind: string, build: () => Promise<Body>): Promise<Body> {
-  const byKind = bodies.get(value) ?? new Map<string, Promise<Body>>();
-  bodies.set(value, byKind);
-  const built = byKind.get(kind);
-  if (built) return built;
-  const body = build();
-  byKind.set(kind, body);
-  body.catch(() => byKind.delete(kind));
+function getBuilt(value: object): Built {
+  let built = bodies.get(value);
+  if (!built) {
+    built = { byKind: new Map(), compressing: new Set(), variants: 0, variantBytes: 0 };
+    bodies.set(value, built);
+  }
+  return built;
+}
+
+/** Whether a new body of a variant may be kept beside the value (the value's own bodies always are). */
+const hasRoom = (built: Built, variant: string) =>
+  variant === "" || (built.variants < MAX_VARIANTS && built.variantBytes < MAX_VARIANT_BYTES);
+
+/** Keeps `body` under `kind` unless one is kept already (a request that built it at the same time): the kept one. */
+function keep(built: Built, kind: string, body: Body, variant: string): Body {
+  const kept = built.byKind.get(kind);
+  if (kept) return kept;
+  if (!hasRoom(built, variant)) return body;
+  built.byKind.set(kind, body);
+  if (variant !== "") {
+    if (!kind.endsWith("+gzip")) built.variants++;
+    built.variantBytes += body.byteLength;
+  }
   return body;
 }
 
@@ -40,18 +66,46 @@ export function acceptsGzip(header: string | undefined): boolean {
   });
 }
 
-/** `value` served as `contentType`, the body made by `render` the first time, gzipped when the client takes it. */
+/**
+ * `value` served as `contentType`, the body made by `render` the first time, gzipped when the client takes it.
+ * `variant` names one of several bodies of the same value (a canonical query string); "" is the value's own.
+ */
 export async function serveOnce(
   c: Context,
   value: object,
   contentType: string,
   render: () => string | Promise<string>,
+  variant = "",
 ): Promise<Response> {
-  const plain = await buildOnce(value, contentType, async () => encoder.encode(await render()) as Body);
+  const built = getBuilt(value);
+  const kind = variant ? `${contentType}?${variant}` : contentType;
+  let plain = built.byKind.get(kind);
+  if (!plain) {
+    // A render that returns a string is kept before this request yields, so requests right behind it find it.
+    const rendered = render();
+    const text = rendered instanceof Promise ? await rendered : rendered;
+    plain = keep(built, kind, encoder.encode(String(text)) as Body, variant);
+  }
   const headers = { "content-type": contentType, vary: "Accept-Encoding" };
   if (plain.byteLength < MIN_GZIP_BYTES || !acceptsGzip(c.req.header("accept-encoding")))
     return new Response(plain, { headers });
-  const packed = await buildOnce(value, `${contentType}+gzip`, () => gzip(plain));
+  const packedKind = `${kind}+gzip`;
+  let packed = built.byKind.get(packedKind);
+  if (!packed) {
+    // Another request is compressing this body: send it as it is rather than wait on that request's stream.
+    if (built.compressing.has(packedKind)) return new Response(plain, { headers });
+    if (built.byKind.get(kind) !== plain) {
+      packed = await gzip(plain); // a body that is not kept is compressed for its own request
+    } else {
+      // Compressed once; if this request goes away mid-way, the body goes plain until the value is replaced.
+      built.compressing.add(packedKind);
+      try {
+        packed = keep(built, packedKind, await gzip(plain), variant);
+      } finally {
+        built.compressing.delete(packedKind);
+      }
+    }
+  }
   // Already encoded: workerd must send these bytes as they are, not compress them again.
   return new Response(packed, { headers: { ...headers, "content-encoding": "gzip" }, encodeBody: "manual" });
 }

@@ -1,17 +1,38 @@
 // HTML pages, rendered from the KV read model; D1 is never read here. Each page is rendered once per published
-// value an isolate holds (http/render-once.ts), so serving one costs about what serving a feed does.
+// value an isolate holds (http/render-once.ts), so serving one costs about what serving a feed does. An event
+// page filtered by its find form (`?q=…&notes=…&day=…&room=…&track=…`) is one of that value's variants, keyed by
+// its canonical query: the same view asked for again is a copy, and any other is one pass over the parsed event.
 import { Hono } from "hono";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import { AppError } from "../errors.ts";
 import type { AppContext, AppEnv } from "../http/env.ts";
 import { serveOnce } from "../http/render-once.ts";
-import { getEventList, getEventPage, getSessionPage } from "../store/site.ts";
+import {
+  type FilterOptions,
+  buildDayOf,
+  buildQueryString,
+  filterSessions,
+  listFilterOptions,
+  readSessionQuery,
+} from "../domain/find-sessions.ts";
+import { type EventPage, getEventList, getEventPage, getSessionPage } from "../store/site.ts";
 import { EventPageView, HomePage, SessionPageView } from "../views/pages.tsx";
 
 export const pageRoutes = new Hono<AppEnv>();
 
-const renderOnce = (c: AppContext, value: object, render: () => JSX.Element) =>
-  serveOnce(c, value, "text/html; charset=UTF-8", () => render().toString());
+const renderOnce = (c: AppContext, value: object, render: () => JSX.Element, variant = "") =>
+  serveOnce(c, value, "text/html; charset=UTF-8", () => render().toString(), variant);
+
+// What an event can be filtered by, found once per parsed event (it goes with the value, as its pages do).
+const filterOptions = new WeakMap<EventPage, FilterOptions>();
+function getFilterOptions(event: EventPage): FilterOptions {
+  let options = filterOptions.get(event);
+  if (!options) {
+    options = listFilterOptions(event.sessions, buildDayOf(event.timeZone ?? "UTC"));
+    filterOptions.set(event, options);
+  }
+  return options;
+}
 
 const NO_EVENTS = { events: [] };
 
@@ -23,7 +44,20 @@ pageRoutes.get("/", async (c) => {
 pageRoutes.get("/events/:event", async (c) => {
   const event = await getEventPage(c.env.SITE, c.req.param("event"));
   if (!event) throw new AppError(404, "not_found", "There is no event at this address.");
-  return renderOnce(c, event, () => <EventPageView event={event} baseUrl={c.get("config").site.baseUrl} />);
+  const options = getFilterOptions(event);
+  const query = c.req.url.includes("?") ? readSessionQuery(new URL(c.req.url).searchParams, options) : {};
+  const variant = buildQueryString(query);
+  return renderOnce(
+    c,
+    event,
+    () => {
+      const sessions = variant
+        ? filterSessions(event.sessions, query, buildDayOf(event.timeZone ?? "UTC"))
+        : event.sessions;
+      return <EventPageView event={event} find={{ options, query, sessions }} baseUrl={c.get("config").site.baseUrl} />;
+    },
+    variant,
+  );
 });
 
 pageRoutes.get("/events/:event/sessions/:session", async (c) => {

@@ -31,6 +31,9 @@ export function SubscribeLinks({ feed, label }: { feed: FeedLink; label: string 
   );
 }
 
+// The doctype puts browsers in standards mode; hono/jsx has no element for it, so it goes in as markup.
+const DOCTYPE = raw("<!DOCTYPE html>");
+
 /** A calendar a page offers (an iCalendar file): its title and path. */
 export type CalendarLink = { title: string; path: string };
 
@@ -56,40 +59,43 @@ export function CalendarLinks({
 
 export function Layout(props: { title: string; feeds?: FeedLink[]; calendars?: CalendarLink[]; children: Child }) {
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{`${props.title} · sessionwire`}</title>
-        {(props.feeds ?? []).flatMap((feed) =>
-          FEED_FORMATS.map((f) => (
-            <link
-              rel="alternate"
-              type={FEED_TYPES[f][0]}
-              title={`${feed.title} (${FEED_TYPES[f][1]})`}
-              href={feed.path(f)}
-            />
-          )),
-        )}
-        {(props.calendars ?? []).map((calendar) => (
-          <link rel="alternate" type="text/calendar" title={`${calendar.title} (calendar)`} href={calendar.path} />
-        ))}
-        <style>{raw(STYLESHEET)}</style>
-      </head>
-      <body>
-        <header class="site">
-          <div>
-            <a class="brand" href={pagePaths.home()}>
-              sessionwire
-            </a>
-            <span class="count">design-session notes, as they appear</span>
-          </div>
-        </header>
-        <main>{props.children}</main>
-        <footer>
-          Also as JSON: <a href={apiPaths.events()}>{apiPaths.events()}</a> · <a href={apiPaths.openApi()}>OpenAPI</a>
-        </footer>
-      </body>
-    </html>
+    <>
+      {DOCTYPE}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>{`${props.title} · sessionwire`}</title>
+          {(props.feeds ?? []).flatMap((feed) =>
+            FEED_FORMATS.map((f) => (
+              <link
+                rel="alternate"
+                type={FEED_TYPES[f][0]}
+                title={`${feed.title} (${FEED_TYPES[f][1]})`}
+                href={feed.path(f)}
+              />
+            )),
+          )}
+          {(props.calendars ?? []).map((calendar) => (
+            <link rel="alternate" type="text/calendar" title={`${calendar.title} (calendar)`} href={calendar.path} />
+          ))}
+          <style>{raw(STYLESHEET)}</style>
+        </head>
+        <body>
+          <header class="site">
+            <div>
+              <a class="brand" href={pagePaths.home()}>
+                sessionwire
+              </a>
+              <span class="count">design-session notes, as they appear</span>
+            </div>
+          </header>
+          <main>{props.children}</main>
+          <footer>
+            Also as JSON: <a href={apiPaths.events()}>{apiPaths.events()}</a> · <a href={apiPaths.openApi()}>OpenAPI</a>
+          </footer>
+        </body>
+      </html>
+    </>
   );
 }

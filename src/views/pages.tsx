@@ -1,5 +1,6 @@
 // The catalogue's pages: events; one event's sessions, grouped by day and room (in the event's time zone, with
 // in-page anchors) when its schedule has times, else by whether notes are out; one session.
+import { raw } from "hono/html";
 import { CHANGE_LABELS, type Change } from "../domain/changes.ts";
 import type { NoteLink, Session } from "../domain/event.ts";
 import type { EventList, EventPage, SessionPage } from "../store/site.ts";
@@ -7,6 +8,15 @@ import { apiPaths, calendarPaths, feedPaths, pagePaths } from "../paths.ts";
 import { CalendarLinks, type CalendarLink, type FeedLink, Layout, SubscribeLinks } from "./layout.tsx";
 import { buildSlug } from "../domain/event.ts";
 import { SubscribeForm } from "./subscriptions.tsx";
+import {
+  type FilterOptions,
+  NOTES_FILTERS,
+  type NotesFilter,
+  type SessionQuery,
+  buildDayOf,
+  buildQueryString,
+} from "../domain/find-sessions.ts";
+import { MAX_SEARCH_CHARS } from "../domain/limits.ts";
 
 const allFeed: FeedLink = { title: "All design sessions", path: feedPaths.all };
 const eventFeed = (id: string, title: string): FeedLink => ({ title, path: (f) => feedPaths.event(id, f) });
@@ -111,6 +121,8 @@ export function HomePage({ list }: { list: EventList }) {
       <h1>Design-session catalogues</h1>
       <p class="lead">Every session, its notes, and when they change.</p>
       <SubscribeLinks feed={allFeed} label="Follow every event" />
+      <h2 id="events">Events</h2>
+      {list.events.length === 0 ? <p class="count">No event is published yet.</p> : null}
       <ul class="cards">
         {list.events.map((e) => (
           <li>
@@ -127,6 +139,16 @@ export function HomePage({ list }: { list: EventList }) {
   );
 }
 
+/** Withdrawn, or the notes status; and the room and track when the schedule gives them and no heading does. */
+function SessionStatus({ session, place }: { session: Session; place: string | null }) {
+  return (
+    <>
+      {session.withdrawn ? <span class="status none">Withdrawn</span> : <NotesStatus session={session} />}
+      {place ? <span class="count"> · {place}</span> : null}
+    </>
+  );
+}
+
 function SessionCards({ eventId, sessions }: { eventId: string; sessions: Session[] }) {
   return (
     <ul class="cards">
@@ -135,7 +157,7 @@ function SessionCards({ eventId, sessions }: { eventId: string; sessions: Sessio
           <h3>
             <a href={pagePaths.session(eventId, s.id)}>{s.title}</a>
           </h3>
-          <NotesStatus session={s} />
+          <SessionStatus session={s} place={[s.room, s.track].filter(Boolean).join(" · ") || null} />
           <NoteLinks notes={s.notes} />
         </li>
       ))}
@@ -143,12 +165,8 @@ function SessionCards({ eventId, sessions }: { eventId: string; sessions: Sessio
   );
 }
 
-/** A day, a time and the sessions of one room, in the event's time zone. */
-type Slot = { day: string; dayLabel: string; room: string; sessions: Session[] };
-
 function buildTimeFormats(timeZone: string) {
   return {
-    day: new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }),
     dayLabel: new Intl.DateTimeFormat("en-GB", {
       timeZone,
       weekday: "long",
@@ -160,16 +178,35 @@ function buildTimeFormats(timeZone: string) {
   };
 }
 
-/** Scheduled sessions by day, then by room (or track) in the order they first appear. */
-function buildSlots(sessions: Session[], formats: ReturnType<typeof buildTimeFormats>): Slot[] {
+// A day key (YYYY-MM-DD, already in the event's zone) as a date: noon UTC is that calendar day in UTC.
+const DAY_LABEL = buildTimeFormats("UTC").dayLabel;
+const formatDay = (day: string) => DAY_LABEL.format(new Date(`${day}T12:00:00Z`));
+
+/**
+ * How an event's timed sessions are grouped within a day: by room when it has rooms, else by track when it has
+ * tracks, else not at all; what a card says of its place is what its heading does not.
+ */
+type Grouping = { groupOf: (s: Session) => string; placeOf: (s: Session) => string | null } | null;
+
+function buildGrouping(options: FilterOptions): Grouping {
+  if (options.rooms.length > 0) return { groupOf: (s) => s.room ?? "Room not given", placeOf: (s) => s.track ?? null };
+  if (options.tracks.length > 0) return { groupOf: (s) => s.track ?? "Track not given", placeOf: () => null };
+  return null;
+}
+
+/** A day and the sessions of one room (or track, or the whole day), in the order they start. */
+type Slot = { day: string; group: string | null; sessions: Session[] };
+
+function buildSlots(sessions: Session[], dayOf: (start: string) => string, grouping: Grouping): Slot[] {
+  const timed = sessions
+    .filter((s) => s.start)
+    .sort((a, b) => (a.start! < b.start! ? -1 : a.start! > b.start! ? 1 : 0));
   const slots = new Map<string, Slot>();
-  for (const s of sessions) {
-    if (!s.start) continue;
-    const at = new Date(s.start);
-    const day = formats.day.format(at);
-    const room = s.room ?? s.track ?? "Elsewhere";
-    const key = `${day}\u0000${room}`;
-    const slot = slots.get(key) ?? { day, dayLabel: formats.dayLabel.format(at), room, sessions: [] };
+  for (const s of timed) {
+    const day = dayOf(s.start!);
+    const group = grouping ? grouping.groupOf(s) : null;
+    const key = `${day}\u0000${group ?? ""}`;
+    const slot = slots.get(key) ?? { day, group, sessions: [] };
     slot.sessions.push(s);
     slots.set(key, slot);
   }
@@ -183,11 +220,15 @@ function ScheduledCards({
   eventId,
   sessions,
   time,
+  grouping,
 }: {
   eventId: string;
   sessions: Session[];
   time: Intl.DateTimeFormat;
+  grouping: Grouping;
 }) {
+  // Headings follow the outline: a day is h2, a room h3, so a session is h4, or h3 when rooms are not headings.
+  const Heading = grouping ? "h4" : "h3";
   return (
     <ul class="cards">
       {sessions.map((s) => (
@@ -196,11 +237,10 @@ function ScheduledCards({
             {time.format(new Date(s.start!))}
             {s.end ? `–${time.format(new Date(s.end))}` : ""}
           </time>
-          <h4>
+          <Heading>
             <a href={pagePaths.session(eventId, s.id)}>{s.title}</a>
-          </h4>
-          {s.withdrawn ? <span class="status none">Withdrawn</span> : <NotesStatus session={s} />}
-          {s.track && s.room ? <span class="count"> · {s.track}</span> : null}
+          </Heading>
+          <SessionStatus session={s} place={grouping ? grouping.placeOf(s) : null} />
           <NoteLinks notes={s.notes} />
         </li>
       ))}
@@ -208,45 +248,56 @@ function ScheduledCards({
   );
 }
 
-function Schedule({ event }: { event: EventPage }) {
+function Schedule({ event, sessions, options }: { event: EventPage; sessions: Session[]; options: FilterOptions }) {
   const timeZone = event.timeZone ?? "UTC";
   const formats = buildTimeFormats(timeZone);
-  const slots = buildSlots(event.sessions, formats);
-  const days = [...new Map(slots.map((s) => [s.day, s.dayLabel])).entries()];
-  const unscheduled = event.sessions.filter((s) => !s.start);
+  const grouping = buildGrouping(options);
+  const slots = buildSlots(sessions, buildDayOf(timeZone), grouping);
+  const days = [...new Set(slots.map((s) => s.day))];
+  const unscheduled = sessions.filter((s) => !s.start);
   return (
     <>
-      <nav aria-label="Days and rooms">
-        <ul class="days">
-          {days.map(([day, label]) => (
-            <li>
-              <a href={`#${dayAnchor(day)}`}>{label}</a>:{" "}
-              {slots
-                .filter((s) => s.day === day)
-                .map((s, i) => (
-                  <>
-                    {i > 0 ? ", " : ""}
-                    <a href={`#${roomAnchor(day, s.room)}`}>{s.room}</a>
-                  </>
-                ))}
-            </li>
-          ))}
-        </ul>
-      </nav>
+      {days.length > 0 ? (
+        <nav aria-label="Days and rooms">
+          <details>
+            <summary>Jump to a day{grouping ? " or room" : ""}</summary>
+            <ul class="days">
+              {days.map((day) => (
+                <li>
+                  <a href={`#${dayAnchor(day)}`}>{formatDay(day)}</a>
+                  {grouping ? ": " : ""}
+                  {slots
+                    .filter((s) => s.day === day && s.group !== null)
+                    .map((s, i) => (
+                      <>
+                        {i > 0 ? ", " : ""}
+                        <a href={`#${roomAnchor(day, s.group!)}`}>{s.group}</a>
+                      </>
+                    ))}
+                </li>
+              ))}
+            </ul>
+          </details>
+        </nav>
+      ) : null}
       <p class="count">Times in {timeZone}.</p>
-      {days.map(([day, label]) => (
+      {days.map((day) => (
         <section>
-          <h2 id={dayAnchor(day)}>{label}</h2>
+          <h2 id={dayAnchor(day)}>{formatDay(day)}</h2>
           {slots
             .filter((s) => s.day === day)
-            .map((slot) => (
-              <>
-                <h3 id={roomAnchor(day, slot.room)}>
-                  {slot.room} <span class="count">({slot.sessions.length})</span>
-                </h3>
-                <ScheduledCards eventId={event.id} sessions={slot.sessions} time={formats.time} />
-              </>
-            ))}
+            .map((slot) =>
+              slot.group === null ? (
+                <ScheduledCards eventId={event.id} sessions={slot.sessions} time={formats.time} grouping={null} />
+              ) : (
+                <>
+                  <h3 id={roomAnchor(day, slot.group)}>
+                    {slot.group} <span class="count">({slot.sessions.length})</span>
+                  </h3>
+                  <ScheduledCards eventId={event.id} sessions={slot.sessions} time={formats.time} grouping={grouping} />
+                </>
+              ),
+            )}
         </section>
       ))}
       {unscheduled.length ? (
@@ -261,10 +312,161 @@ function Schedule({ event }: { event: EventPage }) {
   );
 }
 
+/** Sessions of an event without times: those whose notes are out, then the rest. */
+function ByNotes({ event, sessions }: { event: EventPage; sessions: Session[] }) {
+  const published = sessions.filter((s) => s.notesPublished);
+  const pending = sessions.filter((s) => !s.notesPublished);
+  return (
+    <>
+      {published.length > 0 ? (
+        <>
+          <h2 id="published">
+            Notes published <span class="count">({published.length})</span>
+          </h2>
+          <SessionCards eventId={event.id} sessions={published} />
+        </>
+      ) : null}
+      {pending.length > 0 ? (
+        <>
+          <h2 id="pending">
+            No notes yet <span class="count">({pending.length})</span>
+          </h2>
+          <SessionCards eventId={event.id} sessions={pending} />
+        </>
+      ) : null}
+    </>
+  );
+}
+
+const NOTES_LABELS: Record<NotesFilter, string> = { published: "Notes published", missing: "No notes yet" };
+
+// The options of the form's lists, rendered once per event's filter values: a room list of a large conference is
+// most of what a search's page costs to render, and it is the same for every search but the one it selects.
+const renderedOptions = new WeakMap<FilterOptions, Map<string, string[]>>();
+
+function listOptionMarkup(key: FilterOptions, name: string, choices: [string, string][]): string[] {
+  const byName = renderedOptions.get(key) ?? new Map<string, string[]>();
+  renderedOptions.set(key, byName);
+  let markup = byName.get(name);
+  if (!markup) {
+    markup = choices.map(([value, label]) => String(<option value={value}>{label}</option>));
+    byName.set(name, markup);
+  }
+  return markup;
+}
+
+function Choice(props: {
+  options: FilterOptions;
+  name: string;
+  label: string;
+  any: string;
+  choices: [value: string, label: string][];
+  selected: string | undefined;
+}) {
+  const id = `find-${props.name}`;
+  const markup = listOptionMarkup(props.options, props.name, props.choices);
+  const at = props.choices.findIndex(([value]) => value === props.selected);
+  const chosen = props.choices[at];
+  const parts = chosen
+    ? [
+        ...markup.slice(0, at),
+        String(
+          <option value={chosen[0]} selected>
+            {chosen[1]}
+          </option>,
+        ),
+        ...markup.slice(at + 1),
+      ]
+    : markup;
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      <select id={id} name={props.name}>
+        <option value="">{props.any}</option>
+        {raw(parts.join(""))}
+      </select>
+    </div>
+  );
+}
+
+/** A plain GET form: it works without JavaScript, and every filtered view has its own address. */
+function FindForm({ eventId, options, query }: { eventId: string; options: FilterOptions; query: SessionQuery }) {
+  const choices = [
+    <Choice
+      options={options}
+      name="notes"
+      label="Notes"
+      any="Any"
+      choices={NOTES_FILTERS.map((n) => [n, NOTES_LABELS[n]])}
+      selected={query.notes}
+    />,
+  ];
+  const names = ["notes"];
+  // A filter with one value would find every session: only those with a choice to make are offered.
+  if (options.days.length > 1) {
+    names.push("day");
+    choices.push(
+      <Choice
+        options={options}
+        name="day"
+        label="Day"
+        any="Any day"
+        choices={options.days.map((d) => [d, formatDay(d)])}
+        selected={query.day}
+      />,
+    );
+  }
+  if (options.rooms.length > 1) {
+    names.push("room");
+    choices.push(
+      <Choice
+        options={options}
+        name="room"
+        label="Room"
+        any="Any room"
+        choices={options.rooms.map((r) => [r, r])}
+        selected={query.room}
+      />,
+    );
+  }
+  if (options.tracks.length > 1) {
+    names.push("track");
+    choices.push(
+      <Choice
+        options={options}
+        name="track"
+        label="Track"
+        any="Any track"
+        choices={options.tracks.map((t) => [t, t])}
+        selected={query.track}
+      />,
+    );
+  }
+  const filtering = Boolean(query.notes ?? query.day ?? query.room ?? query.track);
+  // The filters fold away so that the sessions start on a phone's first screen; open while one applies.
+  return (
+    <form class="find" method="get" action={pagePaths.event(eventId)} role="search" aria-label="Find a session">
+      <label for="find-q">Search titles, descriptions and hosts</label>
+      <div class="row">
+        <input id="find-q" type="search" name="q" value={query.q ?? ""} maxlength={MAX_SEARCH_CHARS} />
+        <button type="submit">Find</button>
+      </div>
+      <details open={filtering}>
+        <summary>Filter by {names.join(", ").replace(/, (\w+)$/, " or $1")}</summary>
+        <div class="row">{choices}</div>
+      </details>
+    </form>
+  );
+}
+
+/** What an event page shows: all its sessions, or those a query found. */
+export type EventPageFind = { options: FilterOptions; query: SessionQuery; sessions: Session[] };
+
 /** `baseUrl`: where the site lives, for the calendar's webcal: link. */
-export function EventPageView({ event, baseUrl }: { event: EventPage; baseUrl: string }) {
+export function EventPageView({ event, find, baseUrl }: { event: EventPage; find: EventPageFind; baseUrl: string }) {
   const published = event.sessions.filter((s) => s.notesPublished);
-  const pending = event.sessions.filter((s) => !s.notesPublished);
+  const filtered = buildQueryString(find.query) !== "";
+  const all = pagePaths.event(event.id);
   // Only a schedule with times has anything to put in a calendar.
   const calendar: CalendarLink | null = event.sessions.some((s) => s.start)
     ? { title: event.title, path: calendarPaths.event(event.id) }
@@ -275,16 +477,36 @@ export function EventPageView({ event, baseUrl }: { event: EventPage; baseUrl: s
       feeds={[eventFeed(event.id, event.title), allFeed]}
       calendars={calendar ? [calendar] : []}
     >
-      <nav class="crumbs">
+      <nav class="crumbs" aria-label="Breadcrumb">
         <a href={pagePaths.home()}>Events</a>
       </nav>
       <h1>{event.title}</h1>
       <p class="lead">
-        {event.sessions.length} sessions: notes published for {published.length}, {pending.length} without notes yet.
+        {event.sessions.length} sessions: notes published for {published.length},{" "}
+        {event.sessions.length - published.length} without notes yet.
       </p>
       <SubscribeLinks feed={eventFeed(event.id, event.title)} label="Follow this event" />
       {calendar ? <CalendarLinks calendar={calendar} baseUrl={baseUrl} label="Add its schedule to a calendar" /> : null}
-      <SubscribeForm event={event.id} sessions={event.sessions} />
+      <FindForm eventId={event.id} options={find.options} query={find.query} />
+      {filtered ? (
+        find.sessions.length > 0 ? (
+          <p class="found">
+            {find.sessions.length} of {event.sessions.length} sessions match. <a href={all}>Show all sessions</a>
+          </p>
+        ) : (
+          <p class="found">
+            No session matches these filters. <a href={all}>Clear the filters</a> to see all {event.sessions.length}{" "}
+            sessions.
+          </p>
+        )
+      ) : null}
+      {event.sessions.some((s) => s.start) ? (
+        find.sessions.length > 0 ? (
+          <Schedule event={event} sessions={find.sessions} options={find.options} />
+        ) : null
+      ) : (
+        <ByNotes event={event} sessions={find.sessions} />
+      )}
       <h2 id="latest-changes">Latest changes</h2>
       <LatestChanges changes={event.latestChanges} withSession={true} />
       {event.changeCount > event.latestChanges.length ? (
@@ -292,20 +514,7 @@ export function EventPageView({ event, baseUrl }: { event: EventPage; baseUrl: s
           <a href={apiPaths.changes(event.id)}>All {event.changeCount} changes (JSON)</a>
         </p>
       ) : null}
-      {event.sessions.some((s) => s.start) ? (
-        <Schedule event={event} />
-      ) : (
-        <>
-          <h2 id="published">
-            Notes published <span class="count">({published.length})</span>
-          </h2>
-          <SessionCards eventId={event.id} sessions={published} />
-          <h2 id="pending">
-            No notes yet <span class="count">({pending.length})</span>
-          </h2>
-          <SessionCards eventId={event.id} sessions={pending} />
-        </>
-      )}
+      <SubscribeForm event={event.id} sessions={event.sessions} />
     </Layout>
   );
 }
@@ -341,14 +550,13 @@ export function SessionPageView({ page, baseUrl }: { page: SessionPage; baseUrl:
       feeds={[sessionFeed, eventFeed(page.event.id, page.event.title)]}
       calendars={calendar ? [calendar] : []}
     >
-      <nav class="crumbs">
+      <nav class="crumbs" aria-label="Breadcrumb">
         <a href={pagePaths.home()}>Events</a> › <a href={pagePaths.event(page.event.id)}>{page.event.title}</a>
       </nav>
       <h1>{page.title}</h1>
       <NotesStatus session={page} />
       <SubscribeLinks feed={sessionFeed} label="Follow this session" />
       {calendar ? <CalendarLinks calendar={calendar} baseUrl={baseUrl} label="Add it to a calendar" /> : null}
-      <SubscribeForm event={page.event.id} session={page.id} />
       {page.withdrawn ? <p class="status none">Withdrawn from the schedule</p> : null}
       <When page={page} />
       {page.hosts.length > 0 ? <p class="count">Hosted by {page.hosts.join(", ")}</p> : null}
@@ -377,6 +585,7 @@ export function SessionPageView({ page, baseUrl }: { page: SessionPage; baseUrl:
           </ul>
         </>
       ) : null}
+      <SubscribeForm event={page.event.id} session={page.id} />
     </Layout>
   );
 }

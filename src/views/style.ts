@@ -52,6 +52,19 @@ form.actions{display:flex;flex-wrap:wrap;gap:.5rem;margin:.5rem 0 0}
 form.actions button{font:inherit;font-size:.9rem;padding:.3rem .8rem;border:1px solid var(--accent);border-radius:6px;
 background:var(--card);color:var(--accent);cursor:pointer}
 p.notice{background:var(--card);border-left:3px solid var(--ok);padding:.5rem .75rem}
+ul.cards h4{font-size:1.05rem;margin:.15rem 0 .35rem}
+form.find{margin:.4rem 0 1rem;font-size:.9rem;color:var(--muted)}
+form.find .row{display:flex;flex-wrap:wrap;gap:.5rem .75rem;align-items:flex-end;margin-top:.2rem}
+form.find .row>input{flex:1 1 10rem;min-width:0}
+form.find .field{display:flex;flex-direction:column;gap:.15rem;min-width:0;max-width:100%}
+form.find input,form.find select{font:inherit;font-size:1rem;max-width:100%;padding:.35rem .5rem;border:1px solid var(--muted);
+border-radius:6px;background:var(--card);color:var(--fg)}
+form.find button{font:inherit;font-size:1rem;font-weight:600;padding:.4rem 1rem;border:0;border-radius:6px;
+background:var(--accent);color:var(--bg);cursor:pointer}
+form.find details{margin-top:.4rem}
+summary{cursor:pointer;color:var(--accent)}
+p.found{font-weight:600}
+ul.days{margin:.4rem 0;padding-left:1.2rem}
 ul.problems{color:var(--warn)}
 footer{max-width:52rem;margin:0 auto;padding:1rem;color:var(--muted);font-size:.85rem;border-top:1px solid var(--line)}
 `;
