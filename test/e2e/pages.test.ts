@@ -230,9 +230,17 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")("pages in a 
       body: JSON.stringify({ url: "https://hackmd.io/pages-e2e" }),
     });
     expect(added.status).toBe(202);
-    const unsubscribeUrl = /^<(.+)>$/.exec(
-      (await waitForMail(/^Notes link added: Live patching$/)).headers["List-Unsubscribe"]!,
-    )![1]!;
+    const notification = await waitForMail(/^Notes link added: Live patching$/);
+    // The manage page the mail links: what the address follows, switched to a daily digest and back.
+    const manageUrl = /http:\/\/127\.0\.0\.1:\d+\/subscriptions\/manage\?token=[\w.-]+/.exec(notification.text!)![0];
+    states.push({ name: "manage", path: pathOf(manageUrl) });
+    await page.goto(manageUrl);
+    states.push({
+      name: "manage, switched to daily",
+      html: await answer(() => page.getByRole("button", { name: /daily digest/i }).click()),
+    });
+    await answer(() => page.getByRole("button", { name: /mail per change/i }).click());
+    const unsubscribeUrl = /^<(.+)>$/.exec(notification.headers["List-Unsubscribe"]!)![1]!;
     states.push({ name: "unsubscribe", path: pathOf(unsubscribeUrl) });
     await page.goto(unsubscribeUrl);
     states.push({
@@ -245,7 +253,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")("pages in a 
 
   it("shows every page state in standards mode with zero axe violations, at 390 and 1280 px, light and dark", async () => {
     const states = [...(await listPageStates()), ...(await walkSubscriptionPages())];
-    expect(states).toHaveLength(18);
+    expect(states).toHaveLength(20);
     const page = await newPage(true);
     // The check can fail: axe reports a heading jump and unreadable text on a page that has them.
     await page.setContent(
@@ -289,6 +297,22 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")("pages in a 
       expect(box.y + box.height, colorScheme).toBeLessThanOrEqual(PHONE.height);
       await page.screenshot({ path: join(tmpdir(), `sessionwire-${event}-phone-${colorScheme}.png`) });
     }
+  });
+
+  it("offers a timed session and its event to calendar apps: webcal: links and an iCalendar file", async () => {
+    const page = await newPage();
+    for (const path of [`/events/${TIMED_EVENT}`, `/events/${TIMED_EVENT}/sessions/rust-in-the-hypervisor`]) {
+      await page.goto(`${server.url}${path}`);
+      const webcal = await page.getByRole("link", { name: "subscribe", exact: true }).getAttribute("href");
+      const file = await page.getByRole("link", { name: ".ics file" }).getAttribute("href");
+      expect(webcal).toBe(`webcal://127.0.0.1:${new URL(server.url).port}${file}`);
+      const res = await fetch(`${server.url}${file}`);
+      expect(res.headers.get("content-type")).toBe("text/calendar; charset=utf-8");
+      expect(await res.text()).toMatch(/^BEGIN:VCALENDAR\r\n[\s\S]*BEGIN:VEVENT\r\n[\s\S]*END:VCALENDAR\r\n$/);
+    }
+    await page.goto(`${server.url}/events/${WIKI_EVENT}`);
+    expect(await page.getByRole("link", { name: ".ics file" }).count()).toBe(0);
+    await page.close();
   });
 
   it("finds sessions with the event page's form, without JavaScript", async () => {

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 // mail outage is shorter than the default (20 s instead of 30 s), which still outlasts NOTIFY's capped retries.
 const ARGS = [
   ...["--pads", "60", "--rounds", "7", "--seed", "8", "--mail-outage-seconds", "20"],
-  ...["--max-seconds", "170", "--idle-seconds", "30"],
+  ...["--max-seconds", "260", "--idle-seconds", "30"],
 ];
 
 function runSoak(): Promise<{ code: number | null; output: string }> {
@@ -33,7 +33,7 @@ function read(output: string, label: string): string {
 const count = (output: string, label: string) => Number(/^\d+/.exec(read(output, label))?.[0]);
 
 describe("soak", () => {
-  it("loses nothing and sends nothing twice under injected faults", { timeout: 240_000 }, async () => {
+  it("loses nothing and sends nothing twice under injected faults", { timeout: 330_000 }, async () => {
     const { code, output } = await runSoak();
     expect(read(output, "verdict"), output).toBe("PASS");
     expect(code).toBe(0);
