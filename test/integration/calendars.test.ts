@@ -16,6 +16,7 @@ import { putTestChange } from "../helpers/factories.ts";
 import { fetchWorker, get, getText, sendAdmin } from "../helpers/http.ts";
 import { type TestQueue, captureQueues } from "../helpers/queue.ts";
 import { buildTestEvent, buildTestSession } from "../fixtures/catalogue.ts";
+import { type FrabTalk, buildFrabJson } from "../helpers/imports.ts";
 
 const EVENT = "conf-2026";
 const SITE = "http://127.0.0.1:8787";
@@ -34,46 +35,13 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-type Talk = { guid: string; title: string; start: string; room?: string; pad?: string };
+type Talk = Omit<FrabTalk, "track" | "abstract" | "hosts">;
 
-/** A frab schedule.json v1: one day in Brussels, 30-minute talks in the Xen track with a speaker and an abstract. */
+/** 30-minute talks in the Xen track, each with a speaker and an abstract. */
 const frabJson = (talks: Talk[]) =>
-  JSON.stringify({
-    schedule: {
-      version: "1",
-      conference: {
-        acronym: "conf",
-        title: "Conf",
-        time_zone_name: "Europe/Brussels",
-        days: [
-          {
-            index: 1,
-            date: "2026-02-01",
-            rooms: Object.fromEntries(
-              [...new Set(talks.map((t) => t.room ?? "Main"))].map((room) => [
-                room,
-                talks
-                  .filter((t) => (t.room ?? "Main") === room)
-                  .map((t, i) => ({
-                    id: i + 1,
-                    guid: t.guid,
-                    title: t.title,
-                    date: `2026-02-01T${t.start}:00+01:00`,
-                    start: t.start,
-                    duration: "00:30",
-                    room,
-                    track: "Xen",
-                    abstract: `What ${t.title} is about.`,
-                    persons: [{ public_name: "Ann Example" }],
-                    links: t.pad ? [{ url: t.pad, title: "Notes" }] : [],
-                  })),
-              ]),
-            ),
-          },
-        ],
-      },
-    },
-  });
+  buildFrabJson(
+    talks.map((t) => ({ ...t, track: "Xen", abstract: `What ${t.title} is about.`, hosts: ["Ann Example"] })),
+  );
 
 const V1: Talk[] = [
   { guid: "g1", title: "Opening", start: "09:00" },

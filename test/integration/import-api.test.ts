@@ -7,6 +7,7 @@ import type { ChangesMessage } from "../../src/domain/messages.ts";
 import { getJson, getText, sendAdmin } from "../helpers/http.ts";
 import { type TestQueue, captureQueues } from "../helpers/queue.ts";
 import { readSample } from "../helpers/samples.ts";
+import { buildFrabJson } from "../helpers/imports.ts";
 
 let changes: TestQueue<ChangesMessage>;
 beforeEach(() => {
@@ -26,45 +27,9 @@ type EventPage = {
   latestChanges: { type: string; session: string | null; summary: string }[];
 };
 
-/** A frab schedule.json v1 with one day, one room. */
-const frabJson = (events: { guid: string; title: string; start: string; room?: string }[]) =>
-  JSON.stringify({
-    schedule: {
-      version: "1",
-      conference: {
-        acronym: "conf",
-        title: "Conf",
-        time_zone_name: "Europe/Brussels",
-        days: [
-          {
-            index: 1,
-            date: "2026-02-01",
-            rooms: Object.fromEntries(
-              [...new Set(events.map((e) => e.room ?? "Main"))].map((room) => [
-                room,
-                events
-                  .filter((e) => (e.room ?? "Main") === room)
-                  .map((e, i) => ({
-                    id: i + 1,
-                    guid: e.guid,
-                    title: e.title,
-                    date: `2026-02-01T${e.start}:00+01:00`,
-                    start: e.start,
-                    duration: "00:30",
-                    room,
-                    persons: [],
-                    links: [],
-                  })),
-              ]),
-            ),
-          },
-        ],
-      },
-    },
-  });
 
 it("reads a frab schedule.json as the baseline, then publishes exactly what the next version changed", async () => {
-  const v1 = frabJson([
+  const v1 = buildFrabJson([
     { guid: "g1", title: "Opening", start: "09:00" },
     { guid: "g2", title: "Rust in Xen", start: "10:00" },
     { guid: "g3", title: "Closing", start: "17:00" },
@@ -91,7 +56,7 @@ it("reads a frab schedule.json as the baseline, then publishes exactly what the 
   const sessionPage = await getText("/events/conf-2026/sessions/rust-in-xen");
   expect(sessionPage).toContain("Sunday, 1 February 2026, 10:00–10:30");
 
-  const v2 = frabJson([
+  const v2 = buildFrabJson([
     { guid: "g1", title: "Opening", start: "09:00" },
     { guid: "g2", title: "Rust in the hypervisor", start: "11:00", room: "Side" },
     { guid: "g4", title: "Lightning talks", start: "16:00" },
@@ -122,7 +87,7 @@ it("reads a frab schedule.json as the baseline, then publishes exactly what the 
 it("refuses a document it cannot read with 400 naming where, storing nothing", async () => {
   const res = await sendAdmin("POST", "/api/admin/events/conf-2026/import", {
     title: "Conf",
-    text: frabJson([{ guid: "g1", title: "Opening", start: "09:00" }]).slice(0, 200),
+    text: buildFrabJson([{ guid: "g1", title: "Opening", start: "09:00" }]).slice(0, 200),
   });
   expect(res.status).toBe(400);
   const body = (await res.json()) as { error: { code: string; message: string; issues: { path: string[] }[] } };
