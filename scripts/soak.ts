@@ -544,6 +544,8 @@ const ok =
   tally.mails.missing.length === 0 &&
   tally.mails.duplicated === 0 &&
   tally.mails.unexpected.length === 0 &&
+  // A retried mail must be the same mail: a provider refuses its idempotency key with another payload.
+  mailApi.stats.keyReusedWithOtherPayload === 0 &&
   sender.rejected.length === 0 &&
   poison.acked === poison.count &&
   unacked === 0 &&

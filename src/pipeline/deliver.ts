@@ -36,14 +36,19 @@ const covers = (r: Recipient, change: Change) =>
   r.eventId === change.event && (r.sessionId === "" || r.sessionId === change.session);
 const isActive = (r: Recipient) => r.status === "confirmed" && !r.suppressed;
 
-/** A link of a mail: the page of `path`, with a token for `subject` signed for it. */
+/**
+ * A link of a mail: the page of `purpose`, with a token for `subject`. `issuedAt` must be the same on every
+ * attempt at one mail (the change's time, the digest's window, the confirmation's hour): an expiring token
+ * signed at "now" would make a retried mail differ from the first, and the provider refuses an idempotency key
+ * sent again with another payload.
+ */
 async function buildTokenUrl(
   config: DeliverDeps["config"],
   purpose: TokenPurpose,
   subject: string,
-  now: Date,
+  issuedAt: Date,
 ): Promise<string> {
-  const token = await signToken(config.mail.subscriptionSecret, purpose, subject, now);
+  const token = await signToken(config.mail.subscriptionSecret, purpose, subject, issuedAt);
   return buildPublicUrl(config.site.baseUrl, subscriptionPaths[purpose](token));
 }
 
@@ -120,8 +125,8 @@ export async function deliverChange(deps: DeliverDeps, changeId: string, ids: st
           change,
           eventTitle: event?.title ?? change.event,
           baseUrl: config.site.baseUrl,
-          unsubscribeUrl: await buildTokenUrl(config, "unsubscribe", r.id, now),
-          manageUrl: await buildTokenUrl(config, "manage", r.id, now),
+          unsubscribeUrl: await buildTokenUrl(config, "unsubscribe", r.id, new Date(change.at)),
+          manageUrl: await buildTokenUrl(config, "manage", r.id, new Date(change.at)),
         }),
       now,
     ),
@@ -165,8 +170,8 @@ export async function deliverDigest(
           changes,
           eventTitles: new Map([[r.eventId, event?.title ?? r.eventId]]),
           baseUrl: config.site.baseUrl,
-          unsubscribeUrl: await buildTokenUrl(config, "unsubscribe", r.id, now),
-          manageUrl: await buildTokenUrl(config, "manage", r.id, now),
+          unsubscribeUrl: await buildTokenUrl(config, "unsubscribe", r.id, new Date(message.until)),
+          manageUrl: await buildTokenUrl(config, "manage", r.id, new Date(message.until)),
           day: message.since.slice(0, 10),
         }),
       now,
@@ -199,8 +204,8 @@ export async function deliverConfirmation(deps: DeliverDeps, subscriberId: strin
             ? `${confirmation.subscriptions.length} sessions of ${first.eventTitle ?? first.event}`
             : describeScope(first),
           ...(several ? { scopes: confirmation.subscriptions.map((s) => s.sessionTitle ?? s.session) } : {}),
-          confirmUrl: await buildTokenUrl(config, "confirm", confirmation.id, now),
-          manageUrl: await buildTokenUrl(config, "manage", r.id, now),
+          confirmUrl: await buildTokenUrl(config, "confirm", confirmation.id, new Date(`${hour}:00:00Z`)),
+          manageUrl: await buildTokenUrl(config, "manage", r.id, new Date(`${hour}:00:00Z`)),
         }),
       now,
     ),

@@ -54,7 +54,13 @@ describe("soak", () => {
     const mails = 2 * (420 + links) + 20 * 7 + (links ? 20 : 0);
     expect(count(output, "mails expected")).toBe(mails);
     expect(count(output, "mails sent")).toBe(mails);
-    for (const label of ["mails duplicated", "mails missing", "mails unexpected", "outbound refused"])
+    for (const label of [
+      "mails duplicated",
+      "mails missing",
+      "mails unexpected",
+      "mail keys reused with another payload",
+      "outbound refused",
+    ])
       expect(count(output, label), label).toBe(0);
 
     const faults = read(output, "faults injected");
