@@ -10,7 +10,7 @@ export type Row = {
   ratio?: number;
   /** The target in words ("≥ 85% of constant"); absent when the row only reports. */
   target?: string;
-  /** Whether the target was met; absent when the row has no target. */
+  /** Whether the target was met; absent when the row has no target, or a target that is only a label. */
   met?: boolean;
   /** What else the reader needs: latency, costs, counts. */
   note?: string;
@@ -26,7 +26,7 @@ export function renderTable(rows: Row[]): string {
     r.name,
     r.value,
     r.ratio === undefined ? "" : `${(r.ratio * 100).toFixed(0)}%`,
-    r.target === undefined ? "" : `${r.target} ${r.met ? "ok" : "MISSED"}`,
+    r.target === undefined ? "" : r.met === undefined ? r.target : `${r.target} ${r.met ? "ok" : "MISSED"}`,
     r.note ?? "",
   ]);
   const head = ["section", "row", "value", "vs constant", "target", "notes"];

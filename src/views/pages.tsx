@@ -391,57 +391,21 @@ function Choice(props: {
 
 /** A plain GET form: it works without JavaScript, and every filtered view has its own address. */
 function FindForm({ eventId, options, query }: { eventId: string; options: FilterOptions; query: SessionQuery }) {
-  const choices = [
-    <Choice
-      options={options}
-      name="notes"
-      label="Notes"
-      any="Any"
-      choices={NOTES_FILTERS.map((n) => [n, NOTES_LABELS[n]])}
-      selected={query.notes}
-    />,
+  const filters: {
+    name: "notes" | "day" | "room" | "track";
+    label: string;
+    any: string;
+    choices: [string, string][];
+  }[] = [
+    { name: "notes", label: "Notes", any: "Any", choices: NOTES_FILTERS.map((n) => [n, NOTES_LABELS[n]]) },
+    { name: "day", label: "Day", any: "Any day", choices: options.days.map((d) => [d, formatDay(d)]) },
+    { name: "room", label: "Room", any: "Any room", choices: options.rooms.map((r) => [r, r]) },
+    { name: "track", label: "Track", any: "Any track", choices: options.tracks.map((t) => [t, t]) },
   ];
-  const names = ["notes"];
-  // A filter with one value would find every session: only those with a choice to make are offered.
-  if (options.days.length > 1) {
-    names.push("day");
-    choices.push(
-      <Choice
-        options={options}
-        name="day"
-        label="Day"
-        any="Any day"
-        choices={options.days.map((d) => [d, formatDay(d)])}
-        selected={query.day}
-      />,
-    );
-  }
-  if (options.rooms.length > 1) {
-    names.push("room");
-    choices.push(
-      <Choice
-        options={options}
-        name="room"
-        label="Room"
-        any="Any room"
-        choices={options.rooms.map((r) => [r, r])}
-        selected={query.room}
-      />,
-    );
-  }
-  if (options.tracks.length > 1) {
-    names.push("track");
-    choices.push(
-      <Choice
-        options={options}
-        name="track"
-        label="Track"
-        any="Any track"
-        choices={options.tracks.map((t) => [t, t])}
-        selected={query.track}
-      />,
-    );
-  }
+  // A filter with one value would find every session: only those with a choice to make are offered (notes always).
+  const offered = filters.filter((f) => f.name === "notes" || f.choices.length > 1);
+  const names = offered.map((f) => f.name);
+  const choices = offered.map((f) => <Choice options={options} selected={query[f.name]} {...f} />);
   const filtering = Boolean(query.notes ?? query.day ?? query.room ?? query.track);
   // The filters fold away so that the sessions start on a phone's first screen; open while one applies.
   return (

@@ -1,15 +1,15 @@
 // The pages in Chromium, as a reader on a phone or a desktop sees them, through the real `npm start`: every page
 // state in standards mode with zero axe violations at 390 px and 1280 px, light and dark; the first session on
 // the first screen of a phone; sessions found with the event page's form, without JavaScript.
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, skipWithoutChromium } from "./chromium.ts";
 import { type Server, startServer } from "./server.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const WIKI_EVENT = "xen-design-sessions-2019";
 const TIMED_EVENT = "pages-conf-2026";
 const ADDRESS = "reader@example.org";
@@ -129,20 +129,9 @@ type State = { name: string; path: string } | { name: string; html: string };
 
 beforeAll(async () => {
   server = await startServer();
-  if (!existsSync(CHROMIUM)) return;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
-    ],
-  });
+  const launched = await launchChromium();
+  if (!launched) return;
+  browser = launched;
   noScripts = await browser.newContext({ javaScriptEnabled: false, viewport: PHONE });
   withScripts = await browser.newContext({ viewport: PHONE });
 });
@@ -154,7 +143,7 @@ afterAll(async () => {
 const newPage = async (scripts = false) => (scripts ? withScripts : noScripts).newPage();
 
 // Chromium comes from Debian (.ci/run installs it); without it the browser checks cannot run here.
-describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")("pages in a browser", () => {
+describe.skipIf(skipWithoutChromium)("pages in a browser", () => {
   // A timed schedule imported, then imported again without its last session, which is withdrawn.
   beforeAll(async () => {
     await importSchedule(true);

@@ -1,15 +1,14 @@
 // The README contract, end to end: `npm start` serves the seeded 2019 catalogue, a person can read it in a
 // browser at phone width, and seeding again changes nothing.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromiumProfile, skipWithoutChromium } from "./chromium.ts";
 import { type Server, startServer } from "./server.ts";
 
 const EVENT = "xen-design-sessions-2019";
-const CHROMIUM = "/usr/bin/chromium";
 const FEEDPARSER_PYTHON = "/usr/bin/python3";
 const HAS_FEED_TOOLS =
   spawnSync(FEEDPARSER_PYTHON, ["-c", "import feedparser"]).status === 0 &&
@@ -155,16 +154,12 @@ describe("npm start", () => {
   // A click on "RSS" or "Atom": the feed's XSLT stylesheet (/feed.xsl) turns it into a page, under the feed's CSP.
   // Browsers are dropping XSLT (Chromium 156 overlays a deprecation banner; blink-dev plans it off by default from
   // M158): when CI's Chromium stops applying it, this fails because readers of the page would see raw XML again.
-  it.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(
+  it.skipIf(skipWithoutChromium)(
     "shows a feed opened in a browser as a page that says how to follow it, not as raw XML",
     async () => {
-      const profile = mkdtempSync(join(tmpdir(), "sessionwire-chromium-"));
-      const context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
+      const { context, close } = await launchChromiumProfile({
         javaScriptEnabled: false,
         viewport: { width: 390, height: 844 },
-        args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
       });
       try {
         const page = context.pages()[0] ?? (await context.newPage());
@@ -202,54 +197,37 @@ describe("npm start", () => {
         }
         expect(refused).toEqual([]);
       } finally {
-        await context.close();
-        rmSync(profile, { recursive: true, force: true });
+        await close();
       }
     },
   );
 
   // Chromium comes from Debian (.ci/run installs it); without it the browser check cannot run here.
-  it.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(
-    "reads well in a browser at phone width, without JavaScript",
-    async () => {
-      const profile = mkdtempSync(join(tmpdir(), "sessionwire-chromium-"));
-      const context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        javaScriptEnabled: false,
-        viewport: { width: 390, height: 844 },
-        args: [
-          "--no-sandbox",
-          "--disable-gpu",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-          "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
-        ],
-      });
-      try {
-        const page = context.pages()[0] ?? (await context.newPage());
-        await page.goto(server.url);
-        await page.getByRole("link", { name: "Xen Design Sessions 2019" }).click();
-        await expect.poll(() => page.url()).toBe(`${server.url}/events/${EVENT}`);
-        expect(await page.locator("#published + ul.cards > li").count()).toBe(11);
-        expect(await page.locator("#pending + ul.cards > li").count()).toBe(10);
-        await page.getByRole("link", { name: "Live Updating Xen" }).click();
-        await expect.poll(() => page.locator("h1").textContent()).toBe("Live Updating Xen");
-        expect(await page.locator(".kind").allTextContents()).toEqual(["CryptPad", "wiki", "mailing list"]);
-        // Styled, and nothing wider than a phone screen.
-        const layout = await page.evaluate(() => ({
-          font: getComputedStyle(document.body).fontFamily,
-          overflow: document.documentElement.scrollWidth - window.innerWidth,
-        }));
-        expect(layout.font).toContain("system-ui");
-        expect(layout.overflow).toBeLessThanOrEqual(0);
-        await page.screenshot({ path: join(tmpdir(), "sessionwire-session-phone.png"), fullPage: true });
-      } finally {
-        await context.close();
-        rmSync(profile, { recursive: true, force: true });
-      }
-    },
-  );
+  it.skipIf(skipWithoutChromium)("reads well in a browser at phone width, without JavaScript", async () => {
+    const { context, close } = await launchChromiumProfile({
+      javaScriptEnabled: false,
+      viewport: { width: 390, height: 844 },
+    });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      await page.goto(server.url);
+      await page.getByRole("link", { name: "Xen Design Sessions 2019" }).click();
+      await expect.poll(() => page.url()).toBe(`${server.url}/events/${EVENT}`);
+      expect(await page.locator("#published + ul.cards > li").count()).toBe(11);
+      expect(await page.locator("#pending + ul.cards > li").count()).toBe(10);
+      await page.getByRole("link", { name: "Live Updating Xen" }).click();
+      await expect.poll(() => page.locator("h1").textContent()).toBe("Live Updating Xen");
+      expect(await page.locator(".kind").allTextContents()).toEqual(["CryptPad", "wiki", "mailing list"]);
+      // Styled, and nothing wider than a phone screen.
+      const layout = await page.evaluate(() => ({
+        font: getComputedStyle(document.body).fontFamily,
+        overflow: document.documentElement.scrollWidth - window.innerWidth,
+      }));
+      expect(layout.font).toContain("system-ui");
+      expect(layout.overflow).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: join(tmpdir(), "sessionwire-session-phone.png"), fullPage: true });
+    } finally {
+      await close();
+    }
+  });
 });
