@@ -430,7 +430,8 @@ export async function replayHookDeliveries(
 /**
  * The changes in an endpoint's scope created at or after `since`, oldest first, at most `limit`: what a replay
  * since a time covers, including changes the endpoint never got a row for (while it was paused or disabled).
- * Rows are written for those, pending; the ids of every row for these changes are returned.
+ * Rows are written for those, pending; returns the ids of every row for these changes, and the creation time of
+ * the first change past the limit (where a further replay would start), if any.
  */
 export async function putReplayDeliveries(
   db: D1Database,
@@ -438,16 +439,17 @@ export async function putReplayDeliveries(
   since: string,
   limit: number,
   now: Date,
-): Promise<{ ids: string[]; changeIds: string[] }> {
-  const { results: changes } = await db
+): Promise<{ ids: string[]; next: string | null }> {
+  const { results: found } = await db
     .prepare(
       `SELECT c.id, c.created_at FROM changes c JOIN hook_endpoints e ON e.id = ?1 AND ${IN_SCOPE}
        WHERE c.created_at >= ?2 ORDER BY c.created_at, c.id LIMIT ?3`,
     )
-    .bind(endpointId, since, limit)
+    .bind(endpointId, since, limit + 1)
     .all<{ id: string; created_at: string }>();
-  const changeIds = changes.map((c) => c.id);
-  if (changeIds.length === 0) return { ids: [], changeIds };
+  const next = found[limit]?.created_at ?? null;
+  const changeIds = found.slice(0, limit).map((c) => c.id);
+  if (changeIds.length === 0) return { ids: [], next };
   const at = now.toISOString();
   const [, rows] = await db.batch<{ id: string }>([
     db
@@ -463,5 +465,5 @@ export async function putReplayDeliveries(
       )
       .bind(endpointId, JSON.stringify(changeIds)),
   ]);
-  return { ids: rows!.results.map((r) => r.id), changeIds };
+  return { ids: rows!.results.map((r) => r.id), next };
 }
