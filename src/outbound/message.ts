@@ -4,6 +4,7 @@ import type { Change } from "../domain/changes.ts";
 import { encodeBase64 } from "../lib/crypto.ts";
 import { buildPublicUrl, pagePaths } from "../paths.ts";
 import { signStandardWebhook } from "../webhooks/standard.ts";
+import { buildChatBody } from "./formats.ts";
 import type { ChangeNotice } from "./notice.ts";
 
 export const HOOK_FORMATS = ["standard", "slack", "discord", "matrix"] as const;
@@ -42,6 +43,11 @@ export function buildChangeNotice(change: Change, eventTitle: string | null, bas
 /** The Standard Webhooks envelope of the `standard` format: its timestamp is the change's. */
 export function buildStandardBody(notice: ChangeNotice) {
   return { type: CHANGE_PUBLISHED, timestamp: notice.change.at, data: notice };
+}
+
+/** The body a format carries, as sent (and signed): the envelope, or a chat message (src/outbound/formats.ts). */
+export function buildDeliveryBody(format: HookFormat, notice: ChangeNotice): string {
+  return JSON.stringify(format === "standard" ? buildStandardBody(notice) : buildChatBody(format, notice));
 }
 
 /**

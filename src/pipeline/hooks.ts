@@ -12,8 +12,7 @@
 import type { Bindings, Config } from "../config.ts";
 import { readCappedText } from "../lib/body.ts";
 import { checkDestination } from "../outbound/destination.ts";
-import { type HookFormat, buildChangeNotice, buildDeliveryHeaders, buildStandardBody } from "../outbound/message.ts";
-import type { ChangeNotice } from "../outbound/notice.ts";
+import { buildChangeNotice, buildDeliveryBody, buildDeliveryHeaders } from "../outbound/message.ts";
 import { MAX_ATTEMPTS, type AttemptResult, decideAttempt, parseRetryAfter } from "../outbound/policy.ts";
 import { getEvent } from "../store/catalogue.ts";
 import { getChange } from "../store/changes.ts";
@@ -69,11 +68,6 @@ export class RetryLater extends Error {
     super(`next attempt in ${delaySeconds} s`);
     this.name = "RetryLater";
   }
-}
-
-/** The body a format carries. Chat formats are built by src/outbound/formats.ts once it exists. */
-export function buildDeliveryBody(_format: HookFormat, notice: ChangeNotice): string {
-  return JSON.stringify(buildStandardBody(notice));
 }
 
 /**

@@ -8,6 +8,10 @@ import { POLL_CRON } from "../../src/cron/index.ts";
 import { handOverHooks } from "../../src/pipeline/hooks.ts";
 import { loadEvents } from "../../src/pipeline/publish.ts";
 import { RETRY_SCHEDULE_SECONDS } from "../../src/outbound/policy.ts";
+import { buildChatBody } from "../../src/outbound/formats.ts";
+import { buildChangeNotice } from "../../src/outbound/message.ts";
+import { getChange } from "../../src/store/changes.ts";
+import { getEvent } from "../../src/store/catalogue.ts";
 import { getHookDelivery } from "../../src/store/hooks.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
 import { buildSite } from "../helpers/config.ts";
@@ -157,6 +161,25 @@ describe("a published change", () => {
         expect(verifyReceived(e.secret, r)).toBeTruthy();
     }
     expect((await getLog(other.id)).deliveries).toEqual([]);
+  });
+});
+
+describe("chat formats", () => {
+  it("carry the chat body their format builds, signed like the standard one", async () => {
+    const formats = ["slack", "discord", "matrix"] as const;
+    const secrets: Record<string, string> = {};
+    for (const format of formats)
+      secrets[format] = (await registerEndpoint({ url: `${HOOK}/${format}`, format })).secret;
+    const changeId = await publishChange({ summary: "Notes: <!channel> @room **bold**" });
+    await hooks.drain();
+    const change = (await getChange(env.DB, changeId))!;
+    const event = await getEvent(env.DB, EVENT);
+    const notice = buildChangeNotice(change, event!.title, buildSite().baseUrl);
+    for (const format of formats) {
+      const req = net.received.find((r) => r.url === `${HOOK}/${format}`)!;
+      expect(verifyReceived(secrets[format]!, req)).toEqual(buildChatBody(format, notice));
+      expect(req.body).toBe(JSON.stringify(buildChatBody(format, notice)));
+    }
   });
 });
 
