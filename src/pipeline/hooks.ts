@@ -22,6 +22,7 @@ import {
   getEndpoint,
   listDueHookDeliveryIds,
   listSigningSecrets,
+  UNHOOKED_PAGE_SIZE,
   listUnhookedChangeIds,
   markHookDeliveryFailed,
   recordHookAttempt,
@@ -48,18 +49,26 @@ export async function queueHookDeliveries(env: Pick<Bindings, "HOOKS">, ids: str
   }
 }
 
+/** Pages of 100 changes one hand-over takes (an import that changed more leaves the rest to the next one). */
+const HAND_OVER_PAGES = 10;
+
 /** Hands committed changes (created before `before`; of one event, or all) to webhooks; returns how many. */
 export async function handOverHooks(env: HooksEnv, before: Date, eventId?: string, now = new Date()): Promise<number> {
-  const changeIds = await listUnhookedChangeIds(env.DB, before, eventId);
-  if (changeIds.length === 0) return 0;
-  const [rows] = await env.DB.batch<{ id: string }>(buildHookHandOver(env.DB, changeIds, now));
-  const ids = rows!.results.map((r) => r.id);
-  try {
-    await queueHookDeliveries(env, ids);
-  } catch (err) {
-    console.error("webhooks: could not queue handed-over deliveries; the sweep will", ids.length, err);
+  let handed = 0;
+  for (let page = 0; page < HAND_OVER_PAGES; page++) {
+    const changeIds = await listUnhookedChangeIds(env.DB, before, eventId);
+    if (changeIds.length === 0) break;
+    const [rows] = await env.DB.batch<{ id: string }>(buildHookHandOver(env.DB, changeIds, now));
+    const ids = rows!.results.map((r) => r.id);
+    try {
+      await queueHookDeliveries(env, ids);
+    } catch (err) {
+      console.error("webhooks: could not queue handed-over deliveries; the sweep will", ids.length, err);
+    }
+    handed += changeIds.length;
+    if (changeIds.length < UNHOOKED_PAGE_SIZE) break;
   }
-  return changeIds.length;
+  return handed;
 }
 
 /** The delivery must be attempted again after this many seconds (the consumer retries its message then). */

@@ -171,7 +171,7 @@ hookRoutes.openapi(
   createRoute({
     method: "post",
     operationId: "createWebhookEndpoint",
-    tags: ["webhooks"],
+    tags: ["outbound"],
     path: BASE,
     summary: "Register an endpoint for signed change.published deliveries; the answer shows its secret, once",
     security,
@@ -202,7 +202,7 @@ hookRoutes.openapi(
   createRoute({
     method: "get",
     operationId: "listWebhookEndpoints",
-    tags: ["webhooks"],
+    tags: ["outbound"],
     path: BASE,
     summary: "Every endpoint with its scope and state (never a secret)",
     security,
@@ -218,7 +218,7 @@ hookRoutes.openapi(
   createRoute({
     method: "get",
     operationId: "getWebhookEndpoint",
-    tags: ["webhooks"],
+    tags: ["outbound"],
     path: `${BASE}/{id}`,
     summary: "An endpoint: its scope, format and state (active, paused, or disabled with why and when)",
     security,
@@ -232,7 +232,7 @@ hookRoutes.openapi(
   createRoute({
     method: "put",
     operationId: "updateWebhookEndpoint",
-    tags: ["webhooks"],
+    tags: ["outbound"],
     path: `${BASE}/{id}`,
     summary: "Replace an endpoint's URL, scope, format and description (omitted: all events, standard, none)",
     security,
@@ -260,7 +260,7 @@ hookRoutes.openapi(
   createRoute({
     method: "delete",
     operationId: "deleteWebhookEndpoint",
-    tags: ["webhooks"],
+    tags: ["outbound"],
     path: `${BASE}/{id}`,
     summary: "Delete an endpoint, its secrets and its delivery log",
     security,
@@ -279,7 +279,7 @@ hookRoutes.openapi(
   createRoute({
     method: "post",
     operationId: "rotateWebhookSecret",
-    tags: ["webhooks"],
+    tags: ["outbound"],
     path: `${BASE}/{id}/rotate`,
     summary:
       "A new secret, shown once. The previous one keeps signing beside it for 24 hours (webhook-signature then " +
@@ -314,7 +314,7 @@ for (const [action, status] of [
     createRoute({
       method: "post",
       operationId: `${action}WebhookEndpoint`,
-      tags: ["webhooks"],
+      tags: ["outbound"],
       path: `${BASE}/{id}/${action}`,
       summary:
         action === "pause"
@@ -351,7 +351,7 @@ hookRoutes.openapi(
   createRoute({
     method: "get",
     operationId: "listWebhookDeliveries",
-    tags: ["webhooks"],
+    tags: ["outbound"],
     path: `${BASE}/{id}/deliveries`,
     summary: "The endpoint's delivery log, newest first: status, attempts, last answer, latency",
     security,
@@ -394,7 +394,7 @@ hookRoutes.openapi(
   createRoute({
     method: "post",
     operationId: "replayWebhookDelivery",
-    tags: ["webhooks"],
+    tags: ["outbound"],
     path: `${BASE}/{id}/deliveries/{deliveryId}/replay`,
     summary: "Send one delivery again, with the same webhook-id and a fresh retry schedule",
     security,
@@ -422,7 +422,7 @@ hookRoutes.openapi(
   createRoute({
     method: "post",
     operationId: "replayWebhookDeliveriesSince",
-    tags: ["webhooks"],
+    tags: ["outbound"],
     path: `${BASE}/{id}/replay`,
     summary:
       `Send again every change in the endpoint's scope since a time (at most ${MAX_REPLAY}, at most 30 days back), ` +

@@ -183,14 +183,16 @@ export async function listSigningSecrets(db: D1Database, endpointId: string, now
 
 // ——— The hand-over (the outbox of webhooks) ———
 
-/** Changes not yet handed to webhooks (all events, or one), oldest first, created before `before`. */
+export const UNHOOKED_PAGE_SIZE = 100;
+
+/** Changes not yet handed to webhooks (all events, or one), oldest first, created before `before`; a page. */
 export async function listUnhookedChangeIds(db: D1Database, before: Date, eventId?: string): Promise<string[]> {
   const { results } = await db
     .prepare(
       `SELECT id FROM changes WHERE hooked_at IS NULL AND created_at <= ?1 AND (?2 IS NULL OR event_id = ?2)
-       ORDER BY created_at LIMIT 100`,
+       ORDER BY created_at LIMIT ?3`,
     )
-    .bind(before.toISOString(), eventId ?? null)
+    .bind(before.toISOString(), eventId ?? null, UNHOOKED_PAGE_SIZE)
     .all<{ id: string }>();
   return results.map((r) => r.id);
 }

@@ -15,7 +15,7 @@ import { getEvent } from "../../src/store/catalogue.ts";
 import { getHookDelivery } from "../../src/store/hooks.ts";
 import { buildTestEvent } from "../fixtures/catalogue.ts";
 import { buildSite } from "../helpers/config.ts";
-import { putTestChange } from "../helpers/factories.ts";
+import { putTestChange, putTestChanges } from "../helpers/factories.ts";
 import { type FakeInternet, HOOKS_PATH, fakeInternet, registerEndpoint, verifyReceived } from "../helpers/hooks.ts";
 import { sendAdmin } from "../helpers/http.ts";
 import { type TestQueue, captureQueues, runCron } from "../helpers/queue.ts";
@@ -421,6 +421,14 @@ describe("recovery", () => {
     await runCron(POLL_CRON, now());
     await hooks.drain();
     expect(net.received).toHaveLength(1);
+  });
+
+  it("a commit of more changes than a page (an import) is handed over whole, one message per delivery", async () => {
+    await registerEndpoint({ url: HOOK, event: EVENT });
+    await putTestChanges(Array.from({ length: 250 }, () => ({ at: now().toISOString() })));
+    expect(await handOverHooks(env, now(), EVENT, now())).toBe(250);
+    expect(new Set(hooks.sent.map((m) => m.body.deliveryId)).size).toBe(250);
+    expect(await handOverHooks(env, now(), EVENT, now())).toBe(0);
   });
 
   it("a change committed but never handed over (a crash) is handed over by the cron", async () => {
