@@ -44,7 +44,7 @@ export function checkEndpointUrl(text: string, options: DestinationOptions): str
     const ip = parseIp(host);
     if (!ip) return `host ${host} is not an address`;
     const kind = describeAddress(ip);
-    return kind ? `host ${host} is a ${kind} address` : null;
+    return kind ? `host ${host} is not public: ${kind}` : null;
   }
   const reserved = describeReservedName(host);
   return reserved ? `host ${host} is ${reserved}` : null;
@@ -91,7 +91,7 @@ export async function checkDestination(text: string, options: DestinationOptions
     const ip = parseIp(address);
     if (!ip) return `${host} resolves to ${address}, which is not an address`;
     const kind = describeAddress(ip);
-    if (kind) return `${host} resolves to ${address}, a ${kind} address`;
+    if (kind) return `${host} resolves to ${address}, which is not public: ${kind}`;
   }
   return null;
 }

@@ -21,43 +21,43 @@ describe("an endpoint URL", () => {
     ["https://token@hooks.example.org/x", "credentials in URL"],
     ["not a url", "not a URL"],
     // Loopback, every spelling the URL parser turns into 127.0.0.1 or ::1.
-    ["https://127.0.0.1/", "host 127.0.0.1 is a loopback address"],
-    ["https://127.1/", "host 127.0.0.1 is a loopback address"],
-    ["https://0x7f.0.0.1/", "host 127.0.0.1 is a loopback address"],
-    ["https://0x7f000001/", "host 127.0.0.1 is a loopback address"],
-    ["https://2130706433/", "host 127.0.0.1 is a loopback address"],
-    ["https://017700000001/", "host 127.0.0.1 is a loopback address"],
-    ["https://0177.0.0.1/", "host 127.0.0.1 is a loopback address"],
-    ["https://127.0.0.1./", "host 127.0.0.1 is a loopback address"],
-    ["https://[::1]/", "host [::1] is a loopback address"],
-    ["https://[0:0:0:0:0:0:0:1]/", "host [::1] is a loopback address"],
-    ["https://[::ffff:127.0.0.1]/", "host [::ffff:7f00:1] is a loopback address"],
-    ["https://[::127.0.0.1]/", "host [::7f00:1] is a loopback address"],
-    ["https://[64:ff9b::127.0.0.1]/", "host [64:ff9b::7f00:1] is a loopback address"],
-    ["https://[2002:7f00:1::]/", "host [2002:7f00:1::] is a loopback address"],
-    ["https://0.0.0.0/", "host 0.0.0.0 is a unspecified (0.0.0.0/8) address"],
-    ["https://0/", "host 0.0.0.0 is a unspecified (0.0.0.0/8) address"],
-    ["https://[::]/", "host [::] is a unspecified (::) address"],
+    ["https://127.0.0.1/", "host 127.0.0.1 is not public: loopback"],
+    ["https://127.1/", "host 127.0.0.1 is not public: loopback"],
+    ["https://0x7f.0.0.1/", "host 127.0.0.1 is not public: loopback"],
+    ["https://0x7f000001/", "host 127.0.0.1 is not public: loopback"],
+    ["https://2130706433/", "host 127.0.0.1 is not public: loopback"],
+    ["https://017700000001/", "host 127.0.0.1 is not public: loopback"],
+    ["https://0177.0.0.1/", "host 127.0.0.1 is not public: loopback"],
+    ["https://127.0.0.1./", "host 127.0.0.1 is not public: loopback"],
+    ["https://[::1]/", "host [::1] is not public: loopback"],
+    ["https://[0:0:0:0:0:0:0:1]/", "host [::1] is not public: loopback"],
+    ["https://[::ffff:127.0.0.1]/", "host [::ffff:7f00:1] is not public: loopback"],
+    ["https://[::127.0.0.1]/", "host [::7f00:1] is not public: loopback"],
+    ["https://[64:ff9b::127.0.0.1]/", "host [64:ff9b::7f00:1] is not public: loopback"],
+    ["https://[2002:7f00:1::]/", "host [2002:7f00:1::] is not public: loopback"],
+    ["https://0.0.0.0/", "host 0.0.0.0 is not public: unspecified (0.0.0.0/8)"],
+    ["https://0/", "host 0.0.0.0 is not public: unspecified (0.0.0.0/8)"],
+    ["https://[::]/", "host [::] is not public: unspecified (::)"],
     // Private, shared, link-local and metadata.
-    ["https://10.1.2.3/", "host 10.1.2.3 is a private (10.0.0.0/8) address"],
-    ["https://172.16.0.1/", "host 172.16.0.1 is a private (172.16.0.0/12) address"],
-    ["https://172.31.255.255/", "host 172.31.255.255 is a private (172.16.0.0/12) address"],
-    ["https://192.168.1.1/", "host 192.168.1.1 is a private (192.168.0.0/16) address"],
-    ["https://0xc0a80101/", "host 192.168.1.1 is a private (192.168.0.0/16) address"],
-    ["https://100.64.0.1/", "host 100.64.0.1 is a shared CGNAT (100.64.0.0/10) address"],
-    ["https://100.127.255.254/", "host 100.127.255.254 is a shared CGNAT (100.64.0.0/10) address"],
-    ["https://169.254.1.1/", "host 169.254.1.1 is a link-local (169.254.0.0/16) address"],
-    ["https://169.254.169.254/latest", "host 169.254.169.254 is a cloud metadata address"],
-    ["https://[::ffff:169.254.169.254]/", "host [::ffff:a9fe:a9fe] is a cloud metadata address"],
-    ["https://[fd00:ec2::254]/", "host [fd00:ec2::254] is a cloud metadata address"],
-    ["https://[fc00::1]/", "host [fc00::1] is a unique local (fc00::/7) address"],
-    ["https://[fdff:ffff::1]/", "host [fdff:ffff::1] is a unique local (fc00::/7) address"],
-    ["https://[fe80::1]/", "host [fe80::1] is a link-local (fe80::/10) address"],
-    ["https://[febf::1]/", "host [febf::1] is a link-local (fe80::/10) address"],
-    ["https://[::ffff:10.0.0.1]/", "host [::ffff:a00:1] is a private (10.0.0.0/8) address"],
-    ["https://224.0.0.1/", "host 224.0.0.1 is a multicast (224.0.0.0/4) address"],
-    ["https://255.255.255.255/", "host 255.255.255.255 is a reserved (240.0.0.0/4) address"],
-    ["https://[ff02::1]/", "host [ff02::1] is a multicast (ff00::/8) address"],
+    ["https://10.1.2.3/", "host 10.1.2.3 is not public: private (10.0.0.0/8)"],
+    ["https://172.16.0.1/", "host 172.16.0.1 is not public: private (172.16.0.0/12)"],
+    ["https://172.31.255.255/", "host 172.31.255.255 is not public: private (172.16.0.0/12)"],
+    ["https://192.168.1.1/", "host 192.168.1.1 is not public: private (192.168.0.0/16)"],
+    ["https://0xc0a80101/", "host 192.168.1.1 is not public: private (192.168.0.0/16)"],
+    ["https://100.64.0.1/", "host 100.64.0.1 is not public: shared CGNAT (100.64.0.0/10)"],
+    ["https://100.127.255.254/", "host 100.127.255.254 is not public: shared CGNAT (100.64.0.0/10)"],
+    ["https://169.254.1.1/", "host 169.254.1.1 is not public: link-local (169.254.0.0/16)"],
+    ["https://169.254.169.254/latest", "host 169.254.169.254 is not public: cloud metadata"],
+    ["https://[::ffff:169.254.169.254]/", "host [::ffff:a9fe:a9fe] is not public: cloud metadata"],
+    ["https://[fd00:ec2::254]/", "host [fd00:ec2::254] is not public: cloud metadata"],
+    ["https://[fc00::1]/", "host [fc00::1] is not public: unique local (fc00::/7)"],
+    ["https://[fdff:ffff::1]/", "host [fdff:ffff::1] is not public: unique local (fc00::/7)"],
+    ["https://[fe80::1]/", "host [fe80::1] is not public: link-local (fe80::/10)"],
+    ["https://[febf::1]/", "host [febf::1] is not public: link-local (fe80::/10)"],
+    ["https://[::ffff:10.0.0.1]/", "host [::ffff:a00:1] is not public: private (10.0.0.0/8)"],
+    ["https://224.0.0.1/", "host 224.0.0.1 is not public: multicast (224.0.0.0/4)"],
+    ["https://255.255.255.255/", "host 255.255.255.255 is not public: reserved (240.0.0.0/4)"],
+    ["https://[ff02::1]/", "host [ff02::1] is not public: multicast (ff00::/8)"],
     // Names that never reach the public internet.
     ["https://localhost/", "host localhost is a loopback name"],
     ["https://LOCALHOST./", "host localhost is a loopback name"],
@@ -87,7 +87,7 @@ describe("an endpoint URL", () => {
       expect(checkEndpointUrl(url, strict), url).not.toBeNull();
     }
     expect(checkEndpointUrl("http://10.0.0.1/", loose)).toBe("http: is not https");
-    expect(checkEndpointUrl("https://10.0.0.1/", loose)).toBe("host 10.0.0.1 is a private (10.0.0.0/8) address");
+    expect(checkEndpointUrl("https://10.0.0.1/", loose)).toBe("host 10.0.0.1 is not public: private (10.0.0.0/8)");
     expect(checkEndpointUrl("http://user:pw@127.0.0.1/", loose)).toBe("credentials in URL");
   });
 
@@ -128,20 +128,23 @@ describe("the destination at send time", () => {
   });
 
   it.each([
-    [{ A: ["10.0.0.7"] }, "hooks.example.org resolves to 10.0.0.7, a private (10.0.0.0/8) address"],
-    [{ A: ["127.0.0.1"] }, "hooks.example.org resolves to 127.0.0.1, a loopback address"],
-    [{ A: ["169.254.169.254"] }, "hooks.example.org resolves to 169.254.169.254, a cloud metadata address"],
-    [{ A: ["100.64.1.1"] }, "hooks.example.org resolves to 100.64.1.1, a shared CGNAT (100.64.0.0/10) address"],
-    [{ AAAA: ["fd00:ec2::254"] }, "hooks.example.org resolves to fd00:ec2::254, a cloud metadata address"],
+    [{ A: ["10.0.0.7"] }, "hooks.example.org resolves to 10.0.0.7, which is not public: private (10.0.0.0/8)"],
+    [{ A: ["127.0.0.1"] }, "hooks.example.org resolves to 127.0.0.1, which is not public: loopback"],
+    [{ A: ["169.254.169.254"] }, "hooks.example.org resolves to 169.254.169.254, which is not public: cloud metadata"],
+    [
+      { A: ["100.64.1.1"] },
+      "hooks.example.org resolves to 100.64.1.1, which is not public: shared CGNAT (100.64.0.0/10)",
+    ],
+    [{ AAAA: ["fd00:ec2::254"] }, "hooks.example.org resolves to fd00:ec2::254, which is not public: cloud metadata"],
     [
       { AAAA: ["::ffff:192.168.0.1"] },
-      "hooks.example.org resolves to ::ffff:192.168.0.1, a private (192.168.0.0/16) address",
+      "hooks.example.org resolves to ::ffff:192.168.0.1, which is not public: private (192.168.0.0/16)",
     ],
-    [{ AAAA: ["fe80::1"] }, "hooks.example.org resolves to fe80::1, a link-local (fe80::/10) address"],
+    [{ AAAA: ["fe80::1"] }, "hooks.example.org resolves to fe80::1, which is not public: link-local (fe80::/10)"],
     // One private answer among public ones is enough to refuse (the runtime may pick any of them).
     [
       { A: ["93.184.215.14", "192.168.0.9"] },
-      "hooks.example.org resolves to 192.168.0.9, a private (192.168.0.0/16) address",
+      "hooks.example.org resolves to 192.168.0.9, which is not public: private (192.168.0.0/16)",
     ],
     [{}, "hooks.example.org does not resolve"],
     [{ status: 2 }, "could not resolve hooks.example.org: DNS-over-HTTPS status 2"],
@@ -162,7 +165,9 @@ describe("the destination at send time", () => {
 
   it("checks the URL rules again, and asks no resolver for an IP literal or an allowed loopback host", async () => {
     const asked = fakeDoh({});
-    expect(await checkDestination("https://10.0.0.1/", strict)).toBe("host 10.0.0.1 is a private (10.0.0.0/8) address");
+    expect(await checkDestination("https://10.0.0.1/", strict)).toBe(
+      "host 10.0.0.1 is not public: private (10.0.0.0/8)",
+    );
     expect(await checkDestination("https://93.184.215.14/", strict)).toBeNull();
     expect(await checkDestination("http://127.0.0.1:9/", loose)).toBeNull();
     expect(await checkDestination("http://localhost:9/", loose)).toBeNull();
