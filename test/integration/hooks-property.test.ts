@@ -4,7 +4,9 @@
 // each endpoint gets each change it is owed exactly once per success and never again after it: the ledger says
 // "delivered" exactly when the endpoint answered one 2xx for that change, nothing arrives after that 2xx, every
 // request for a change carries the same webhook-id and verifies with the endpoint's secret, and once the queue
-// behaves again every delivery of an endpoint still active reaches a final state.
+// behaves again every delivery of an endpoint still active reaches a final state. A time-out here is a request
+// the endpoint received whose answer was lost, like a Worker that died between the send and the record: it is
+// not a success, so the same webhook-id may arrive again (what receivers deduplicate on).
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
