@@ -72,6 +72,7 @@ describe("an endpoint", () => {
       state: { status: "active", reason: null, since: T0.toISOString() },
       failingSince: null,
     });
+    vi.setSystemTime(new Date(T0.getTime() + 1000));
     const other = await registerEndpoint({ url: HOOK });
     expect(other.secret).not.toBe(created.secret);
 
