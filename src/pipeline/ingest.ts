@@ -2,12 +2,17 @@
 // A 2xx is answered only after this returns, so nothing acknowledged is ever lost: if the queue send fails
 // the caller answers 5xx, and the stored receipt is re-queued by the cron sweep (a retried delivery then
 // finds it already received).
+//
+// Webhook acknowledgements commit as a group (`ingestTogether`): under load, what arrives while one D1 batch
+// is in flight is stored by the next, in one batch, and queued with one sendBatch. Nothing is answered before
+// its own receipt is stored and queued, and a receipt's uniqueness decides "duplicate" inside a batch exactly
+// as it does alone.
 import type { Bindings } from "../config.ts";
-import type { Observation } from "../domain/changes.ts";
 import { measureUtf8 } from "../domain/text.ts";
-import { putReceipt } from "../store/receipts.ts";
+import { type ReceiptItem, buildPutReceipt, putReceipt } from "../store/receipts.ts";
 
 export type IngestResult = { status: "queued"; receiptId: string } | { status: "duplicate" };
+type IngestEnv = Pick<Bindings, "DB" | "CHANGES">;
 
 /**
  * The largest payload a receipt stores, as UTF-8 JSON. D1 refuses a row over 2,000,000 bytes; the rest of the
@@ -23,15 +28,120 @@ export class PayloadTooLargeError extends Error {
   }
 }
 
-export async function ingest(
-  env: Pick<Bindings, "DB" | "CHANGES">,
-  item: { source: string; externalId: string; payload: Observation },
-  now: Date,
-): Promise<IngestResult> {
+function measurePayload(item: ReceiptItem): number {
   const bytes = measureUtf8(JSON.stringify(item.payload));
   if (bytes > MAX_PAYLOAD_BYTES) throw new PayloadTooLargeError(bytes);
+  return bytes;
+}
+
+const buildReceiptMessage = (receiptId: string) => ({ v: 1, type: "receipt", receiptId }) as const;
+
+export async function ingest(env: IngestEnv, item: ReceiptItem, now: Date): Promise<IngestResult> {
+  measurePayload(item);
   const receiptId = await putReceipt(env.DB, item, now);
   if (!receiptId) return { status: "duplicate" };
-  await env.CHANGES.send({ v: 1, type: "receipt", receiptId });
+  await env.CHANGES.send(buildReceiptMessage(receiptId));
   return { status: "queued", receiptId };
+}
+
+/** Receipts per group: one D1 batch and one sendBatch (at most 100 messages and 256 KB; a message is ~80 B). */
+const MAX_GROUP = 50;
+/** Payload bytes per group: a few large receipts go in smaller groups, the largest alone. */
+const MAX_GROUP_BYTES = 4_000_000;
+/** How long a request waits for the group in flight before it stores its receipt alone. */
+const WAIT_MS = 10_000;
+
+type Outcome = { result: IngestResult } | { error: unknown };
+type Waiter = { item: ReceiptItem; bytes: number; now: Date; outcome: Outcome | null };
+/**
+ * One line per isolate (every request of a Worker has the same bindings): who waits, and the group in flight.
+ * A request only ever awaits the group's promise, never one another request settles for it: workerd runs a
+ * continuation in the context of the request whose promise it follows, so a waiter woken by the group resumes
+ * as itself and may lead the next group. A waiter's outcome is plain data the group writes.
+ */
+const line: { waiting: Waiter[]; inFlight: Promise<void> | null } = { waiting: [], inFlight: null };
+
+/**
+ * `ingest`, committed together with whatever arrives while a group is in flight. `waitUntil` is the request's:
+ * a group a request leads outlives that request if its sender goes away, and a waiter that hears nothing for
+ * WAIT_MS stores its receipt alone (an insert that conflicts with what a stalled group stored answers
+ * "duplicate"; that receipt's queue message, if the group never sends it, comes from the cron sweep).
+ */
+export async function ingestTogether(
+  env: IngestEnv,
+  item: ReceiptItem,
+  now: Date,
+  waitUntil: (promise: Promise<unknown>) => void,
+): Promise<IngestResult> {
+  const waiter: Waiter = { item, bytes: measurePayload(item), now, outcome: null };
+  line.waiting.push(waiter);
+  const deadline = Date.now() + WAIT_MS;
+  while (!waiter.outcome) {
+    if (!line.inFlight) {
+      const group = storeGroup(env, takeGroup(line.waiting)).finally(() => {
+        if (line.inFlight === group) line.inFlight = null;
+      });
+      line.inFlight = group;
+      waitUntil(group);
+      await group;
+    } else if (!(await waitFor(line.inFlight, deadline - Date.now()))) {
+      const at = line.waiting.indexOf(waiter);
+      if (at >= 0) line.waiting.splice(at, 1);
+      return ingest(env, item, now);
+    }
+  }
+  if ("error" in waiter.outcome) throw waiter.outcome.error;
+  return waiter.outcome.result;
+}
+
+/** Whether `promise` settled within `ms`. */
+async function waitFor(promise: Promise<void>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(ms, 0))));
+  return Promise.race([promise.then(() => true), late]).finally(() => clearTimeout(timer!));
+}
+
+/** The head of the line, up to MAX_GROUP receipts and MAX_GROUP_BYTES (always at least one). */
+function takeGroup(waiting: Waiter[]): Waiter[] {
+  let [count, bytes] = [0, 0];
+  while (
+    count < Math.min(waiting.length, MAX_GROUP) &&
+    (count === 0 || bytes + waiting[count]!.bytes <= MAX_GROUP_BYTES)
+  )
+    bytes += waiting[count++]!.bytes;
+  return waiting.splice(0, count);
+}
+
+/** Stores and queues a group, writing every waiter's outcome; never rejects. */
+async function storeGroup(env: IngestEnv, group: Waiter[]): Promise<void> {
+  let ids: (string | null)[];
+  try {
+    const results = await env.DB.batch(group.map((w) => buildPutReceipt(env.DB, w.item, w.now)));
+    ids = results.map((r) => (r.results[0] as { id: string } | undefined)?.id ?? null);
+  } catch {
+    // A batch is one transaction: nothing of it was stored. Alone, a receipt D1 refuses fails only itself.
+    await Promise.all(
+      group.map(async (w) => {
+        w.outcome = await ingest(env, w.item, w.now).then(
+          (result) => ({ result }),
+          (error: unknown) => ({ error }),
+        );
+      }),
+    );
+    return;
+  }
+  const queued = ids.flatMap((id) => (id ? [id] : []));
+  let failed: { error: unknown } | null = null;
+  if (queued.length) {
+    try {
+      await env.CHANGES.sendBatch(queued.map((id) => ({ body: buildReceiptMessage(id) })));
+    } catch (error) {
+      // Stored but not queued: those senders are answered 5xx and retry; the sweep queues the receipts meanwhile.
+      failed = { error };
+    }
+  }
+  group.forEach((w, i) => {
+    const id = ids[i];
+    w.outcome = !id ? { result: { status: "duplicate" } } : (failed ?? { result: { status: "queued", receiptId: id } });
+  });
 }

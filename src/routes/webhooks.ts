@@ -1,5 +1,6 @@
 // Inbound webhooks: Standard Webhooks notes events, GitHub pushes and wiki edits, Etherpad pad updates. Each
-// delivery is authenticated on its raw bytes before any parsing, then stored as receipts through `ingest`.
+// delivery is authenticated on its raw bytes before any parsing, then stored as receipts through `ingestTogether`
+// (committed in groups under load).
 // A 2xx means stored (202) or already stored (200); a failure to store or queue answers 503 so the sender
 // retries, and the receipt's (source, external id) uniqueness makes the retry harmless.
 import { type Context, Hono } from "hono";
@@ -11,7 +12,7 @@ import { AppError, buildInvalidRequestError } from "../errors.ts";
 import type { AppEnv } from "../http/env.ts";
 import { requireSessionForReceipt } from "../http/require-session.ts";
 import { type Bytes, digestSha256, encodeHex } from "../lib/crypto.ts";
-import { type IngestResult, ingest } from "../pipeline/ingest.ts";
+import { type IngestResult, ingestTogether } from "../pipeline/ingest.ts";
 import { listEtherpadLinks, listLinksByUrl } from "../store/links.ts";
 import {
   EtherpadPadsUpdate,
@@ -148,7 +149,8 @@ function parseJson(bytes: Bytes, schema?: z.ZodType): unknown {
 /** Ingests every item; the results, or null for each that failed (logged), so the caller can answer 503. */
 async function ingestAll(c: Ctx, items: Item[]): Promise<(IngestResult | null)[]> {
   const now = new Date();
-  const settled = await Promise.allSettled(items.map((item) => ingest(c.env, item, now)));
+  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
+  const settled = await Promise.allSettled(items.map((item) => ingestTogether(c.env, item, now, waitUntil)));
   return settled.map((s, i) => {
     if (s.status === "fulfilled") return s.value;
     console.error("webhook ingest failed", items[i]!.source, items[i]!.externalId, s.reason);

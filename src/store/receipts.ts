@@ -16,20 +16,22 @@ export type Receipt = {
   failedAt: string | null;
 };
 
+export type ReceiptItem = { source: string; externalId: string; payload: Observation };
+
 /** Stores a receipt; returns its id, or null when (source, externalId) was already received. */
-export async function putReceipt(
-  db: D1Database,
-  item: { source: string; externalId: string; payload: Observation },
-  now: Date,
-): Promise<string | null> {
-  const row = await db
+export async function putReceipt(db: D1Database, item: ReceiptItem, now: Date): Promise<string | null> {
+  const row = await buildPutReceipt(db, item, now).first<{ id: string }>();
+  return row?.id ?? null;
+}
+
+/** The insert of one receipt; it returns the new row's id, or no row when (source, externalId) was already received. */
+export function buildPutReceipt(db: D1Database, item: ReceiptItem, now: Date): D1PreparedStatement {
+  return db
     .prepare(
       `INSERT INTO receipts (id, source, external_id, payload, received_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (source, external_id) DO NOTHING RETURNING id`,
     )
-    .bind(crypto.randomUUID(), item.source, item.externalId, JSON.stringify(item.payload), now.toISOString())
-    .first<{ id: string }>();
-  return row?.id ?? null;
+    .bind(crypto.randomUUID(), item.source, item.externalId, JSON.stringify(item.payload), now.toISOString());
 }
 
 export async function getReceipt(db: D1Database, id: string): Promise<Receipt | null> {

@@ -5,7 +5,7 @@
 // answers other methods with 405.
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { fetchWorker } from "../helpers/http.ts";
 import { MAX_WEBHOOK_BODY_BYTES as MAX_BODY_BYTES } from "../../src/domain/limits.ts";
 import { encodeText } from "../../src/lib/crypto.ts";
@@ -94,6 +94,65 @@ describe("POST /webhooks/notes", () => {
     const receipts = await listReceipts();
     expect(receipts).toHaveLength(1);
     expect(sentReceiptIds()).toEqual([receipts[0]!.id]);
+  });
+
+  describe("acknowledgements under load commit as groups (pipeline/ingest.ts)", () => {
+    /** 40 deliveries at once: 30 ids, 10 of them sent twice. */
+    const storm = () => {
+      const deliveries = Array.from({ length: 30 }, (_, i) => signed({ ...notes, text: `storm ${i}` }));
+      return [...deliveries, ...deliveries.slice(0, 10)];
+    };
+    const answer = async (sent: ReturnType<typeof signed>[]) =>
+      Promise.all(sent.map(async (d) => ({ id: d.id, status: (await d.fetch()).status })));
+
+    it("stores and queues each id once, answering 202 once per id, in fewer D1 calls than deliveries", async () => {
+      const batches = vi.spyOn(env.DB, "batch");
+      const answers = await answer(storm());
+      const ids = new Set(answers.map((a) => a.id));
+      for (const id of ids) {
+        const statuses = answers.filter((a) => a.id === id).map((a) => a.status);
+        expect(
+          statuses.filter((s) => s === 202),
+          id,
+        ).toHaveLength(1);
+        expect(
+          statuses.filter((s) => s !== 202 && s !== 200),
+          id,
+        ).toEqual([]);
+      }
+      const receipts = await listReceipts();
+      expect(receipts.map((r) => r.externalId).sort()).toEqual([...ids].sort());
+      expect(sentReceiptIds()).toEqual(receipts.map((r) => r.id).sort());
+      // Grouped: the first delivery's batch is in flight while the others arrive.
+      expect(batches.mock.calls.length).toBeLessThan(answers.length / 2);
+      expect(batches.mock.calls.reduce((n, [statements]) => n + statements.length, 0)).toBe(answers.length);
+    });
+
+    it("stores each receipt alone when a group's batch fails: one receipt D1 refuses fails only its own delivery", async () => {
+      const batch = env.DB.batch.bind(env.DB);
+      vi.spyOn(env.DB, "batch").mockImplementation(async (statements) => {
+        if (statements.length > 1) throw new Error("D1_ERROR: too big");
+        return batch(statements);
+      });
+      const answers = await answer(storm());
+      expect(answers.filter((a) => a.status === 202)).toHaveLength(30);
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(10);
+      expect(sentReceiptIds()).toHaveLength(30);
+    });
+
+    it("answers 503 to every new receipt of a group whose queue send fails, and duplicates 200; retries answer 200", async () => {
+      const first = signed({ ...notes, text: "first" });
+      expect((await first.fetch()).status).toBe(202);
+      changes.refuse(() => true);
+      const late = Array.from({ length: 10 }, (_, i) => signed({ ...notes, text: `late ${i}` }));
+      const answers = await answer([first, ...late, first]);
+      expect(answers.filter((a) => a.id === first.id).map((a) => a.status)).toEqual([200, 200]);
+      expect(answers.filter((a) => a.id !== first.id).map((a) => a.status)).toEqual(Array(10).fill(503));
+      // Stored, so the cron sweep queues them; a sender's retry finds them received.
+      expect(await listReceipts()).toHaveLength(11);
+      changes.refuse(() => false);
+      expect((await late[0]!.fetch()).status).toBe(200);
+    });
   });
 
   it("answers 503 when the change cannot be queued; the receipt is kept, so the retry answers 200", async () => {
