@@ -121,7 +121,7 @@ export async function deliverHook(deps: HookDeps, deliveryId: string, now: Date)
       lastAnswer: attempt.answer,
       latencyMs: attempt.latencyMs,
     },
-    decision.endpoint,
+    { ...decision.endpoint, gone: attempt.result.status === 410 },
     now,
   );
   if (decision.endpoint.disable) console.error("webhooks: disabled endpoint", endpoint.id, decision.endpoint.disable);

@@ -308,6 +308,10 @@ export async function claimHookDelivery(db: D1Database, id: string, now: Date): 
   return row ? toDelivery(row) : null;
 }
 
+/** Whether this attempt disables its endpoint (SQL over the stored row): 410 always, days of failures only while
+ * the streak it counted on is still stored. */
+const DISABLES = `(?3 IS NOT NULL AND status = 'active' AND (?5 OR failing_since IS NOT NULL))`;
+
 export type AttemptRecord = {
   status: "pending" | "delivered" | "failed";
   nextAttemptAt: Date | null;
@@ -318,13 +322,15 @@ export type AttemptRecord = {
 
 /**
  * Records an attempt's outcome on its claimed row and the endpoint's failing streak (and disable), in one batch.
- * Only the claim's holder records: a row replayed or deleted meanwhile is left as it is.
+ * Only the claim's holder records: a row replayed or deleted meanwhile is left as it is. The streak is settled
+ * in SQL against what is stored, not what this attempt read: a success recorded meanwhile by a concurrent attempt
+ * ends the streak, so this failure starts a new one and a days-of-failures disable (`gone` false) does not apply.
  */
 export async function recordHookAttempt(
   db: D1Database,
   delivery: { id: string; endpointId: string },
   record: AttemptRecord,
-  endpoint: { failingSince: string | null; disable: string | null },
+  endpoint: { failingSince: string | null; disable: string | null; gone: boolean },
   now: Date,
 ): Promise<void> {
   const at = now.toISOString();
@@ -347,13 +353,13 @@ export async function recordHookAttempt(
       ),
     db
       .prepare(
-        `UPDATE hook_endpoints SET failing_since = ?2,
-           status = CASE WHEN ?3 IS NOT NULL AND status = 'active' THEN 'disabled' ELSE status END,
-           disabled_reason = CASE WHEN ?3 IS NOT NULL AND status = 'active' THEN ?3 ELSE disabled_reason END,
-           status_changed_at = CASE WHEN ?3 IS NOT NULL AND status = 'active' THEN ?4 ELSE status_changed_at END
+        `UPDATE hook_endpoints SET failing_since = CASE WHEN ?2 IS NULL THEN NULL ELSE COALESCE(failing_since, ?4) END,
+           status = CASE WHEN ${DISABLES} THEN 'disabled' ELSE status END,
+           disabled_reason = CASE WHEN ${DISABLES} THEN ?3 ELSE disabled_reason END,
+           status_changed_at = CASE WHEN ${DISABLES} THEN ?4 ELSE status_changed_at END
          WHERE id = ?1`,
       )
-      .bind(delivery.endpointId, endpoint.failingSince, endpoint.disable, at),
+      .bind(delivery.endpointId, endpoint.failingSince, endpoint.disable, at, endpoint.gone ? 1 : 0),
   ]);
 }
 
