@@ -14,6 +14,7 @@ import { FEED_FORMATS } from "../src/feeds/model.ts";
 import { type BundleMeasure, measureBundle } from "./bench/bundle.ts";
 import { buildConference } from "./bench/conference.ts";
 import { FANOUT_TIERS, benchFanout } from "./bench/fanout.ts";
+import { benchOutbound } from "./bench/outbound.ts";
 import { benchChangeLatency } from "./bench/pipeline.ts";
 import { type ReadRoute, benchReads } from "./bench/reads.ts";
 import { type Row, formatCount, renderTable } from "./bench/table.ts";
@@ -28,7 +29,7 @@ const { values } = parseArgs({
     only: { type: "string" },
   },
 });
-const SECTIONS = ["reads", "bundle", "webhook ack", "change latency", "fan-out"] as const;
+const SECTIONS = ["reads", "bundle", "webhook ack", "change latency", "fan-out", "outbound"] as const;
 // --only "webhook ack,fan-out": some sections, to iterate on one; the README's table is from a whole run.
 const only = values.only?.split(",").map((s) => s.trim());
 const unknown = only?.filter((s) => !(SECTIONS as readonly string[]).includes(s)) ?? [];
@@ -212,6 +213,10 @@ if (wanted("webhook ack")) await runSection("webhook ack", () => benchWebhookAck
 if (wanted("change latency"))
   await runSection("change latency", () => benchChangeLatency({ changes: LATENCY_CHANGES }));
 if (wanted("fan-out")) await runSection("fan-out", () => benchFanout({ tiers: fanoutTiers }));
+if (wanted("outbound"))
+  await runSection("outbound", () =>
+    benchOutbound(smoke ? { endpoints: 3, changes: 4 } : { endpoints: 20, changes: 25 }),
+  );
 
 /** Up to 5,000 event page searches, one per distinct word of the titles (a search past the kept variants). */
 function buildSearchPaths(eventPath: string, titles: string[]): string[] {

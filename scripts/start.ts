@@ -2,8 +2,8 @@
 // `npm start -- --port 8788 --persist-to DIR` serves another port from another local state (used by e2e tests).
 // Secrets and settings come from .dev.vars when it exists, from .dev.vars.example otherwise.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { existsSync, readFileSync } from "node:fs";
+import { parseArgs, parseEnv } from "node:util";
 
 const { values } = parseArgs({
   options: { port: { type: "string", default: "8787" }, "persist-to": { type: "string", default: ".wrangler/state" } },
@@ -28,9 +28,14 @@ run("wrangler", ["d1", "migrations", "apply", "DB", "--local", ...persist]);
 const baseUrl = `http://127.0.0.1:${values.port}`;
 run(process.execPath, ["scripts/seed.ts", ...persist, "--base-url", baseUrl]);
 
-const vars = existsSync(".dev.vars") ? [] : ["--env-file", ".dev.vars.example"];
+const varsFile = existsSync(".dev.vars") ? ".dev.vars" : ".dev.vars.example";
+const vars = varsFile === ".dev.vars" ? [] : ["--env-file", varsFile];
 // A loopback http address, which only development allows for mail (src/config.ts), whatever .dev.vars says.
 const base = ["--var", `PUBLIC_BASE_URL:${baseUrl}`, "--var", "ENVIRONMENT:development"];
+// Wrangler loads from a vars file only what wrangler.toml declares, and OUTBOUND_ALLOW_LOOPBACK must never be
+// declared there: it is handed over from the file explicitly (development only; src/config.ts refuses it otherwise).
+const allowLoopback = parseEnv(readFileSync(varsFile, "utf8")).OUTBOUND_ALLOW_LOOPBACK;
+if (allowLoopback) base.push("--var", `OUTBOUND_ALLOW_LOOPBACK:${allowLoopback}`);
 const dev = spawn("wrangler", ["dev", "--ip", "127.0.0.1", "--port", values.port, ...persist, ...vars, ...base], {
   stdio: "inherit",
   env,

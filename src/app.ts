@@ -41,6 +41,7 @@ export function buildApp() {
   app.use("/webhooks/github", requireConfig("GitHub webhooks"));
   app.use("/webhooks/etherpad", requireConfig("Etherpad webhooks"));
   app.use("/api/admin/*", requireConfig("admin API"));
+  app.use("/api/admin/webhooks/*", requireConfig("outbound webhooks"));
   app.use("/subscriptions", requireConfig("mail"));
   app.use("/subscriptions/*", requireConfig("mail"));
   app.route("/", apiRoutes);

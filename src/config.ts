@@ -4,21 +4,27 @@
 // subscribe answered "mail on its way" while no mail could ever be signed or sent), and GET /api/admin/health
 // lists what is missing. Mail and WebSub pings hand PUBLIC_BASE_URL to the world, so a production deployment
 // (ENVIRONMENT is anything but "development") refuses them unless it is an https address off loopback.
+// OUTBOUND_ALLOW_LOOPBACK (outbound webhooks to 127.0.0.1 for local development) is refused the same way.
 import { z } from "zod";
-import type { ChangesMessage, NotifyMessage } from "./domain/messages.ts";
+import type { ChangesMessage, HooksMessage, NotifyMessage } from "./domain/messages.ts";
 
 /** The generated Env (`wrangler types`), with the message type of each queue. */
-export type Bindings = Omit<Env, "CHANGES" | "NOTIFY"> & {
+export type Bindings = Omit<Env, "CHANGES" | "NOTIFY" | "HOOKS"> & {
   CHANGES: Queue<ChangesMessage>;
   NOTIFY: Queue<NotifyMessage>;
+  HOOKS: Queue<HooksMessage>;
+  /** Only ever set in .dev.vars, never in wrangler.toml, so the generated Env does not name it. */
+  OUTBOUND_ALLOW_LOOPBACK?: string;
 };
 
 /** The queues' names (wrangler.toml [[queues.consumers]]), as batches and failure rows name them. */
 export const QUEUES = {
   changes: "sessionwire-changes",
   notify: "sessionwire-notify",
+  hooks: "sessionwire-hooks",
   changesDeadLetters: "sessionwire-changes-dlq",
   notifyDeadLetters: "sessionwire-notify-dlq",
+  hooksDeadLetters: "sessionwire-hooks-dlq",
 } as const;
 
 /** The vars and secrets as text, the way the platform hands them over (any of them may be missing or empty). */
@@ -40,7 +46,7 @@ export type ConfigEnv = Partial<
     | "QUIET_PERIOD_SECONDS"
     | "ENVIRONMENT"
   >
->;
+> & { OUTBOUND_ALLOW_LOOPBACK?: string };
 
 const DEFAULT_QUIET_PERIOD_SECONDS = 600;
 
@@ -84,6 +90,7 @@ const ConfigSchema = z.object({
   ADMIN_TOKEN: list,
   GITHUB_WEBHOOK_SECRET: text,
   ETHERPAD_API_KEY: text,
+  OUTBOUND_ALLOW_LOOPBACK: text.transform((value) => value.trim() === "true"),
 });
 
 export type Environment = "production" | "development";
@@ -96,6 +103,11 @@ export type Config = {
   site: { baseUrl: string; hubUrl: string | null };
   mail: { from: string; transport: string; apiUrl: string; apiKey: string; subscriptionSecret: string };
   secrets: { webhook: string[]; admin: string[]; github: string; etherpad: string };
+  /**
+   * Outbound webhooks. allowLoopback: endpoints on 127.0.0.1 / localhost may receive deliveries (development
+   * only; loopbackRequested says it was asked for, so production can refuse it loudly instead of ignoring it).
+   */
+  outbound: { allowLoopback: boolean; loopbackRequested: boolean };
 };
 
 /** Read once per bindings object: the platform hands an isolate the same env for every request and batch. */
@@ -129,11 +141,21 @@ function parseConfig(env: ConfigEnv): Config {
       github: c.GITHUB_WEBHOOK_SECRET,
       etherpad: c.ETHERPAD_API_KEY,
     },
+    outbound: {
+      allowLoopback: c.OUTBOUND_ALLOW_LOOPBACK && c.ENVIRONMENT === "development",
+      loopbackRequested: c.OUTBOUND_ALLOW_LOOPBACK,
+    },
   };
 }
 
 export type Capability =
-  "notes webhooks" | "GitHub webhooks" | "Etherpad webhooks" | "admin API" | "mail" | "WebSub pings";
+  | "notes webhooks"
+  | "GitHub webhooks"
+  | "Etherpad webhooks"
+  | "admin API"
+  | "mail"
+  | "WebSub pings"
+  | "outbound webhooks";
 
 const blank = (value: string) => !value.trim();
 
@@ -196,6 +218,11 @@ export function listMissingConfig(config: Config, capability: Capability): strin
       const baseUrl = config.site.hubUrl ? checkPublicBaseUrl(config) : null;
       return baseUrl ? [baseUrl] : [];
     }
+    case "outbound webhooks":
+      // Set where it must never be: refused outright rather than quietly ignored.
+      return config.outbound.loopbackRequested && config.environment !== "development"
+        ? ['OUTBOUND_ALLOW_LOOPBACK (only allowed when ENVIRONMENT is "development")']
+        : [];
   }
 }
 
@@ -206,6 +233,7 @@ export const CAPABILITIES: Capability[] = [
   "admin API",
   "mail",
   "WebSub pings",
+  "outbound webhooks",
 ];
 
 /** Every capability with something missing, for the health report. */

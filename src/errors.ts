@@ -21,6 +21,7 @@ export type ErrorCode =
   | "unavailable"
   | "not_configured"
   | "invalid_schedule"
+  | "invalid_endpoint"
   | "error";
 
 export class AppError extends Error {

@@ -1,13 +1,14 @@
 // Cron dispatch (wrangler.toml [triggers]). Every 10 minutes: re-queue receipts stored but never processed (or
 // give up on them), settle pads whose quiet period ran out (in case their settle message was lost), hand changes
-// a crash left in the mail outbox to NOTIFY, drive fan-outs that stalled, poll watched pads, and follow events'
-// schedule sources. Daily: queue
+// a crash left in the mail outbox to NOTIFY, drive fan-outs that stalled, hand over and re-queue outbound
+// webhook deliveries the queue lost, poll watched pads, and follow events' schedule sources. Daily: queue
 // the digests of the last 24 hours and forget receipts past their 7-day retention, and subscribe requests whose
 // confirmation links have expired. A cron this Worker does not
 // know throws, so a trigger added in wrangler.toml without its code fails loudly.
 import { type Bindings, readConfig } from "../config.ts";
 import { queueDigests } from "../pipeline/fanout.ts";
 import { handOverChanges } from "../pipeline/handover.ts";
+import { sweepHooks } from "../pipeline/hooks.ts";
 import { pollWatchedLinks } from "../pipeline/poll.ts";
 import { driveFanouts, requeueReceipts } from "../pipeline/recover.ts";
 import { queueSettledPads } from "../pipeline/settle.ts";
@@ -40,6 +41,7 @@ export async function handleScheduled(controller: { cron: string; scheduledTime:
         settles: () => queueSettledPads(env, config, now),
         handedOver: () => handOverChanges(env, new Date(now.getTime() - STALE_MS), undefined, now),
         fanouts: () => driveFanouts(env, now),
+        hooks: () => sweepHooks(env, new Date(now.getTime() - STALE_MS), now),
         polled: () => pollWatchedLinks(env, config, now),
         sources: () => followSources(env, config, now),
       });

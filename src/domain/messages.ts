@@ -41,3 +41,9 @@ export const NotifyMessage = z.discriminatedUnion("type", [
   z.object({ v: z.literal(1), type: z.literal("confirm"), subscriberId: z.string().min(1) }),
 ]);
 export type NotifyMessage = z.infer<typeof NotifyMessage>;
+
+/** Bodies of the HOOKS queue: one outbound webhook delivery, named by its ledger row (which holds the rest). */
+export const HooksMessage = z.discriminatedUnion("type", [
+  z.object({ v: z.literal(1), type: z.literal("deliver"), deliveryId: z.string().min(1).max(100) }),
+]);
+export type HooksMessage = z.infer<typeof HooksMessage>;

@@ -1,5 +1,6 @@
-// After every commit to the catalogue or the change log: hand the new changes to mail first (the outbox; the
-// cron re-hands what a crash left behind), so mail never waits on the read model; then republish the events and
+// After every commit to the catalogue or the change log: hand the new changes to mail and to the outbound
+// webhooks first (the outboxes; the cron re-hands what a crash left behind), so neither waits on the read model;
+// then republish the events and
 // queue one WebSub ping per feed whose content changed. A publish that fails or does not finish (KV refused a
 // write, or the run's budget of KV operations was spent) does not fail the commit: a "publish" message finishes
 // it, and each follow-up that makes progress queues the next. No hub is pinged while PUBLIC_BASE_URL is not an
@@ -8,9 +9,10 @@ import { type Bindings, type Config, checkPublicBaseUrl } from "../config.ts";
 import { buildWebSubPing } from "../feeds/websub.ts";
 import { PermanentError } from "./errors.ts";
 import { handOverChanges } from "./handover.ts";
+import { handOverHooks } from "./hooks.ts";
 import { type PublishResult, publish } from "./publish.ts";
 
-export type RepublishEnv = Pick<Bindings, "DB" | "SITE" | "CHANGES" | "NOTIFY">;
+export type RepublishEnv = Pick<Bindings, "DB" | "SITE" | "CHANGES" | "NOTIFY" | "HOOKS">;
 /** The site to publish, and whether its address may be announced (the environment). */
 export type RepublishConfig = Pick<Config, "site" | "environment">;
 
@@ -19,7 +21,10 @@ export const FETCH_TIMEOUT_MS = 10_000;
 const PUBLISH_RETRY_SECONDS = 2;
 
 export async function republish(env: RepublishEnv, config: RepublishConfig, eventIds: string[]): Promise<void> {
-  for (const eventId of eventIds) await handOverChanges(env, new Date(), eventId);
+  for (const eventId of eventIds) {
+    await handOverChanges(env, new Date(), eventId);
+    await handOverHooks(env, new Date(), eventId);
+  }
   let result: PublishResult | null = null;
   try {
     result = await publish(env, config.site, eventIds);

@@ -5,7 +5,7 @@
 // it. Recovery (the 10-minute cron, src/pipeline/recover.ts): what the queues lost or gave up on is found in D1
 // and queued again, with its own backoff and a bound on attempts, after which it is marked failed for good.
 import type { z } from "zod";
-import { ChangesMessage, NotifyMessage } from "../domain/messages.ts";
+import { ChangesMessage, HooksMessage, NotifyMessage } from "../domain/messages.ts";
 import { isPermanent } from "../pipeline/errors.ts";
 import { buildFailureUpserts, buildSubject } from "../store/failures.ts";
 
@@ -26,6 +26,8 @@ export function describeSubject(body: unknown): string | null {
     if (m.type === "publish") return buildSubject.publish(m.eventIds.join(","));
     return buildSubject.websub(m.feedUrl);
   }
+  const hook = HooksMessage.safeParse(body);
+  if (hook.success) return buildSubject.hook(hook.data.deliveryId);
   const notify = NotifyMessage.safeParse(body);
   if (!notify.success) return null;
   const m = notify.data;
@@ -38,6 +40,8 @@ export type ConsumeOptions<T> = {
   classify?: (err: unknown) => "permanent" | "slow-down" | "retry";
   /** Statements run after a permanent failure is recorded, e.g. marking its receipt failed. */
   onPermanent?: (message: T, error: string, now: Date) => D1PreparedStatement[];
+  /** The delay of a retry the work itself asks for (a webhook delivery's schedule); null: the backoff above. */
+  retryDelay?: (err: unknown) => number | null;
 };
 
 export async function consumeBatch<T>(
@@ -45,7 +49,11 @@ export async function consumeBatch<T>(
   db: D1Database,
   schema: z.ZodType<T>,
   process: (message: T) => Promise<void>,
-  { classify = (err) => (isPermanent(err) ? "permanent" : "retry"), onPermanent = () => [] }: ConsumeOptions<T> = {},
+  {
+    classify = (err) => (isPermanent(err) ? "permanent" : "retry"),
+    onPermanent = () => [],
+    retryDelay = () => null,
+  }: ConsumeOptions<T> = {},
 ): Promise<void> {
   for (const msg of batch.messages) {
     /** Records the failure (then runs `after`) and acks; if D1 refuses, retries instead, so nothing is lost. */
@@ -81,8 +89,9 @@ export async function consumeBatch<T>(
         const error = err instanceof Error ? err.message : String(err);
         await recordAndAck(error, (now) => onPermanent(parsed.data, error, now));
       } else {
-        console.error(`${batch.queue}: will retry`, msg.id, err);
-        msg.retry({ delaySeconds: buildRetryDelay(msg.attempts, verdict === "slow-down") });
+        const asked = retryDelay(err);
+        if (asked === null) console.error(`${batch.queue}: will retry`, msg.id, err);
+        msg.retry({ delaySeconds: asked ?? buildRetryDelay(msg.attempts, verdict === "slow-down") });
       }
     }
   }

@@ -58,9 +58,12 @@ adminRoutes.use("/api/admin/*", async (c, next) => {
 const Queued = z
   .object({ status: z.enum(["queued", "duplicate"]), receipt: z.string().optional() })
   .meta({ id: "Queued" });
-const errors = (description: string) => ({ content: { "application/json": { schema: ErrorEnvelope } }, description });
+export const errors = (description: string) => ({
+  content: { "application/json": { schema: ErrorEnvelope } },
+  description,
+});
 /** What any admin route may answer before its handler runs: the bearer check and the configuration check. */
-const refused = {
+export const refused = {
   400: errors("Malformed Authorization header, or invalid input"),
   401: errors("Missing or wrong bearer token"),
   503: errors("The admin API is not configured on this server (not_configured), or the work could not be queued"),
@@ -73,14 +76,14 @@ const accepted = {
   413: errors("The body is larger than the route allows, or the edit too large to store"),
 };
 /** A route's body cap (limits.ts); it runs after the bearer check. */
-const limitBody = (maxSize: number) =>
+export const limitBody = (maxSize: number) =>
   bodyLimit({
     maxSize,
     onError: () => {
       throw new AppError(413, "payload_too_large", `The body is larger than ${maxSize} bytes.`);
     },
   });
-const security = [{ bearer: [] }];
+export const security = [{ bearer: [] }];
 const EventParam = z.object({ event: Slug });
 const SessionParams = EventParam.extend({ session: Slug });
 const IdempotencyHeader = z.object({ "idempotency-key": z.string().min(1).max(200).optional() });

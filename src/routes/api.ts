@@ -11,6 +11,7 @@ import { validationHook } from "../http/validation.ts";
 import { apiPaths } from "../paths.ts";
 import { buildOpenApiConfig, registerPlainRoutes } from "./openapi.ts";
 import { adminRoutes } from "./admin.ts";
+import { hookRoutes } from "./hooks.ts";
 import {
   CHANGES_PAGE_SIZE,
   EventList,
@@ -132,6 +133,8 @@ apiRoutes.openapi(
 
 // Mounted here so that the admin routes are in the same OpenAPI document.
 apiRoutes.route("/", adminRoutes);
+// After adminRoutes: its bearer check (on /api/admin/*) runs before these.
+apiRoutes.route("/", hookRoutes);
 
 // The routes that are not OpenAPI routes are described in routes/openapi.ts, from their schemas, so that the one
 // document names every public route.

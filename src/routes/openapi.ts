@@ -498,6 +498,7 @@ const TAGS = [
   { name: "subscriptions", description: "Mail: double opt-in, one-click unsubscribe" },
   { name: "webhooks", description: "Signed notifications that notes changed" },
   { name: "admin", description: "Edits and imports (bearer token)" },
+  { name: "outbound", description: "Outbound webhook endpoints, their delivery log and replays (bearer token)" },
   { name: "pages", description: "HTML" },
   { name: "health", description: "Liveness" },
 ];

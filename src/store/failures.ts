@@ -14,6 +14,8 @@ export const buildSubject = {
   confirm: (subscriberId: string) => `confirm:${subscriberId}`,
   /** An event's followed schedule that could not be fetched. */
   source: (eventId: string) => `source:${eventId}`,
+  /** An outbound webhook delivery (a change × an endpoint) whose message exhausted its retries. */
+  hook: (deliveryId: string) => `hook:${deliveryId}`,
   /** A message that names nothing we know (it does not parse): its own subject. */
   message: (queue: string, messageId: string) => `message:${queue}:${messageId}`,
 };

@@ -1,7 +1,9 @@
 // The poller's only way out to the network. Notes URLs come from people, so every request is confined:
 // https only, allow-listed hosts only, no IP literals or credentials, redirects only within the same host,
 // a byte cap enforced while streaming and a timeout. Conditional GET keeps repeat polls cheap for the pad hosts.
+// The URL rules are src/lib/addresses.ts, shared with the outbound webhooks.
 import { MAX_TEXT_BYTES } from "../domain/changes.ts";
+import { checkHttpsUrl, isIpLiteral } from "../lib/addresses.ts";
 import { readCappedText } from "../lib/body.ts";
 import { buildFetchUrl, buildTextFromHtml } from "./sources.ts";
 import { measureUtf8 } from "../domain/text.ts";
@@ -27,10 +29,9 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** Why a URL may not be fetched, or null when it may. */
 function checkUrl(url: URL, allowHosts: string[]): string | null {
-  if (url.protocol !== "https:") return `${url.protocol} is not https`;
-  if (url.username || url.password) return "credentials in URL";
-  // The URL parser has already turned 0x7f.1, 2130706433 and the like into dotted quads.
-  if (url.hostname.startsWith("[") || /^[\d.]+$/.test(url.hostname)) return "IP literal host";
+  const refusal = checkHttpsUrl(url);
+  if (refusal) return refusal;
+  if (isIpLiteral(url.hostname)) return "IP literal host";
   if (!allowHosts.some((h) => h.toLowerCase() === url.hostname)) return `host ${url.hostname} is not allowed`;
   return null;
 }

@@ -1,4 +1,4 @@
-// The one queue driver of the tests. `captureQueues` records what the code sends to CHANGES or NOTIFY (send and
+// The one queue driver of the tests. `captureQueues` records what the code sends to CHANGES, NOTIFY or HOOKS (send and
 // sendBatch, with their delaySeconds) instead of sending it, so nothing runs in the background; `deliver` and
 // `drain` hand those messages to the Worker's real queue handler as MessageBatches, observing acks and retries
 // with getQueueResult. A retried message waits until the test lets time pass (`requeueRetried`), and once it
@@ -14,21 +14,26 @@ import {
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import { type Bindings, QUEUES } from "../../src/config.ts";
-import type { ChangesMessage, NotifyMessage } from "../../src/domain/messages.ts";
+import type { ChangesMessage, HooksMessage, NotifyMessage } from "../../src/domain/messages.ts";
 import worker from "../../src/index.ts";
 
 const QUEUE_SEND_RESPONSE: QueueSendResponse = { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
 
 /** wrangler.toml [[queues.consumers]]: how many times a message is retried before it is a dead letter. */
-export const MAX_RETRIES = { [QUEUES.changes]: 5, [QUEUES.notify]: 8 } as const;
+export const MAX_RETRIES = { [QUEUES.changes]: 5, [QUEUES.notify]: 8, [QUEUES.hooks]: 10 } as const;
 /** wrangler.toml: the most messages the platform puts in one batch. */
 const MAX_BATCH_SIZE = 10;
 
 const BINDINGS = {
   CHANGES: { queue: QUEUES.changes, deadLetters: QUEUES.changesDeadLetters },
   NOTIFY: { queue: QUEUES.notify, deadLetters: QUEUES.notifyDeadLetters },
+  HOOKS: { queue: QUEUES.hooks, deadLetters: QUEUES.hooksDeadLetters },
 } as const;
-type MessageOf<B extends keyof typeof BINDINGS> = B extends "CHANGES" ? ChangesMessage : NotifyMessage;
+type MessageOf<B extends keyof typeof BINDINGS> = B extends "CHANGES"
+  ? ChangesMessage
+  : B extends "NOTIFY"
+    ? NotifyMessage
+    : HooksMessage;
 
 /**
  * A message on a queue: its body and the delaySeconds it was sent with (recorded, not waited for: a test that
@@ -180,9 +185,9 @@ function captureQueue<B extends keyof typeof BINDINGS>(binding: B): TestQueue<Me
   return q;
 }
 
-/** Both queues captured: nothing a test starts runs in the background after it (and races the next reset). */
+/** Every queue captured: nothing a test starts runs in the background after it (and races the next reset). */
 export function captureQueues() {
-  return { changes: captureQueue("CHANGES"), notify: captureQueue("NOTIFY") };
+  return { changes: captureQueue("CHANGES"), notify: captureQueue("NOTIFY"), hooks: captureQueue("HOOKS") };
 }
 
 /** Runs a cron (wrangler.toml [triggers]) at `at` through the Worker's real scheduled handler. */

@@ -370,6 +370,47 @@ describe("live answers hold against the document", () => {
     await check("get", "/api/admin/health", unconfigured, 503);
   });
 
+  it("outbound webhook endpoints: every route's answers and refusals", async () => {
+    const doc = await getDocument();
+    const ajv = compileDocument(doc);
+    const check = async (
+      method: "get" | "put" | "post" | "delete",
+      template: string,
+      res: Response,
+      status: number,
+    ) => {
+      expect(res.status, `${method} ${template}`).toBe(status);
+      await expectDocumented(doc, ajv, method, template, res);
+    };
+    const base = "/api/admin/webhooks/endpoints";
+    const one = `${base}/{id}`;
+    const hook = { url: "https://hooks.example.org/in", event: EVENT };
+    const created = await sendAdmin("POST", base, hook);
+    const { id } = await created.clone().json<{ id: string }>();
+    await check("post", base, created, 201);
+    await check("post", base, await sendAdmin("POST", base, { url: "https://10.0.0.1/" }), 422);
+    await check("post", base, await sendAdmin("POST", base, { ...hook, event: "nope" }), 404);
+    await check("post", base, await sendAdmin("POST", base, { url: 1 }), 400);
+    await check("get", base, await sendAdmin("GET", base), 200);
+    await check("get", one, await sendAdmin("GET", `${base}/${id}`), 200);
+    await check("get", one, await sendAdmin("GET", `${base}/nope`), 404);
+    await check("put", one, await sendAdmin("PUT", `${base}/${id}`, { ...hook, format: "matrix" }), 200);
+    await check("post", `${one}/rotate`, await sendAdmin("POST", `${base}/${id}/rotate`), 200);
+    await check("post", `${one}/pause`, await sendAdmin("POST", `${base}/${id}/pause`), 200);
+    await check("post", `${one}/resume`, await sendAdmin("POST", `${base}/${id}/resume`), 200);
+    await check("get", `${one}/deliveries`, await sendAdmin("GET", `${base}/${id}/deliveries?limit=5`), 200);
+    const since = { since: T0.toISOString() };
+    await check("post", `${one}/replay`, await sendAdmin("POST", `${base}/${id}/replay`, since), 202);
+    const [delivery] = (
+      await (await sendAdmin("GET", `${base}/${id}/deliveries`)).json<{ deliveries: { id: string }[] }>()
+    ).deliveries;
+    const replayOne = `${one}/deliveries/{deliveryId}/replay`;
+    await check("post", replayOne, await sendAdmin("POST", `${base}/${id}/deliveries/${delivery!.id}/replay`), 202);
+    await check("post", replayOne, await sendAdmin("POST", `${base}/${id}/deliveries/nope/replay`), 404);
+    await check("delete", one, await sendAdmin("DELETE", `${base}/${id}`), 204);
+    await check("get", base, await fetchWorker(base), 401);
+  });
+
   it("webhooks: stored, duplicate, ignored, and refused", async () => {
     const doc = await getDocument();
     const ajv = compileDocument(doc);
