@@ -27,7 +27,6 @@ type EventPage = {
   latestChanges: { type: string; session: string | null; summary: string }[];
 };
 
-
 it("reads a frab schedule.json as the baseline, then publishes exactly what the next version changed", async () => {
   const v1 = buildFrabJson([
     { guid: "g1", title: "Opening", start: "09:00" },
