@@ -36,8 +36,36 @@ const rowsOf = (meta: { rows_read?: number; rows_written?: number } | undefined)
 });
 
 const realStatements = new WeakMap<object, D1PreparedStatement>();
+/** Each wrapped statement's SQL and bound values, for the in-memory receipts below. */
+const boundValues = new WeakMap<object, { sql: string; values: unknown[] }>();
 
-function wrapStatement(statement: D1PreparedStatement, meter: Meter): D1PreparedStatement {
+/**
+ * The ack bench's last run measures the Worker alone: receipt inserts and queue sends are answered here, in
+ * memory, instead of by Miniflare's D1 and queue, which run on the same workerd thread as the Worker and so are
+ * charged to every ack. Keyed like the receipts' unique (source, external_id); null: everything goes to D1.
+ */
+let inMemoryReceipts: Set<string> | null = null;
+const RECEIPT_INSERT = "INSERT INTO receipts ";
+
+/** A batch of receipt inserts answered as D1 would: the new row's id, or no row for a (source, id) seen before. */
+function answerReceiptsInMemory(statements: D1PreparedStatement[], received: Set<string>): D1Result[] | null {
+  const bound = statements.map((s) => boundValues.get(s));
+  if (!bound.every((b) => b?.sql.trimStart().startsWith(RECEIPT_INSERT))) return null;
+  return bound.map((b) => {
+    const [id, source, externalId] = b!.values as string[];
+    const key = `${source}\u0000${externalId}`;
+    const fresh = !received.has(key);
+    received.add(key);
+    return { success: true, results: fresh ? [{ id }] : [], meta: {} } as unknown as D1Result;
+  });
+}
+
+function wrapStatement(
+  statement: D1PreparedStatement,
+  meter: Meter,
+  sql: string,
+  values: unknown[] = [],
+): D1PreparedStatement {
   const all = async () => {
     const started = Date.now();
     const result = await statement.all();
@@ -45,7 +73,7 @@ function wrapStatement(statement: D1PreparedStatement, meter: Meter): D1Prepared
     return result;
   };
   const wrapped = {
-    bind: (...values: unknown[]) => wrapStatement(statement.bind(...values), meter),
+    bind: (...bound: unknown[]) => wrapStatement(statement.bind(...bound), meter, sql, bound),
     // D1's first() runs the whole statement and keeps the first row, but hides the meta: all() gives both.
     first: async (column?: string) => {
       const row = (await all()).results[0] as Record<string, unknown> | undefined;
@@ -68,13 +96,19 @@ function wrapStatement(statement: D1PreparedStatement, meter: Meter): D1Prepared
     },
   } as unknown as D1PreparedStatement;
   realStatements.set(wrapped, statement);
+  boundValues.set(wrapped, { sql, values });
   return wrapped;
 }
 
 function wrapDb(db: D1Database, meter: Meter): D1Database {
   return {
-    prepare: (sql: string) => wrapStatement(db.prepare(sql), meter),
+    prepare: (sql: string) => wrapStatement(db.prepare(sql), meter, sql),
     batch: async (statements: D1PreparedStatement[]) => {
+      const inMemory = inMemoryReceipts && answerReceiptsInMemory(statements, inMemoryReceipts);
+      if (inMemory) {
+        meter.add({ d1Statements: statements.length, d1Calls: 1 });
+        return inMemory;
+      }
       const started = Date.now();
       const results = await db.batch(statements.map((s) => realStatements.get(s) ?? s));
       const rows = results.map((r) => rowsOf(r.meta));
@@ -103,11 +137,13 @@ function wrapDb(db: D1Database, meter: Meter): D1Database {
 const typeOf = (body: unknown) =>
   typeof body === "object" && body !== null && "type" in body ? String(body.type) : "unknown";
 
+const QUEUE_SENT = { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } } as QueueSendResponse;
+
 function wrapQueue<T>(queue: Queue<T>, name: string, meter: Meter): Queue<T> {
   return {
     send: async (body, options) => {
       const started = Date.now();
-      const sent = await queue.send(body, options);
+      const sent = inMemoryReceipts ? QUEUE_SENT : await queue.send(body, options);
       const queueMs = Date.now() - started;
       meter.add({ queueCalls: 1, queueMessages: 1, queueMs, messagesByType: { [`${name}.${typeOf(body)}`]: 1 } });
       return sent;
@@ -115,7 +151,7 @@ function wrapQueue<T>(queue: Queue<T>, name: string, meter: Meter): Queue<T> {
     sendBatch: async (messages, options) => {
       const list = [...messages];
       const started = Date.now();
-      const sent = await queue.sendBatch(list, options);
+      const sent = inMemoryReceipts ? QUEUE_SENT : await queue.sendBatch(list, options);
       const queueMs = Date.now() - started;
       const byType: Record<string, number> = {};
       for (const m of list) byType[`${name}.${typeOf(m.body)}`] = (byType[`${name}.${typeOf(m.body)}`] ?? 0) + 1;
@@ -162,6 +198,11 @@ async function metered<T>(bucket: (result: T | null) => string, run: (meter: Met
 async function inspect(request: Request, db: D1Database): Promise<Response> {
   const url = new URL(request.url);
   switch (`${request.method} ${url.pathname}`) {
+    case "POST /__bench/in-memory": {
+      const { on } = (await request.json()) as { on: boolean };
+      inMemoryReceipts = on ? new Set() : null;
+      return Response.json({ ok: true });
+    }
     case "GET /__bench/meter":
       return Response.json({ total, buckets } satisfies MeterReport);
     case "POST /__bench/meter/reset":
