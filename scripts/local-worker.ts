@@ -6,7 +6,12 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { Miniflare, type V4WorkerOptionsShape, convertV4MiniflareOptions } from "miniflare";
+import {
+  Miniflare,
+  Response as MiniflareResponse,
+  type V4WorkerOptionsShape,
+  convertV4MiniflareOptions,
+} from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { readD1Migrations } from "@cloudflare/vitest-plugin";
 import { Event } from "../src/domain/event.ts";
@@ -23,6 +28,30 @@ const WRANGLER_ENV = {
   // The config is read for its bindings only; secrets come as plain bindings, so wrangler need not warn.
   WRANGLER_LOG: "error",
 };
+
+/**
+ * The Worker's outbound fetches, kept on the machine: requests to `origin` (a mock mail API, a null receiver on
+ * 127.0.0.1) are passed on with their method, headers and body, and the answer's status, body and content type come
+ * back; anything else is refused with 403 and its URL added to `refused`.
+ */
+export function buildLoopbackOutbound(origin: string, refused: string[], timeoutMs = 15_000) {
+  return async (request: Request): Promise<MiniflareResponse> => {
+    if (new URL(request.url).origin !== origin) {
+      refused.push(request.url);
+      return new MiniflareResponse("outbound requests stay on this machine", { status: 403 });
+    }
+    const res = await fetch(request.url, {
+      method: request.method,
+      headers: Object.fromEntries(request.headers),
+      body: await request.text(),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return new MiniflareResponse(await res.text(), {
+      status: res.status,
+      headers: { "content-type": res.headers.get("content-type") ?? "application/json" },
+    });
+  };
+}
 
 export type LocalWorker = {
   mf: Miniflare;

@@ -9,10 +9,9 @@
 // Prints one block of counts; exits 0 only when nothing is lost and nothing is twice.
 import { createWriteStream } from "node:fs";
 import { parseArgs } from "node:util";
-import { Response as MiniflareResponse } from "miniflare";
 import { MAX_SESSIONS } from "../src/domain/limits.ts";
 import { signStandardWebhook } from "../src/webhooks/standard.ts";
-import { loadCatalogue2019, readWranglerOptions, startLocalWorker } from "./local-worker.ts";
+import { buildLoopbackOutbound, loadCatalogue2019, readWranglerOptions, startLocalWorker } from "./local-worker.ts";
 import { startMailApi } from "./soak/mail-api.ts";
 import { buildRandom } from "./soak/random.ts";
 import { type ChangeRow, type Pad, type Subscriber, buildPadText, buildTally, identifyChange } from "./soak/tally.ts";
@@ -173,21 +172,7 @@ const worker = await startLocalWorker(
       SOAK_FAULTS: JSON.stringify(faultConfig),
     },
     // The Worker's outbound fetches: the mock mail API, and nothing else.
-    outboundService: async (request) => {
-      if (new URL(request.url).origin !== mailOrigin) {
-        refusedOutbound.push(request.url);
-        return new MiniflareResponse("soak: outbound requests leave the machine only in production", { status: 403 });
-      }
-      const res = await fetch(request.url, {
-        method: request.method,
-        headers: Object.fromEntries(request.headers),
-        body: await request.text(),
-      });
-      return new MiniflareResponse(await res.text(), {
-        status: res.status,
-        headers: { "content-type": res.headers.get("content-type") ?? "application/json" },
-      });
-    },
+    outboundService: buildLoopbackOutbound(mailOrigin, refusedOutbound),
     handleStructuredLogs: ({ level, message }: { level: string; message: string }) => {
       logFile?.write(`${level} ${message}\n`);
       if (level !== "error") return;

@@ -4,9 +4,14 @@
 // every fault off; every other outbound request refused), with the quiet period at 0 and no cron triggers.
 // Signed Standard Webhooks are built here synchronously (autocannon builds each request in a callback).
 import { createHmac } from "node:crypto";
-import { Response as MiniflareResponse } from "miniflare";
 import type { Event } from "../../src/domain/event.ts";
-import { type LocalWorker, loadCatalogue2019, readWranglerOptions, startLocalWorker } from "../local-worker.ts";
+import {
+  type LocalWorker,
+  buildLoopbackOutbound,
+  loadCatalogue2019,
+  readWranglerOptions,
+  startLocalWorker,
+} from "../local-worker.ts";
 import { type MailApi, startMailApi } from "../soak/mail-api.ts";
 import type { MeterReport } from "./tally.ts";
 
@@ -65,22 +70,7 @@ export async function startMeteredWorker({ consumers }: { consumers: boolean }):
           ETHERPAD_API_KEY: "bench-etherpad-key",
           SUBSCRIPTION_SECRET: "bench-subscription-secret",
         },
-        outboundService: async (request) => {
-          if (new URL(request.url).origin !== mailOrigin) {
-            refusedOutbound.push(request.url);
-            return new MiniflareResponse("bench: outbound requests stay on loopback", { status: 403 });
-          }
-          const res = await fetch(request.url, {
-            method: request.method,
-            headers: Object.fromEntries(request.headers),
-            body: await request.text(),
-            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-          });
-          return new MiniflareResponse(await res.text(), {
-            status: res.status,
-            headers: { "content-type": res.headers.get("content-type") ?? "application/json" },
-          });
-        },
+        outboundService: buildLoopbackOutbound(mailOrigin, refusedOutbound, REQUEST_TIMEOUT_MS),
         handleStructuredLogs: ({ level, message }: { level: string; message: string }) => {
           if (level !== "error") return;
           if (workerErrors.count++ < 5) workerErrors.samples.push(message.replace(/\s+/g, " ").slice(0, 160));

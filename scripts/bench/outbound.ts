@@ -7,8 +7,7 @@
 // a request beyond one per delivery would be a double send). Every other outbound request is refused.
 import { type IncomingHttpHeaders, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Response as MiniflareResponse } from "miniflare";
-import { loadCatalogue2019, readWranglerOptions, startLocalWorker } from "../local-worker.ts";
+import { buildLoopbackOutbound, loadCatalogue2019, readWranglerOptions, startLocalWorker } from "../local-worker.ts";
 import { percentile, waitFor } from "./metered.ts";
 import { type Row, formatCount } from "./table.ts";
 
@@ -48,18 +47,7 @@ export async function benchOutbound({ endpoints, changes }: { endpoints: number;
       ETHERPAD_API_KEY: "bench-etherpad-key",
       SUBSCRIPTION_SECRET: "bench-subscription-secret",
     },
-    outboundService: async (request) => {
-      if (new URL(request.url).origin !== receiverOrigin) {
-        refused.push(request.url);
-        return new MiniflareResponse("bench: outbound requests stay on loopback", { status: 403 });
-      }
-      const res = await fetch(request.url, {
-        method: request.method,
-        headers: Object.fromEntries(request.headers),
-        body: await request.text(),
-      });
-      return new MiniflareResponse(null, { status: res.status });
-    },
+    outboundService: buildLoopbackOutbound(receiverOrigin, refused),
   });
   try {
     const event = await loadCatalogue2019(

@@ -3,7 +3,7 @@
 // from that object (a rendered page, serialised JSON) is kept beside it as UTF-8 bytes, and gzipped once for
 // clients that accept it, in a WeakMap so that both go when the object does. Serving it again is then a copy,
 // whatever the value's size: a 1,000-session event is rendered, encoded and compressed once, not per request.
-// (Bodies without validators only: a feed's strong ETag would have to change with its encoding.)
+// Feeds and calendars, which carry validators, are gzipped the same way (gzipRendered) under an ETag of their own.
 // A value can also have variants (an event page filtered by `?day=…`): each is kept the same way under its key,
 // but only up to MAX_VARIANTS per value and MAX_VARIANT_BYTES in all, since anyone can ask for a new one; past
 // that a variant is built for its request and not kept.
@@ -87,25 +87,41 @@ export async function serveOnce(
     plain = keep(built, kind, encoder.encode(String(text)) as Body, variant);
   }
   const headers = { "content-type": contentType, vary: "Accept-Encoding" };
-  if (plain.byteLength < MIN_GZIP_BYTES || !acceptsGzip(c.req.header("accept-encoding")))
-    return new Response(plain, { headers });
-  const packedKind = `${kind}+gzip`;
-  let packed = built.byKind.get(packedKind);
-  if (!packed) {
-    // Another request is compressing this body: send it as it is rather than wait on that request's stream.
-    if (built.compressing.has(packedKind)) return new Response(plain, { headers });
-    if (built.byKind.get(kind) !== plain) {
-      packed = await gzip(plain); // a body that is not kept is compressed for its own request
-    } else {
-      // Compressed once; if this request goes away mid-way, the body goes plain until the value is replaced.
-      built.compressing.add(packedKind);
-      try {
-        packed = keep(built, packedKind, await gzip(plain), variant);
-      } finally {
-        built.compressing.delete(packedKind);
-      }
-    }
-  }
+  const packed = acceptsGzip(c.req.header("accept-encoding")) ? await gzipOnce(built, kind, plain, variant) : null;
+  if (!packed) return new Response(plain, { headers });
   // Already encoded: workerd must send these bytes as they are, not compress them again.
   return new Response(packed, { headers: { ...headers, "content-encoding": "gzip" }, encodeBody: "manual" });
+}
+
+/**
+ * The gzip of a body kept under `kind`, compressed once; null when it is too small to gain from it, or when
+ * another request is compressing it right now (this one then sends it plain rather than wait on that request).
+ */
+async function gzipOnce(built: Built, kind: string, plain: Body, variant: string): Promise<Body | null> {
+  if (plain.byteLength < MIN_GZIP_BYTES) return null;
+  const packedKind = `${kind}+gzip`;
+  const packed = built.byKind.get(packedKind);
+  if (packed) return packed;
+  if (built.compressing.has(packedKind)) return null;
+  // A body that is not kept is compressed for its own request.
+  if (built.byKind.get(kind) !== plain) return gzip(plain);
+  // Compressed once; if this request goes away mid-way, the body goes plain until the value is replaced.
+  built.compressing.add(packedKind);
+  try {
+    return keep(built, packedKind, await gzip(plain), variant);
+  } finally {
+    built.compressing.delete(packedKind);
+  }
+}
+
+/**
+ * The gzip of a body rendered at publish time (a feed, a calendar), compressed once per published value an isolate
+ * holds (`value`: the object the read cache hands out); null when the client does not take gzip, or as gzipOnce.
+ */
+export async function gzipRendered(c: Context, value: object, body: string): Promise<Body | null> {
+  if (!acceptsGzip(c.req.header("accept-encoding"))) return null;
+  const built = getBuilt(value);
+  let plain = built.byKind.get("");
+  if (!plain) plain = keep(built, "", encoder.encode(body) as Body, "");
+  return gzipOnce(built, "", plain, "");
 }

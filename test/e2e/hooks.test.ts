@@ -2,15 +2,11 @@
 // endpoints in development), an endpoint registered through the admin API on a local receiver (a Node http
 // server on 127.0.0.1), a change sent to the public notes webhook with `npm run webhook`, and the delivery
 // verified by the receiver with the reference `standardwebhooks` library.
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
 import { type IncomingHttpHeaders, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Server, startServer } from "./server.ts";
+import { type Server, sendNotesWebhook, startServer } from "./server.ts";
 
 const EVENT = "xen-design-sessions-2019";
 const SESSION = "xen-distros";
@@ -50,25 +46,12 @@ describe("outbound webhooks under npm start", () => {
     expect(registered.status, await registered.clone().text()).toBe(201);
     const { id, secret } = (await registered.json()) as { id: string; secret: string };
 
-    const notes = join(mkdtempSync(join(tmpdir(), "sessionwire-notes-")), "notes.md");
-    writeFileSync(notes, "# Xen Distros\n- Debian: packaging moved to salsa\n");
-    const sent = spawnSync(
-      process.execPath,
-      [
-        "scripts/webhook.ts",
-        "--port",
-        new URL(server.url).port,
-        "--event",
-        EVENT,
-        "--session",
-        SESSION,
-        "--url",
-        "https://hackmd.io/vmacVBYbQiORJ9H4_a9Ivw",
-        "--text-file",
-        notes,
-      ],
-      { encoding: "utf8" },
-    );
+    const sent = sendNotesWebhook(server, {
+      event: EVENT,
+      session: SESSION,
+      url: "https://hackmd.io/vmacVBYbQiORJ9H4_a9Ivw",
+      text: "# Xen Distros\n- Debian: packaging moved to salsa\n",
+    });
     expect(sent.status, sent.stdout + sent.stderr).toBe(0);
 
     // .dev.vars.example's quiet period is 20 s; then the change is published and handed to the HOOKS queue.

@@ -1,7 +1,7 @@
 // Starts the real `npm start` (migrations, seed, wrangler dev) on a free port with its own local state,
 // in its own process group so that both workerd processes stop with it.
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { type ChildProcess, type SpawnSyncReturns, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,4 +54,17 @@ export async function startServer(timeoutMs = 150_000): Promise<Server> {
   }
   await stop();
   throw new Error(`npm start did not serve ${url}/healthz:\n${output}`);
+}
+
+/** `npm run webhook` as the README shows it: notes text for a session's notes link, signed, to the server's port. */
+export function sendNotesWebhook(
+  server: Server,
+  notes: { event: string; session: string; url: string; text: string },
+): SpawnSyncReturns<string> {
+  const file = join(mkdtempSync(join(tmpdir(), "sessionwire-notes-")), "notes.md");
+  writeFileSync(file, notes.text);
+  const args = ["--port", new URL(server.url).port, "--event", notes.event, "--session", notes.session];
+  return spawnSync(process.execPath, ["scripts/webhook.ts", ...args, "--url", notes.url, "--text-file", file], {
+    encoding: "utf8",
+  });
 }

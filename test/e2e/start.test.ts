@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromiumProfile, skipWithoutChromium } from "./chromium.ts";
-import { type Server, startServer } from "./server.ts";
+import { type Server, sendNotesWebhook, startServer } from "./server.ts";
 
 const EVENT = "xen-design-sessions-2019";
 const FEEDPARSER_PYTHON = "/usr/bin/python3";
@@ -47,26 +47,13 @@ describe("npm start", () => {
   });
 
   it("shows a change sent with `npm run webhook` within a minute (README)", async () => {
-    const notes = join(mkdtempSync(join(tmpdir(), "sessionwire-notes-")), "notes.md");
-    writeFileSync(notes, "# Xen Distros\n- Debian: packaging moved to salsa\n- Fedora: 4.13 in rawhide\n");
     // As the README says after `npm start -- --port N`: the script follows --port.
-    const sent = spawnSync(
-      process.execPath,
-      [
-        "scripts/webhook.ts",
-        "--port",
-        new URL(server.url).port,
-        "--event",
-        EVENT,
-        "--session",
-        "xen-distros",
-        "--url",
-        "https://hackmd.io/vmacVBYbQiORJ9H4_a9Ivw",
-        "--text-file",
-        notes,
-      ],
-      { encoding: "utf8" },
-    );
+    const sent = sendNotesWebhook(server, {
+      event: EVENT,
+      session: "xen-distros",
+      url: "https://hackmd.io/vmacVBYbQiORJ9H4_a9Ivw",
+      text: "# Xen Distros\n- Debian: packaging moved to salsa\n- Fedora: 4.13 in rawhide\n",
+    });
     expect(sent.status, sent.stdout + sent.stderr).toBe(0);
     expect(sent.stdout).toContain("202");
     // .dev.vars.example sets a 20 s quiet period; the settle message is delivered by the local queue.

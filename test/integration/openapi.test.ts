@@ -73,6 +73,14 @@ function compileDocument(doc: Document) {
   return ajv;
 }
 
+/** `expectDocumented`, after checking the answer's status is the one the test expects. */
+const buildStatusCheck =
+  (doc: Document, ajv: Ajv2020) =>
+  async (method: (typeof METHODS)[number], template: string, res: Response, status: number) => {
+    expect(res.status, `${method} ${template}`).toBe(status);
+    await expectDocumented(doc, ajv, method, template, res);
+  };
+
 /** Checks one live answer against the document: its status and media type are documented, and JSON validates. */
 async function expectDocumented(
   doc: Document,
@@ -305,15 +313,7 @@ describe("live answers hold against the document", () => {
     const ajv = compileDocument(doc);
     const notes = "/api/admin/events/{event}/sessions/{session}/notes";
     const notesPath = `/api/admin/events/${EVENT}/sessions/${WITHOUT_CHANGES}/notes`;
-    const check = async (
-      method: "get" | "put" | "post" | "delete",
-      template: string,
-      res: Response,
-      status: number,
-    ) => {
-      expect(res.status, `${method} ${template}`).toBe(status);
-      await expectDocumented(doc, ajv, method, template, res);
-    };
+    const check = buildStatusCheck(doc, ajv);
     const link = { url: PAD, label: "the pad" };
     await check("post", notes, await sendAdmin("POST", notesPath, link, undefined, { "idempotency-key": "k1" }), 202);
     await check("post", notes, await sendAdmin("POST", notesPath, link, undefined, { "idempotency-key": "k1" }), 200);
@@ -373,15 +373,7 @@ describe("live answers hold against the document", () => {
   it("outbound webhook endpoints: every route's answers and refusals", async () => {
     const doc = await getDocument();
     const ajv = compileDocument(doc);
-    const check = async (
-      method: "get" | "put" | "post" | "delete",
-      template: string,
-      res: Response,
-      status: number,
-    ) => {
-      expect(res.status, `${method} ${template}`).toBe(status);
-      await expectDocumented(doc, ajv, method, template, res);
-    };
+    const check = buildStatusCheck(doc, ajv);
     const base = "/api/admin/webhooks/endpoints";
     const one = `${base}/{id}`;
     const hook = { url: "https://hooks.example.org/in", event: EVENT };
