@@ -125,9 +125,13 @@ apiRoutes.openapi(
     const event = await getEventPage(c.env.SITE, c.req.valid("param").event);
     if (!event) throw new AppError(404, "not_found", "There is no such event.");
     const { cursor, limit } = c.req.valid("query");
-    const changes = await getChanges(c.env.SITE, event, { ...(cursor ? { before: Number(cursor) } : {}), limit });
-    const last = changes.at(-1);
-    return c.json({ changes, nextCursor: last && last.seq > 1 ? String(last.seq) : null }, 200);
+    const found = await getChanges(c.env.SITE, event, { ...(cursor ? { before: Number(cursor) } : {}), limit });
+    const last = found.changes.at(-1);
+    const body = { changes: found.changes, nextCursor: last && last.seq > 1 ? String(last.seq) : null };
+    if (!found.page) return c.json(body, 200);
+    // Kept beside the stored page its newest change comes from: a new change there is a new page object.
+    const res = await serveOnce(c, found.page, "application/json", () => JSON.stringify(body), found.window);
+    return res as Response & TypedResponse<typeof body, 200, "json">;
   },
 );
 

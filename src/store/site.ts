@@ -87,20 +87,27 @@ export const getSessionPage = async (kv: KVNamespace, eventId: string, sessionId
 
 /**
  * Up to `limit` changes of an event, newest first, with seq below `before` (all when omitted): at most two
- * stored pages cover any such window, read in one bulk operation.
+ * stored pages cover any such window, read in one bulk operation. `page`: the stored page the newest of them
+ * comes from (the object the read cache holds, so a body built from the window can be kept beside it), with the
+ * window's bounds in `window`; null when there are none.
  */
 export async function getChanges(
   kv: KVNamespace,
   event: EventPage,
   opts: { before?: number; limit: number },
-): Promise<Change[]> {
+): Promise<{ changes: Change[]; page: object | null; window: string }> {
   const newest = Math.min(event.changeCount, (opts.before ?? Infinity) - 1);
   const oldest = Math.max(1, newest - opts.limit + 1);
-  if (newest < 1) return [];
+  const window = `${oldest}-${newest}`;
+  if (newest < 1) return { changes: [], page: null, window };
   const pages = [...new Set([changesPageOf(oldest), changesPageOf(newest)])];
   const stored = await Promise.all(pages.map((p) => getParsed(kv, siteKeys.changes(event.id, p), ChangesPage)));
   const changes = stored.flatMap((page) => page?.changes ?? []);
-  return changes.filter((c) => c.seq >= oldest && c.seq <= newest).reverse();
+  return {
+    changes: changes.filter((c) => c.seq >= oldest && c.seq <= newest).reverse(),
+    page: stored.at(-1) ?? null,
+    window,
+  };
 }
 
 /** Every stored value carries the ETag of its text (feeds also their Last-Modified) in its KV metadata. */

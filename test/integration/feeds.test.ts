@@ -297,6 +297,26 @@ describe("compressed", () => {
   });
 });
 
+describe("the change log API", () => {
+  type Log = { changes: { seq: number }[]; nextCursor: string | null };
+  const log = async (query = "", headers: Record<string, string> = {}) =>
+    (await get(`${apiPaths.changes(EVENT)}${query}`, headers)).json<Log>();
+
+  it("pages newest first by cursor, gzipped or not, and shows a new change at once after its publish", async () => {
+    await addChanges(5);
+    const first = await log("?limit=2", { "accept-encoding": "gzip" });
+    expect(first.changes.map((c) => c.seq)).toEqual([5, 4]);
+    expect(await log("?limit=2")).toEqual(first);
+    const second = await log(`?limit=2&cursor=${first.nextCursor}`);
+    expect(second.changes.map((c) => c.seq)).toEqual([3, 2]);
+    const last = await log(`?limit=2&cursor=${second.nextCursor}`);
+    expect(last).toEqual({ changes: [expect.objectContaining({ seq: 1 })], nextCursor: null });
+    // The same window, asked again after a publish: the body kept for it is not served.
+    await addChanges(1, 6);
+    expect((await log("?limit=2", { "accept-encoding": "gzip" })).changes.map((c) => c.seq)).toEqual([6, 5]);
+  });
+});
+
 describe("in a browser", () => {
   /** What Chromium and Firefox send when a link to a feed is followed, and what feedparser sends. */
   const BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
