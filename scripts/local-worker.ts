@@ -46,7 +46,9 @@ export function buildLoopbackOutbound(origin: string, refused: string[], timeout
       body: await request.text(),
       signal: AbortSignal.timeout(timeoutMs),
     });
-    return new MiniflareResponse(await res.text(), {
+    // 204, 205 and 304 answers carry no body, and a Response with one refuses to be built.
+    const body = [204, 205, 304].includes(res.status) ? null : await res.text();
+    return new MiniflareResponse(body, {
       status: res.status,
       headers: { "content-type": res.headers.get("content-type") ?? "application/json" },
     });

@@ -84,9 +84,16 @@ export async function benchOutbound({ endpoints, changes }: { endpoints: number;
     if (!done) throw new Error(`${ids.size} of ${expected} deliveries arrived within ${ARRIVAL_TIMEOUT_MS / 1000} s`);
     const last = Math.max(...arrivals.map((a) => a.at));
     const seconds = (last - edited[0]!) / 1000;
-    const ledger = (await worker.DB.prepare(
-      "SELECT COUNT(*) AS deliveries, SUM(attempts) AS attempts, SUM(status = 'delivered') AS delivered FROM hook_deliveries",
-    ).first()) as { deliveries: number; attempts: number; delivered: number };
+    // The last answers reach the ledger a moment after the receiver has the requests: wait for them to be recorded.
+    const readLedger = async () =>
+      (await worker.DB.prepare(
+        "SELECT COUNT(*) AS deliveries, SUM(attempts) AS attempts, SUM(status = 'delivered') AS delivered FROM hook_deliveries",
+      ).first()) as { deliveries: number; attempts: number; delivered: number };
+    const ledger =
+      (await waitFor(async () => ((await readLedger()).delivered >= expected ? readLedger() : null), {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+      })) ?? (await readLedger());
     // A change's delay to an endpoint: from its edit's 2xx to the delivery's arrival (edits and changes share an order).
     const changeOf = new Map<string, number>();
     const { results } = await worker.DB.prepare(
