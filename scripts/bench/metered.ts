@@ -19,6 +19,24 @@ import type { MeterReport } from "./tally.ts";
 const WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const MAIL_API_KEY = "bench-mail-api-key";
 const BASE = "http://127.0.0.1";
+export const BENCH_ADMIN_TOKEN = "bench-admin-token";
+
+/**
+ * The vars and secrets every bench Worker on the write path runs with: no quiet period, no cron-free surprises
+ * (no pads watched, no hub pinged), development on loopback, and made-up secrets.
+ */
+export const BENCH_VARS = {
+  QUIET_PERIOD_SECONDS: "0",
+  WATCH_HOSTS: "",
+  WEBSUB_HUB: "",
+  PUBLIC_BASE_URL: BASE,
+  ENVIRONMENT: "development",
+  WEBHOOK_SECRET,
+  ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
+  GITHUB_WEBHOOK_SECRET: "bench-github-secret",
+  ETHERPAD_API_KEY: "bench-etherpad-key",
+  SUBSCRIPTION_SECRET: "bench-subscription-secret",
+};
 const REQUEST_TIMEOUT_MS = 15_000;
 
 export type MeteredWorker = {
@@ -56,19 +74,10 @@ export async function startMeteredWorker({ consumers }: { consumers: boolean }):
         ...(consumers ? { queueConsumers } : {}),
         bindings: {
           ...(configVars as Record<string, string>),
-          QUIET_PERIOD_SECONDS: "0",
-          WATCH_HOSTS: "",
-          WEBSUB_HUB: "",
-          PUBLIC_BASE_URL: BASE,
-          ENVIRONMENT: "development",
+          ...BENCH_VARS,
           MAIL_TRANSPORT: "http",
           MAIL_API_URL: mailApi.url,
           MAIL_API_KEY,
-          WEBHOOK_SECRET,
-          ADMIN_TOKEN: "bench-admin-token",
-          GITHUB_WEBHOOK_SECRET: "bench-github-secret",
-          ETHERPAD_API_KEY: "bench-etherpad-key",
-          SUBSCRIPTION_SECRET: "bench-subscription-secret",
         },
         outboundService: buildLoopbackOutbound(mailOrigin, refusedOutbound, REQUEST_TIMEOUT_MS),
         handleStructuredLogs: ({ level, message }: { level: string; message: string }) => {

@@ -8,11 +8,10 @@
 import { type IncomingHttpHeaders, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { buildLoopbackOutbound, loadCatalogue2019, readWranglerOptions, startLocalWorker } from "../local-worker.ts";
-import { percentile, waitFor } from "./metered.ts";
+import { BENCH_ADMIN_TOKEN, BENCH_VARS, percentile, waitFor } from "./metered.ts";
 import { type Row, formatCount } from "./table.ts";
 
 const BASE = "http://127.0.0.1";
-const ADMIN_TOKEN = "bench-admin-token";
 const ARRIVAL_TIMEOUT_MS = 180_000;
 
 type Arrival = { id: string; at: number; headers: IncomingHttpHeaders };
@@ -35,17 +34,8 @@ export async function benchOutbound({ endpoints, changes }: { endpoints: number;
     ...configured,
     bindings: {
       ...(configVars as Record<string, string>),
-      QUIET_PERIOD_SECONDS: "0",
-      WATCH_HOSTS: "",
-      WEBSUB_HUB: "",
-      PUBLIC_BASE_URL: BASE,
-      ENVIRONMENT: "development",
+      ...BENCH_VARS,
       OUTBOUND_ALLOW_LOOPBACK: "true",
-      WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-      ADMIN_TOKEN,
-      GITHUB_WEBHOOK_SECRET: "bench-github-secret",
-      ETHERPAD_API_KEY: "bench-etherpad-key",
-      SUBSCRIPTION_SECRET: "bench-subscription-secret",
     },
     outboundService: buildLoopbackOutbound(receiverOrigin, refused),
   });
@@ -59,7 +49,7 @@ export async function benchOutbound({ endpoints, changes }: { endpoints: number;
     const admin = (method: string, path: string, body: unknown) =>
       fetch(`${worker.url}${path}`, {
         method,
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+        headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, "content-type": "application/json" },
         body: JSON.stringify(body),
       });
     for (let i = 0; i < endpoints; i++) {

@@ -20,6 +20,7 @@ import { buildSite } from "../helpers/config.ts";
 import { putTestChange } from "../helpers/factories.ts";
 import { type FakeInternet, type Received, fakeInternet, registerEndpoint, verifyReceived } from "../helpers/hooks.ts";
 import { type Fate, type TestQueue, captureQueues, runCron } from "../helpers/queue.ts";
+import { buildRandom } from "../../scripts/soak/random.ts";
 
 const T0 = new Date("2026-11-27T10:00:00Z");
 const OUTCOMES = ["2xx", "4xx", "5xx", "410", "timeout"] as const;
@@ -32,18 +33,6 @@ const advance = (ms: number) => {
   clock += ms;
   vi.setSystemTime(clock);
 };
-
-/** A small deterministic generator for the chaos (fates, orders, waits, crashes), seeded by fast-check. */
-function buildRandom(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 beforeEach(async () => {
   vi.useFakeTimers({ toFake: ["Date"] });
@@ -82,7 +71,8 @@ it("each endpoint gets each change exactly once per success, and never after it"
   await fc.assert(
     fc.asyncProperty(scenario, async ({ scripts, changes, seed, chaos }) => {
       await resetRun();
-      const random = buildRandom(seed);
+      // A deterministic generator for the chaos (fates, orders, waits, crashes), seeded by fast-check.
+      const random = buildRandom(seed, "hooks");
       const endpoints: { id: string; secret: string; url: string; script: Outcome[] }[] = [];
       for (const [i, script] of scripts.entries()) {
         const url = `https://hooks${i}.example.org/in`;
