@@ -155,9 +155,12 @@ export type RenderedValue = { body: string; meta: FeedMeta };
 async function getRendered(kv: KVNamespace, key: string): Promise<RenderedValue | null> {
   return readThrough(
     key,
-    async () => {
+    async (previous) => {
       const { value, metadata } = await kv.getWithMetadata<FeedMeta>(key, "text");
-      return value === null || !metadata ? null : { body: value, meta: metadata };
+      if (value === null || !metadata) return null;
+      // The same body as last time: the same object, so its gzip stays (render-once.ts).
+      if (previous?.body === value && previous.meta.etag === metadata.etag) return previous;
+      return { body: value, meta: metadata };
     },
     undefined,
     (rendered) => 2 * (rendered?.body.length ?? 0),
