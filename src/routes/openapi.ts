@@ -176,6 +176,17 @@ const invalidLink = errorsOrPage(INVALID_LINK);
 const invalidLinkPage = html(INVALID_LINK);
 const notConfiguredPage = html("Mail is not configured on this server");
 
+/** The GET a mail's link opens: a page with the button that does what the link is for (link scanners only GET). */
+const buildLinkPage = (path: string, operationId: string, summary: string, page: string): RouteConfig => ({
+  method: "get",
+  path,
+  operationId,
+  tags: ["subscriptions"],
+  summary,
+  request: { query: TokenQuery },
+  responses: { 200: html(page), 400: invalidLinkPage, 503: notConfiguredPage },
+});
+
 const subscriptionRoutes: RouteConfig[] = [
   {
     method: "post",
@@ -216,15 +227,12 @@ const subscriptionRoutes: RouteConfig[] = [
       ...subscriptionRefusals,
     },
   },
-  {
-    method: "get",
-    path: subscriptionPaths.confirm(),
-    operationId: "showConfirmation",
-    tags: ["subscriptions"],
-    summary: "The page of a confirmation mail's link: a button that confirms (link scanners only GET)",
-    request: { query: TokenQuery },
-    responses: { 200: html("The confirmation page"), 400: invalidLinkPage, 503: notConfiguredPage },
-  },
+  buildLinkPage(
+    subscriptionPaths.confirm(),
+    "showConfirmation",
+    "The page of a confirmation mail's link: a button that confirms (link scanners only GET)",
+    "The confirmation page",
+  ),
   {
     method: "post",
     path: subscriptionPaths.confirm(),
@@ -246,15 +254,12 @@ const subscriptionRoutes: RouteConfig[] = [
       ...subscriptionRefusals,
     },
   },
-  {
-    method: "get",
-    path: subscriptionPaths.unsubscribe(),
-    operationId: "showUnsubscribe",
-    tags: ["subscriptions"],
-    summary: "The page of an unsubscribe link: a button that unsubscribes",
-    request: { query: TokenQuery },
-    responses: { 200: html("The unsubscribe page"), 400: invalidLinkPage, 503: notConfiguredPage },
-  },
+  buildLinkPage(
+    subscriptionPaths.unsubscribe(),
+    "showUnsubscribe",
+    "The page of an unsubscribe link: a button that unsubscribes",
+    "The unsubscribe page",
+  ),
   {
     method: "post",
     path: subscriptionPaths.unsubscribe(),
@@ -274,15 +279,12 @@ const subscriptionRoutes: RouteConfig[] = [
       ...subscriptionRefusals,
     },
   },
-  {
-    method: "get",
-    path: subscriptionPaths.manage(),
-    operationId: "showManagePage",
-    tags: ["subscriptions"],
-    summary: "The page of a mail's manage link: what the address follows, with forms to change it",
-    request: { query: TokenQuery },
-    responses: { 200: html("The manage page"), 400: invalidLinkPage, 503: notConfiguredPage },
-  },
+  buildLinkPage(
+    subscriptionPaths.manage(),
+    "showManagePage",
+    "The page of a mail's manage link: what the address follows, with forms to change it",
+    "The manage page",
+  ),
   {
     method: "post",
     path: subscriptionPaths.manage(),
