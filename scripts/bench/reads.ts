@@ -60,6 +60,22 @@ function readWorkerdCpuSeconds(): number | null {
   }
 }
 
+/** What `run` returned, with how busy workerd and this process (autocannon) were while it ran. */
+export async function measureBusy<T>(run: () => Promise<T>): Promise<T & Pick<Load, "workerdBusy" | "clientBusy">> {
+  const cpuBefore = readWorkerdCpuSeconds();
+  const clientBefore = process.cpuUsage();
+  const started = performance.now();
+  const result = await run();
+  const cpuAfter = readWorkerdCpuSeconds();
+  const elapsed = (performance.now() - started) / 1000;
+  const client = process.cpuUsage(clientBefore);
+  return {
+    ...result,
+    workerdBusy: cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / elapsed,
+    clientBusy: (client.user + client.system) / 1e6 / elapsed,
+  };
+}
+
 /** Drives one route for `seconds`; `unexpected` counts errors, timeouts and answers other than `status`. */
 export async function measureRoute(
   base: string,
@@ -70,33 +86,27 @@ export async function measureRoute(
   let wrongStatus = 0;
   let next = 0;
   const { paths } = route;
-  const cpuBefore = readWorkerdCpuSeconds();
-  const clientBefore = process.cpuUsage();
-  const started = performance.now();
-  const res = await autocannon({
-    ...(paths ? { requests: [{ setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length] }) }] } : {}),
-    url: `${base}${route.path}`,
-    // As browsers and feed readers ask: large pages and JSON come gzipped (compressed once per published value).
-    headers: { "accept-encoding": "gzip, deflate, br", ...route.headers },
-    connections,
-    duration: seconds,
-    setupClient: (client) =>
-      client.on("response", (status: number) => {
-        if (status !== route.status) wrongStatus++;
-      }),
+  return measureBusy(async () => {
+    const res = await autocannon({
+      ...(paths ? { requests: [{ setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length] }) }] } : {}),
+      url: `${base}${route.path}`,
+      // As browsers and feed readers ask: large pages and JSON come gzipped (compressed once per published value).
+      headers: { "accept-encoding": "gzip, deflate, br", ...route.headers },
+      connections,
+      duration: seconds,
+      setupClient: (client) =>
+        client.on("response", (status: number) => {
+          if (status !== route.status) wrongStatus++;
+        }),
+    });
+    return {
+      rps: res.requests.average,
+      p50: res.latency.p50,
+      p99: res.latency.p99,
+      unexpected: wrongStatus + res.errors + res.timeouts,
+      bytesPerResponse: res.requests.average > 0 ? res.throughput.average / res.requests.average : 0,
+    };
   });
-  const cpuAfter = readWorkerdCpuSeconds();
-  const elapsed = (performance.now() - started) / 1000;
-  const client = process.cpuUsage(clientBefore);
-  return {
-    workerdBusy: cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / elapsed,
-    clientBusy: (client.user + client.system) / 1e6 / elapsed,
-    rps: res.requests.average,
-    p50: res.latency.p50,
-    p99: res.latency.p99,
-    unexpected: wrongStatus + res.errors + res.timeouts,
-    bytesPerResponse: res.requests.average > 0 ? res.throughput.average / res.requests.average : 0,
-  };
 }
 
 export const CONSTANT: ReadRoute = { name: "constant (/healthz)", path: "/healthz", status: 200 };
@@ -140,11 +150,13 @@ function buildReadRow(section: string, name: string, load: Load, constantRps: nu
         : { target: `≥ ${READ_TARGET * 100}%`, met }),
     note:
       `p50 ${load.p50} ms, p99 ${load.p99} ms, ${formatSize(load.bytesPerResponse)}` +
-      (load.workerdBusy === null
-        ? ""
-        : `; busy: workerd ${formatShare(load.workerdBusy)}, autocannon ${formatShare(load.clientBusy)}`) +
+      describeBusy(load) +
       (load.unexpected ? `, ${load.unexpected} unexpected` : ""),
   };
 }
 
 const formatShare = (share: number) => `${Math.round(share * 100)}%`;
+
+/** "; busy: workerd N%, autocannon N%" (nothing where /proc could not be read). */
+export const describeBusy = ({ workerdBusy, clientBusy }: Pick<Load, "workerdBusy" | "clientBusy">) =>
+  workerdBusy === null ? "" : `; busy: workerd ${formatShare(workerdBusy)}, autocannon ${formatShare(clientBusy)}`;

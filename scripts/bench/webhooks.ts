@@ -7,7 +7,7 @@
 // per 200; anything else is counted as unexpected. What an ack costs comes from the Worker's meter, per answer.
 import autocannon from "autocannon";
 import { buildRandom } from "../soak/random.ts";
-import { CONSTANT, measureRoute } from "./reads.ts";
+import { CONSTANT, describeBusy, measureBusy, measureRoute } from "./reads.ts";
 import { type Row, formatCount, formatSize } from "./table.ts";
 import { type Tally, countMessages, sumBuckets } from "./tally.ts";
 import { buildNotesBody, buildWebhookHeaders, startMeteredWorker } from "./metered.ts";
@@ -145,11 +145,11 @@ export async function benchWebhookAcks({ seconds }: { seconds: number }): Promis
       name: `${CONSTANT.name}, ${CONNECTIONS} conn (metered Worker)`,
       value: `${formatCount(constant.rps)} req/s`,
       ratio: 1,
-      note: `p50 ${constant.p50} ms, p99 ${constant.p99} ms`,
+      note: `p50 ${constant.p50} ms, p99 ${constant.p99} ms${describeBusy(constant)}`,
     });
     for (const run of RUNS) {
       await worker.resetMeter();
-      const load = await driveAcks(worker.url, target, run, seconds);
+      const load = await measureBusy(() => driveAcks(worker.url, target, run, seconds));
       const meter = await worker.readMeter();
       const queued = sumBuckets(meter, "fetch POST /webhooks/notes 202");
       const duplicate = sumBuckets(meter, "fetch POST /webhooks/notes 200");
@@ -186,7 +186,7 @@ export async function benchWebhookAcks({ seconds }: { seconds: number }): Promis
         note:
           `${formatCount(load.requests)} answered: ${formatCount(answered202)} × 202, ` +
           `${formatCount(load.requests - answered202)} × 200 (${formatCount(load.duplicatesSent)} re-sent ids); ` +
-          `body ${formatSize(load.bodyBytes)}; ${checked}`,
+          `body ${formatSize(load.bodyBytes)}; ${checked}${describeBusy(load)}`,
       });
       rows.push({
         section,
@@ -208,7 +208,9 @@ export async function benchWebhookAcks({ seconds }: { seconds: number }): Promis
     // Measured, not held to the target: it says how much of an ack is the Worker's own work.
     await worker.inspect("POST", "/__bench/in-memory", { on: true });
     try {
-      const alone = await driveAcks(worker.url, target, { name: "in memory", duplicateShare: 0 }, seconds);
+      const alone = await measureBusy(() =>
+        driveAcks(worker.url, target, { name: "in memory", duplicateShare: 0 }, seconds),
+      );
       const wrong = alone.unexpected.length + [...alone.answers.values()].filter((a) => a.queued !== 1).length;
       rows.push({
         section,
@@ -218,6 +220,7 @@ export async function benchWebhookAcks({ seconds }: { seconds: number }): Promis
         note:
           `the Worker's own share of an ack: receipts and sends answered in the Worker's memory instead of by ` +
           `Miniflare's D1 and queue (which share workerd's thread); p50 ${alone.p50} ms, p99 ${alone.p99} ms` +
+          describeBusy(alone) +
           (wrong ? `; ${formatCount(wrong)} unexpected answers` : ""),
       });
     } finally {

@@ -47,16 +47,20 @@ const boundValues = new WeakMap<object, { sql: string; values: unknown[] }>();
 let inMemoryReceipts: Set<string> | null = null;
 const RECEIPT_INSERT = "INSERT INTO receipts ";
 
-/** A batch of receipt inserts answered as D1 would: the new row's id, or no row for a (source, id) seen before. */
+/** A batch of receipt inserts (five values a row) answered as D1 would: the ids of the rows new to `received`. */
 function answerReceiptsInMemory(statements: D1PreparedStatement[], received: Set<string>): D1Result[] | null {
   const bound = statements.map((s) => boundValues.get(s));
   if (!bound.every((b) => b?.sql.trimStart().startsWith(RECEIPT_INSERT))) return null;
   return bound.map((b) => {
-    const [id, source, externalId] = b!.values as string[];
-    const key = `${source}\u0000${externalId}`;
-    const fresh = !received.has(key);
-    received.add(key);
-    return { success: true, results: fresh ? [{ id }] : [], meta: {} } as unknown as D1Result;
+    const values = b!.values as string[];
+    const results = [];
+    for (let at = 0; at < values.length; at += 5) {
+      const [id, source, externalId] = values.slice(at, at + 3);
+      const key = `${source}\u0000${externalId}`;
+      if (!received.has(key)) results.push({ id });
+      received.add(key);
+    }
+    return { success: true, results, meta: {} } as unknown as D1Result;
   });
 }
 

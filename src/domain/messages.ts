@@ -15,6 +15,8 @@ export const ChangesMessage = z.discriminatedUnion("type", [
 ]);
 export type ChangesMessage = z.infer<typeof ChangesMessage>;
 
+export const buildReceiptMessage = (receiptId: string) => ({ v: 1, type: "receipt", receiptId }) as const;
+
 /** Bodies of the NOTIFY queue: each names at most 100 subscribers, so each send batch is acked on its own. */
 export const NotifyMessage = z.discriminatedUnion("type", [
   /**

@@ -4,12 +4,13 @@
 // finds it already received).
 //
 // Webhook acknowledgements commit as a group (`ingestTogether`): under load, what arrives while one D1 batch
-// is in flight is stored by the next, in one batch, and queued with one sendBatch. Nothing is answered before
-// its own receipt is stored and queued, and a receipt's uniqueness decides "duplicate" inside a batch exactly
-// as it does alone.
+// is in flight is stored by the next, in one batch (20 rows an insert), and queued with one sendBatch. Nothing is
+// answered before its own receipt is stored and queued, and a receipt's uniqueness decides "duplicate" inside a
+// batch exactly as it does alone.
 import type { Bindings } from "../config.ts";
+import { buildReceiptMessage } from "../domain/messages.ts";
 import { measureUtf8 } from "../domain/text.ts";
-import { type ReceiptItem, buildPutReceipt, putReceipt } from "../store/receipts.ts";
+import { type ReceiptItem, putReceipt, putReceipts } from "../store/receipts.ts";
 
 export type IngestResult = { status: "queued"; receiptId: string } | { status: "duplicate" };
 type IngestEnv = Pick<Bindings, "DB" | "CHANGES">;
@@ -34,8 +35,6 @@ function measurePayload(item: ReceiptItem): number {
   return bytes;
 }
 
-const buildReceiptMessage = (receiptId: string) => ({ v: 1, type: "receipt", receiptId }) as const;
-
 export async function ingest(env: IngestEnv, item: ReceiptItem, now: Date): Promise<IngestResult> {
   measurePayload(item);
   const receiptId = await putReceipt(env.DB, item, now);
@@ -50,6 +49,13 @@ const MAX_GROUP = 50;
 const MAX_GROUP_BYTES = 4_000_000;
 /** How long a request waits for the group in flight before it stores its receipt alone. */
 const WAIT_MS = 10_000;
+/**
+ * How long a group's leader may wait for as many receipts as the last group had, when fewer are waiting: under
+ * steady load the senders a group answered send again at once, and catching them in this group instead of the
+ * next cuts the D1 calls per ack (0.5 to about 0.2 at 10 senders in `npm run bench`). A lone sender (last group:
+ * one) never waits.
+ */
+const GATHER_MS = 2;
 
 type Outcome = { result: IngestResult } | { error: unknown };
 type Waiter = { item: ReceiptItem; bytes: number; now: Date; outcome: Outcome | null };
@@ -59,7 +65,22 @@ type Waiter = { item: ReceiptItem; bytes: number; now: Date; outcome: Outcome | 
  * continuation in the context of the request whose promise it follows, so a waiter woken by the group resumes
  * as itself and may lead the next group. A waiter's outcome is plain data the group writes.
  */
-const line: { waiting: Waiter[]; inFlight: Promise<void> | null } = { waiting: [], inFlight: null };
+const line: { waiting: Waiter[]; inFlight: Promise<void> | null; lastGroup: number } = {
+  waiting: [],
+  inFlight: null,
+  lastGroup: 0,
+};
+
+/**
+ * Lets what has arrived be read (a timer turn each) until `size` receipts wait or GATHER_MS passed. The leader's
+ * own timers: a request must not be woken by another's (see `line`).
+ */
+async function gather(size: number): Promise<void> {
+  const until = Date.now() + GATHER_MS;
+  // workerd's clock moves only between events, so the turns are counted too.
+  for (let turn = 0; turn < 50 && line.waiting.length < size && Date.now() < until; turn++)
+    await new Promise((resolve) => setTimeout(resolve, 0));
+}
 
 /**
  * `ingest`, committed together with whatever arrives while a group is in flight. `waitUntil` is the request's:
@@ -78,6 +99,15 @@ export async function ingestTogether(
   const deadline = Date.now() + WAIT_MS;
   while (!waiter.outcome) {
     if (!line.inFlight) {
+      if (line.lastGroup > line.waiting.length) {
+        // Those arriving meanwhile wait for this, as for a group in flight.
+        const gathering = gather(line.lastGroup);
+        line.inFlight = gathering;
+        waitUntil(gathering);
+        await gathering;
+        line.inFlight = null;
+      }
+      line.lastGroup = Math.min(line.waiting.length, MAX_GROUP);
       const group = storeGroup(env, takeGroup(line.waiting)).finally(() => {
         if (line.inFlight === group) line.inFlight = null;
       });
@@ -116,8 +146,7 @@ function takeGroup(waiting: Waiter[]): Waiter[] {
 async function storeGroup(env: IngestEnv, group: Waiter[]): Promise<void> {
   let ids: (string | null)[];
   try {
-    const results = await env.DB.batch(group.map((w) => buildPutReceipt(env.DB, w.item, w.now)));
-    ids = results.map((r) => (r.results[0] as { id: string } | undefined)?.id ?? null);
+    ids = await putReceipts(env.DB, group);
   } catch {
     // A batch is one transaction: nothing of it was stored. Alone, a receipt D1 refuses fails only itself.
     await Promise.all(

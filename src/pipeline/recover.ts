@@ -5,6 +5,7 @@
 // recipients without a final ledger row), at most FANOUTS_PER_SWEEP a run; one still owing mail after
 // MAX_FANOUT_DRIVES drives is closed, and what it owes is recorded as a failure.
 import { type Bindings, QUEUES } from "../config.ts";
+import { buildReceiptMessage } from "../domain/messages.ts";
 import { getChange } from "../store/changes.ts";
 import { type FanoutScope, countUnsentRecipients, listUnsentRecipientIds } from "../store/deliveries.ts";
 import { buildFanoutCompletion, buildFanoutDrive, listDueFanouts } from "../store/fanouts.ts";
@@ -41,7 +42,7 @@ export async function planReceiptSweep(db: D1Database, now: Date) {
   const spent = due.filter((r) => r.sweeps >= MAX_RECEIPT_SWEEPS);
   const retry = due.filter((r) => r.sweeps < MAX_RECEIPT_SWEEPS);
   return {
-    messages: retry.map((r) => ({ body: { v: 1 as const, type: "receipt" as const, receiptId: r.id } })),
+    messages: retry.map((r) => ({ body: buildReceiptMessage(r.id) })),
     statements: [
       ...buildReceiptRequeues(
         db,

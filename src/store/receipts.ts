@@ -2,6 +2,7 @@
 // recovery sweep needs (migrations/0005): how often a receipt was re-queued, when it is due again, and whether it
 // failed for good.
 import { Observation } from "../domain/changes.ts";
+import { buildReceiptMessage } from "../domain/messages.ts";
 import { type Failure, buildFailureUpserts, buildSubject } from "./failures.ts";
 
 export const RECEIPT_TTL_DAYS = 7;
@@ -20,18 +21,46 @@ export type ReceiptItem = { source: string; externalId: string; payload: Observa
 
 /** Stores a receipt; returns its id, or null when (source, externalId) was already received. */
 export async function putReceipt(db: D1Database, item: ReceiptItem, now: Date): Promise<string | null> {
-  const row = await buildPutReceipt(db, item, now).first<{ id: string }>();
-  return row?.id ?? null;
+  const [stored] = await putReceipts(db, [{ item, now }]);
+  return stored ?? null;
 }
 
-/** The insert of one receipt; it returns the new row's id, or no row when (source, externalId) was already received. */
-export function buildPutReceipt(db: D1Database, item: ReceiptItem, now: Date): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT INTO receipts (id, source, external_id, payload, received_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (source, external_id) DO NOTHING RETURNING id`,
-    )
-    .bind(crypto.randomUUID(), item.source, item.externalId, JSON.stringify(item.payload), now.toISOString());
+/** Rows per insert: each binds 5 values, and D1 takes at most 100 bound parameters per statement. */
+const ROWS_PER_INSERT = 20;
+
+/**
+ * Stores receipts in one D1 batch (one transaction), 20 rows per statement; returns each one's id in order, or
+ * null for one whose (source, externalId) was already received, before or earlier in the same list.
+ */
+export async function putReceipts(
+  db: D1Database,
+  receipts: { item: ReceiptItem; now: Date }[],
+): Promise<(string | null)[]> {
+  const ids = receipts.map(() => crypto.randomUUID());
+  const statements = [];
+  for (let start = 0; start < receipts.length; start += ROWS_PER_INSERT) {
+    const rows = receipts.slice(start, start + ROWS_PER_INSERT);
+    statements.push(
+      db
+        .prepare(
+          `INSERT INTO receipts (id, source, external_id, payload, received_at) VALUES
+           ${rows.map(() => "(?, ?, ?, ?, ?)").join(", ")}
+           ON CONFLICT (source, external_id) DO NOTHING RETURNING id`,
+        )
+        .bind(
+          ...rows.flatMap(({ item, now }, i) => [
+            ids[start + i],
+            item.source,
+            item.externalId,
+            JSON.stringify(item.payload),
+            now.toISOString(),
+          ]),
+        ),
+    );
+  }
+  const results = await db.batch<{ id: string }>(statements);
+  const stored = new Set(results.flatMap((r) => r.results.map((row) => row.id)));
+  return ids.map((id) => (stored.has(id) ? id : null));
 }
 
 export async function getReceipt(db: D1Database, id: string): Promise<Receipt | null> {
@@ -118,7 +147,7 @@ export function buildReceiptGiveUps(
     queue,
     messageId: "sweep",
     attempts: r.sweeps,
-    body: { v: 1, type: "receipt", receiptId: r.id },
+    body: buildReceiptMessage(r.id),
     error: r.error,
   }));
   return [

@@ -9,6 +9,7 @@ import { describe, expect, it, vi } from "vitest";
 import { fetchWorker } from "../helpers/http.ts";
 import { MAX_WEBHOOK_BODY_BYTES as MAX_BODY_BYTES } from "../../src/domain/limits.ts";
 import { encodeText } from "../../src/lib/crypto.ts";
+import { putReceipt, putReceipts } from "../../src/store/receipts.ts";
 import { signStandardWebhook } from "../../src/webhooks/standard.ts";
 import {
   EVENT,
@@ -25,7 +26,7 @@ setUpWebhookTests();
 
 describe("POST /webhooks/notes", () => {
   const notes = {
-    type: "notes.updated",
+    type: "notes.updated" as const,
     event: EVENT,
     session: "xen-toolstacks",
     url: "https://hackmd.io/0vZaSrKBT2iKWzpVMxDVvQ",
@@ -105,8 +106,13 @@ describe("POST /webhooks/notes", () => {
     const answer = async (sent: ReturnType<typeof signed>[]) =>
       Promise.all(sent.map(async (d) => ({ id: d.id, status: (await d.fetch()).status })));
 
+    /** How many receipt rows an insert's SQL stores (0: not a receipt insert). */
+    const countReceiptRows = (sql: string) =>
+      sql.startsWith("INSERT INTO receipts ") ? sql.match(/\(\?, \?, \?, \?, \?\)/g)!.length : 0;
+
     it("stores and queues each id once, answering 202 once per id, in fewer D1 calls than deliveries", async () => {
       const batches = vi.spyOn(env.DB, "batch");
+      const prepared = vi.spyOn(env.DB, "prepare");
       const answers = await answer(storm());
       const ids = new Set(answers.map((a) => a.id));
       for (const id of ids) {
@@ -125,15 +131,40 @@ describe("POST /webhooks/notes", () => {
       expect(sentReceiptIds()).toEqual(receipts.map((r) => r.id).sort());
       // Grouped: the first delivery's batch is in flight while the others arrive.
       expect(batches.mock.calls.length).toBeLessThan(answers.length / 2);
-      expect(batches.mock.calls.reduce((n, [statements]) => n + statements.length, 0)).toBe(answers.length);
+      // Every delivery is one row of one insert (several rows an insert), a duplicate included.
+      expect(prepared.mock.calls.reduce((n, [sql]) => n + countReceiptRows(sql), 0)).toBe(answers.length);
+      expect(prepared.mock.calls.filter(([sql]) => countReceiptRows(sql) > 0).length).toBeLessThan(answers.length / 2);
+    });
+
+    it("stores a group of 45 in three inserts, each (source, id) once: duplicates within an insert, across two, and stored before", async () => {
+      const now = new Date("2026-12-01T10:00:00Z");
+      const item = (n: number) => ({
+        source: "notes",
+        externalId: `msg_${n}`,
+        payload: { kind: "notes" as const, ...notes },
+      });
+      expect(await putReceipt(env.DB, item(7), now)).toEqual(expect.any(String));
+      // 0…39, then 3 again (same insert as its first), 25 again (a later insert), 7 (stored before), 40 twice.
+      const numbers = [...Array.from({ length: 40 }, (_, n) => n), 3, 25, 7, 40, 40];
+      const ids = await putReceipts(
+        env.DB,
+        numbers.map((n) => ({ item: item(n), now })),
+      );
+      const fresh = numbers.map((n, i) => n !== 7 && numbers.indexOf(n) === i);
+      expect(ids.map((id) => id !== null)).toEqual(fresh);
+      const stored = await listReceipts();
+      expect(stored).toHaveLength(41);
+      expect(new Set(stored.map((r) => r.id))).toEqual(
+        new Set([stored.find((r) => r.externalId === "msg_7")!.id, ...ids.filter(Boolean)]),
+      );
     });
 
     it("stores each receipt alone when a group's batch fails: one receipt D1 refuses fails only its own delivery", async () => {
-      const batch = env.DB.batch.bind(env.DB);
-      vi.spyOn(env.DB, "batch").mockImplementation(async (statements) => {
-        if (statements.length > 1) throw new Error("D1_ERROR: too big");
-        return batch(statements);
-      });
+      // D1 refuses every insert of several rows (as it would one over its limits): no such table.
+      const prepare = env.DB.prepare.bind(env.DB);
+      vi.spyOn(env.DB, "prepare").mockImplementation((sql) =>
+        prepare(countReceiptRows(sql) > 1 ? sql.replace("INSERT INTO receipts ", "INSERT INTO refused ") : sql),
+      );
       const answers = await answer(storm());
       expect(answers.filter((a) => a.status === 202)).toHaveLength(30);
       expect(answers.filter((a) => a.status === 200)).toHaveLength(10);
