@@ -2,12 +2,13 @@
 // request its own webhook-id and signature, once with unique ids and once with 30% of the requests re-sending an
 // id already sent (same id, same body, fresh signature, as a sender retrying). It runs on the metered Worker with
 // its queues' consumers off, so the acks do not compete with the pipeline behind them for the machine's cores;
-// the constant route is measured on the same Worker, right before. Every answer is checked: 202 `queued` once
-// per id, 200 `duplicate` otherwise, a stored receipt for every id answered 2xx, one message queued per 202 and none
-// per 200; anything else is counted as unexpected. What an ack costs comes from the Worker's meter, per answer.
+// the constant route is measured on the same Worker, in one-second turns between the acks'. Every answer is
+// checked: 202 `queued` once per id, 200 `duplicate` otherwise, a stored receipt for every id answered 2xx, one
+// message queued per 202 and none per 200; anything else is counted as unexpected. What an ack costs comes from
+// the Worker's meter, per answer.
 import autocannon from "autocannon";
 import { buildRandom } from "../soak/random.ts";
-import { CONSTANT, describeBusy, measureBusy, measureRoute } from "./reads.ts";
+import { CONSTANT, type Load, combineLoads, describeBusy, measureBusy, measureRoute } from "./reads.ts";
 import { type Row, formatCount, formatSize } from "./table.ts";
 import { type Tally, countMessages, sumBuckets } from "./tally.ts";
 import { buildNotesBody, buildWebhookHeaders, startMeteredWorker } from "./metered.ts";
@@ -25,9 +26,9 @@ const RUNS: AckRun[] = [
 ];
 
 type AckLoad = {
-  rps: number;
-  p50: number;
-  p99: number;
+  /** The acks' turns, and the constant route's between them. */
+  load: Load;
+  constant: Load;
   requests: number;
   duplicatesSent: number;
   bodyBytes: number;
@@ -58,56 +59,69 @@ async function driveAcks(
       [`# Toolstack notes`, ...Array.from({ length: 12 }, (_, i) => `- point ${i}: revision ${n} keeps the ABI`)],
       n,
     );
-  const result = await autocannon({
-    url: base,
-    connections: CONNECTIONS,
-    duration: seconds,
-    requests: [
-      {
-        method: "POST",
-        path: "/webhooks/notes",
-        setupRequest: (request, context) => {
-          let n: number;
-          if (issued.length > DUPLICATE_DISTANCE && random() < run.duplicateShare) {
-            n = issued[Math.floor(random() * (issued.length - DUPLICATE_DISTANCE))]!;
-            duplicatesSent++;
-          } else {
-            n = issued.length;
-            issued.push(n);
-          }
-          const id = `${prefix}_${n}`;
-          const body = buildBody(n);
-          bodyBytes = Buffer.byteLength(body);
-          (context as { id?: string }).id = id;
-          return { ...request, method: "POST", body, headers: buildWebhookHeaders(id, body) };
-        },
-        onResponse: (status, body, context) => {
-          const id = (context as { id?: string }).id ?? "?";
-          const entry = answers.get(id) ?? { queued: 0, duplicate: 0 };
-          answers.set(id, entry);
-          let answered: unknown;
-          try {
-            answered = (JSON.parse(body) as { status?: unknown }).status;
-          } catch {
-            answered = null;
-          }
-          if (status === 202 && answered === "queued") entry.queued++;
-          else if (status === 200 && answered === "duplicate") entry.duplicate++;
-          else unexpected.push(`${id}: ${status} ${body.slice(0, 80)}`);
-        },
+  const requests: autocannon.Request[] = [
+    {
+      method: "POST",
+      path: "/webhooks/notes",
+      setupRequest: (request, context) => {
+        let n: number;
+        if (issued.length > DUPLICATE_DISTANCE && random() < run.duplicateShare) {
+          n = issued[Math.floor(random() * (issued.length - DUPLICATE_DISTANCE))]!;
+          duplicatesSent++;
+        } else {
+          n = issued.length;
+          issued.push(n);
+        }
+        const id = `${prefix}_${n}`;
+        const body = buildBody(n);
+        bodyBytes = Buffer.byteLength(body);
+        (context as { id?: string }).id = id;
+        return { ...request, method: "POST", body, headers: buildWebhookHeaders(id, body) };
       },
-    ],
-  });
+      onResponse: (status, body, context) => {
+        const id = (context as { id?: string }).id ?? "?";
+        const entry = answers.get(id) ?? { queued: 0, duplicate: 0 };
+        answers.set(id, entry);
+        let answered: unknown;
+        try {
+          answered = (JSON.parse(body) as { status?: unknown }).status;
+        } catch {
+          answered = null;
+        }
+        if (status === 202 && answered === "queued") entry.queued++;
+        else if (status === 200 && answered === "duplicate") entry.duplicate++;
+        else unexpected.push(`${id}: ${status} ${body.slice(0, 80)}`);
+      },
+    },
+  ];
+  // One-second turns of acks, each after a turn of the constant route, as the reads are measured (reads.ts).
+  const turns: Load[] = [];
+  const constants: Load[] = [];
+  let errors = 0;
+  for (let turn = 0; turn < seconds; turn++) {
+    constants.push(await measureRoute(base, CONSTANT, CONNECTIONS, 1));
+    turns.push(
+      await measureBusy(async () => {
+        const result = await autocannon({ url: base, connections: CONNECTIONS, duration: 1, requests });
+        errors += result.errors + result.timeouts;
+        return {
+          rps: result.duration > 0 ? result.requests.total / result.duration : 0,
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          unexpected: 0,
+          bytesPerResponse: 0,
+        };
+      }),
+    );
+  }
   for (const [id, a] of answers) {
     if (a.queued > 1) unexpected.push(`${id}: answered 202 ${a.queued} times`);
     if (run.duplicateShare === 0 && a.duplicate > 0) unexpected.push(`${id}: a unique id answered as a duplicate`);
   }
-  const errors = result.errors + result.timeouts;
   if (errors) unexpected.push(`${errors} connection errors or timeouts`);
   return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
+    load: combineLoads(turns),
+    constant: combineLoads(constants),
     requests: [...answers.values()].reduce((n, a) => n + a.queued + a.duplicate, 0),
     duplicatesSent,
     bodyBytes,
@@ -139,17 +153,12 @@ export async function benchWebhookAcks({ seconds }: { seconds: number }): Promis
   const worker = await startMeteredWorker({ consumers: false });
   try {
     const target = { event: worker.event.id, session: worker.event.sessions[0]!.id };
-    const constant = await measureRoute(worker.url, CONSTANT, CONNECTIONS, seconds);
-    rows.push({
-      section,
-      name: `${CONSTANT.name}, ${CONNECTIONS} conn (metered Worker)`,
-      value: `${formatCount(constant.rps)} req/s`,
-      ratio: 1,
-      note: `p50 ${constant.p50} ms, p99 ${constant.p99} ms${describeBusy(constant)}`,
-    });
+    const constants: Load[] = [];
     for (const run of RUNS) {
       await worker.resetMeter();
-      const load = await measureBusy(() => driveAcks(worker.url, target, run, seconds));
+      const acks = await driveAcks(worker.url, target, run, seconds);
+      const { load } = acks;
+      constants.push(acks.constant);
       const meter = await worker.readMeter();
       const queued = sumBuckets(meter, "fetch POST /webhooks/notes 202");
       const duplicate = sumBuckets(meter, "fetch POST /webhooks/notes 200");
@@ -159,20 +168,20 @@ export async function benchWebhookAcks({ seconds }: { seconds: number }): Promis
       // Every id answered 2xx is a stored receipt; one message was queued per 202 and none per 200. Acks commit in
       // groups (src/pipeline/ingest.ts), and a group's batch and sendBatch are counted by the request that led it,
       // whatever it answered: so messages are counted over all answers, and the cost is per ack over all of them.
-      const acked = [...load.answers].filter(([, a]) => a.queued + a.duplicate > 0).map(([id]) => id);
+      const acked = [...acks.answers].filter(([, a]) => a.queued + a.duplicate > 0).map(([id]) => id);
       const { stored } = await worker.inspect<{ stored: number }>("POST", "/__bench/receipts", {
         source: "notes",
         externalIds: acked,
       });
-      const unexpected = [...load.unexpected];
+      const unexpected = [...acks.unexpected];
       if (stored !== acked.length) unexpected.push(`${acked.length - stored} acked ids without a stored receipt`);
       const messages = countMessages(all, "CHANGES").all;
       if (messages !== queued.invocations)
         unexpected.push(`${queued.invocations} answers 202 but ${messages} messages queued`);
       if (other) unexpected.push(`${other} answers other than 202/200 (meter)`);
 
-      const ratio = load.rps / constant.rps;
-      const answered202 = [...load.answers.values()].reduce((n, a) => n + a.queued, 0);
+      const ratio = load.rps / acks.constant.rps;
+      const answered202 = [...acks.answers.values()].reduce((n, a) => n + a.queued, 0);
       const checked = unexpected.length
         ? `${formatCount(unexpected.length)} unexpected, e.g. ${unexpected.slice(0, 2).join("; ")}`
         : "every answer checked (one 202 per id, stored, one queue send each)";
@@ -184,9 +193,9 @@ export async function benchWebhookAcks({ seconds }: { seconds: number }): Promis
         target: `≥ ${ACK_RATIO_TARGET * 100}%`,
         met: ratio >= ACK_RATIO_TARGET && unexpected.length === 0,
         note:
-          `${formatCount(load.requests)} answered: ${formatCount(answered202)} × 202, ` +
-          `${formatCount(load.requests - answered202)} × 200 (${formatCount(load.duplicatesSent)} re-sent ids); ` +
-          `body ${formatSize(load.bodyBytes)}; ${checked}${describeBusy(load)}`,
+          `${formatCount(acks.requests)} answered: ${formatCount(answered202)} × 202, ` +
+          `${formatCount(acks.requests - answered202)} × 200 (${formatCount(acks.duplicatesSent)} re-sent ids); ` +
+          `body ${formatSize(acks.bodyBytes)}; ${checked}${describeBusy(load)}`,
       });
       rows.push({
         section,
@@ -208,15 +217,15 @@ export async function benchWebhookAcks({ seconds }: { seconds: number }): Promis
     // Measured, not held to the target: it says how much of an ack is the Worker's own work.
     await worker.inspect("POST", "/__bench/in-memory", { on: true });
     try {
-      const alone = await measureBusy(() =>
-        driveAcks(worker.url, target, { name: "in memory", duplicateShare: 0 }, seconds),
-      );
-      const wrong = alone.unexpected.length + [...alone.answers.values()].filter((a) => a.queued !== 1).length;
+      const acks = await driveAcks(worker.url, target, { name: "in memory", duplicateShare: 0 }, seconds);
+      const alone = acks.load;
+      constants.push(acks.constant);
+      const wrong = acks.unexpected.length + [...acks.answers.values()].filter((a) => a.queued !== 1).length;
       rows.push({
         section,
         name: `unique ids, ${CONNECTIONS} conn, D1 and queue in memory`,
         value: `${formatCount(alone.rps)} req/s`,
-        ratio: alone.rps / constant.rps,
+        ratio: alone.rps / acks.constant.rps,
         note:
           `the Worker's own share of an ack: receipts and sends answered in the Worker's memory instead of by ` +
           `Miniflare's D1 and queue (which share workerd's thread); p50 ${alone.p50} ms, p99 ${alone.p99} ms` +
@@ -226,6 +235,15 @@ export async function benchWebhookAcks({ seconds }: { seconds: number }): Promis
     } finally {
       await worker.inspect("POST", "/__bench/in-memory", { on: false });
     }
+    // The constant route over every turn it had between the acks' (each row's ratio is to its own turns).
+    const constant = combineLoads(constants);
+    rows.unshift({
+      section,
+      name: `${CONSTANT.name}, ${CONNECTIONS} conn (metered Worker)`,
+      value: `${formatCount(constant.rps)} req/s`,
+      ratio: 1,
+      note: `p50 ${constant.p50} ms, p99 ${constant.p99} ms${describeBusy(constant)}`,
+    });
     if (worker.workerErrors.count)
       rows.push({
         section,

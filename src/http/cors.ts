@@ -16,20 +16,29 @@ const PUBLIC_READS = [
 
 export const isPublicRead = (path: string) => PUBLIC_READS.some((re) => re.test(path));
 
-const allowAnyOrigin = cors({
+// The validators a reader keeps for its next conditional request (ETag is not CORS-safelisted).
+const EXPOSE_HEADERS = ["ETag", "Last-Modified"];
+
+const answerPreflight = cors({
   origin: "*",
   allowMethods: ["GET", "HEAD"],
   // The conditional requests a reader makes; not CORS-safelisted, so the preflight must name them.
   allowHeaders: ["If-None-Match", "If-Modified-Since"],
-  // The validators a reader keeps for its next conditional request (ETag is not CORS-safelisted).
-  exposeHeaders: ["ETag", "Last-Modified"],
+  exposeHeaders: EXPOSE_HEADERS,
   maxAge: 86400,
 });
 
-/** GET and HEAD of public reads answer `Access-Control-Allow-Origin: *`; their OPTIONS preflight answers 204. */
+/**
+ * GET and HEAD of public reads answer `Access-Control-Allow-Origin: *`; their OPTIONS preflight answers 204. The
+ * headers go on the answer once it is made (an error's too): set before the handler, as Hono's cors() does,
+ * Hono would copy every answer into a new Response to merge them, a cost each feed and API read would pay.
+ */
 export const allowPublicReads = createMiddleware<AppEnv>(async (c, next) => {
   if (!isPublicRead(c.req.path)) return next();
   const method = c.req.method;
-  if (method !== "GET" && method !== "HEAD" && method !== "OPTIONS") return next();
-  return allowAnyOrigin(c, next);
+  if (method === "OPTIONS") return answerPreflight(c, next);
+  if (method !== "GET" && method !== "HEAD") return next();
+  await next();
+  c.res.headers.set("Access-Control-Allow-Origin", "*");
+  c.res.headers.set("Access-Control-Expose-Headers", EXPOSE_HEADERS.join(","));
 });

@@ -9,6 +9,7 @@ import type { AppContext, AppEnv } from "../http/env.ts";
 import { serveOnce } from "../http/render-once.ts";
 import {
   type FilterOptions,
+  type SessionQuery,
   buildDayOf,
   buildQueryString,
   filterSessions,
@@ -34,6 +35,26 @@ function getFilterOptions(event: EventPage): FilterOptions {
   return options;
 }
 
+// What a query string asks of an event, read once per parsed event and query string as sent: a view asked for
+// again (a search shared as a link, a filter a reader reloads) is then one lookup, not a URL parse. Anyone can
+// send new strings, so only the first MAX_READ_QUERIES of each event value are kept.
+const MAX_READ_QUERIES = 256;
+const readQueries = new WeakMap<EventPage, Map<string, { query: SessionQuery; variant: string }>>();
+function readEventQuery(event: EventPage, url: string) {
+  const at = url.indexOf("?");
+  if (at < 0) return { query: {}, variant: "" };
+  const search = url.slice(at);
+  let known = readQueries.get(event);
+  if (!known) readQueries.set(event, (known = new Map()));
+  let read = known.get(search);
+  if (!read) {
+    const query = readSessionQuery(new URLSearchParams(search), getFilterOptions(event));
+    read = { query, variant: buildQueryString(query) };
+    if (known.size < MAX_READ_QUERIES) known.set(search, read);
+  }
+  return read;
+}
+
 const NO_EVENTS = { events: [] };
 
 pageRoutes.get("/", async (c) => {
@@ -45,8 +66,7 @@ pageRoutes.get("/events/:event", async (c) => {
   const event = await getEventPage(c.env.SITE, c.req.param("event"));
   if (!event) throw new AppError(404, "not_found", "There is no event at this address.");
   const options = getFilterOptions(event);
-  const query = c.req.url.includes("?") ? readSessionQuery(new URL(c.req.url).searchParams, options) : {};
-  const variant = buildQueryString(query);
+  const { query, variant } = readEventQuery(event, c.req.url);
   return renderOnce(
     c,
     event,
