@@ -10,17 +10,20 @@
 // Only finished bodies are kept, never a promise of one: workerd does not let a request wait on I/O another
 // request started (a stream of its gzip, say): the waiter fails with "Cannot perform I/O on behalf of a different
 // request", or hangs when the other request goes away first. So a request that finds a body being compressed
-// sends it uncompressed rather than wait.
+// sends it uncompressed rather than wait. The compression outlives its request (waitUntil), and one still marked
+// after ABANDONED_MS is taken for lost (a request cancelled mid-way, its finally never run) and done again: a
+// lost mark would otherwise send the body plain, for workerd to compress per request, until the value changed.
 import type { Context } from "hono";
 
 type Body = Uint8Array<ArrayBuffer>;
-type Built = { byKind: Map<string, Body>; compressing: Set<string>; variants: number; variantBytes: number };
+/** `compressing`: when each compression in progress started (Date.now()). */
+type Built = { byKind: Map<string, Body>; compressing: Map<string, number>; variants: number; variantBytes: number };
 
 const bodies = new WeakMap<object, Built>();
 const encoder = new TextEncoder();
 
-/** Below this, gzip saves less than its header and the work costs more than the bytes. */
-const MIN_GZIP_BYTES = 1024;
+/** A compression marked in progress for this long is taken for lost (a gzip of a 1 MB page takes milliseconds). */
+export const ABANDONED_MS = 10_000;
 /** Variants kept beside one value, and the bytes they may hold (plain and gzipped): a value lives seconds. */
 export const MAX_VARIANTS = 64;
 export const MAX_VARIANT_BYTES = 4 * 1024 * 1024;
@@ -28,7 +31,7 @@ export const MAX_VARIANT_BYTES = 4 * 1024 * 1024;
 function getBuilt(value: object): Built {
   let built = bodies.get(value);
   if (!built) {
-    built = { byKind: new Map(), compressing: new Set(), variants: 0, variantBytes: 0 };
+    built = { byKind: new Map(), compressing: new Map(), variants: 0, variantBytes: 0 };
     bodies.set(value, built);
   }
   return built;
@@ -87,31 +90,52 @@ export async function serveOnce(
     plain = keep(built, kind, encoder.encode(String(text)) as Body, variant);
   }
   const headers = { "content-type": contentType, vary: "Accept-Encoding" };
-  const packed = acceptsGzip(c.req.header("accept-encoding")) ? await gzipOnce(built, kind, plain, variant) : null;
+  const packed = acceptsGzip(c.req.header("accept-encoding"))
+    ? await gzipOnce(built, kind, plain, variant, readWaitUntil(c))
+    : null;
   if (!packed) return new Response(plain, { headers });
   // Already encoded: workerd must send these bytes as they are, not compress them again.
   return new Response(packed, { headers: { ...headers, "content-encoding": "gzip" }, encodeBody: "manual" });
 }
 
 /**
- * The gzip of a body kept under `kind`, compressed once; null when it is too small to gain from it, or when
- * another request is compressing it right now (this one then sends it plain rather than wait on that request).
+ * The gzip of a body kept under `kind`, compressed once, however small: a body sent plain is compressed again
+ * for each request by whoever takes gzip for its type (Cloudflare's edge, and Miniflare, which copies it, on the
+ * Worker's own thread). Null when gzip does not make it smaller (the plain body is then kept in its place), or
+ * when another request is compressing it right now (this one then sends it plain rather than wait on that one).
  */
-async function gzipOnce(built: Built, kind: string, plain: Body, variant: string): Promise<Body | null> {
-  if (plain.byteLength < MIN_GZIP_BYTES) return null;
+async function gzipOnce(
+  built: Built,
+  kind: string,
+  plain: Body,
+  variant: string,
+  waitUntil: (promise: Promise<unknown>) => void,
+): Promise<Body | null> {
   const packedKind = `${kind}+gzip`;
   const packed = built.byKind.get(packedKind);
-  if (packed) return packed;
-  if (built.compressing.has(packedKind)) return null;
+  if (packed) return packed === plain ? null : packed;
+  const started = built.compressing.get(packedKind);
+  if (started !== undefined && Date.now() - started < ABANDONED_MS) return null;
   // A body that is not kept is compressed for its own request.
   if (built.byKind.get(kind) !== plain) return gzip(plain);
-  // Compressed once; if this request goes away mid-way, the body goes plain until the value is replaced.
-  built.compressing.add(packedKind);
+  built.compressing.set(packedKind, Date.now());
+  const compressed = gzip(plain)
+    .then((bytes) => keep(built, packedKind, bytes.byteLength < plain.byteLength ? bytes : plain, variant))
+    .finally(() => built.compressing.delete(packedKind));
+  waitUntil(compressed);
+  const kept = await compressed;
+  return kept === plain ? null : kept;
+}
+
+/** The request's waitUntil; a no-op where Hono has no execution context (a test calling a route directly). */
+function readWaitUntil(c: Context): (promise: Promise<unknown>) => void {
+  let ctx: { waitUntil(promise: Promise<unknown>): void } | undefined;
   try {
-    return keep(built, packedKind, await gzip(plain), variant);
-  } finally {
-    built.compressing.delete(packedKind);
+    ctx = c.executionCtx;
+  } catch {
+    // Hono throws when there is none.
   }
+  return ctx ? (promise) => ctx.waitUntil(promise) : () => {};
 }
 
 /**
@@ -123,5 +147,5 @@ export async function gzipRendered(c: Context, value: object, body: string): Pro
   const built = getBuilt(value);
   let plain = built.byKind.get("");
   if (!plain) plain = keep(built, "", encoder.encode(body) as Body, "");
-  return gzipOnce(built, "", plain, "");
+  return gzipOnce(built, "", plain, "", readWaitUntil(c));
 }

@@ -2,7 +2,7 @@
 // rendered once, and the variants anyone can ask for are kept only up to MAX_VARIANTS per value.
 import type { Context } from "hono";
 import { describe, expect, it, vi } from "vitest";
-import { MAX_VARIANTS, MAX_VARIANT_BYTES, serveOnce } from "../../src/http/render-once.ts";
+import { ABANDONED_MS, MAX_VARIANTS, MAX_VARIANT_BYTES, serveOnce } from "../../src/http/render-once.ts";
 
 const request = (acceptEncoding?: string) =>
   ({ req: { header: (name: string) => (name === "accept-encoding" ? acceptEncoding : undefined) } }) as Context;
@@ -59,6 +59,58 @@ describe("serveOnce", () => {
     const third = await serveOnce(request("gzip"), value, "text/html", render);
     expect(third.headers.get("content-encoding")).toBe("gzip");
     expect(render).toHaveBeenCalledTimes(1);
+  });
+
+  it("compresses again when a compression was lost (its request cancelled mid-way), not plain forever", async () => {
+    const value = {};
+    const text = "<p>feed</p>".repeat(500);
+    // The first compression never finishes, as when workerd cancels the request running it.
+    const RealCompressionStream = CompressionStream;
+    const stalled = new TransformStream<Uint8Array, Uint8Array>({ transform: () => new Promise<void>(() => {}) });
+    const scope = globalThis as unknown as { CompressionStream: typeof CompressionStream };
+    const compress = vi.spyOn(scope, "CompressionStream").mockImplementationOnce(function () {
+      return stalled as never;
+    });
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      void serveOnce(request("gzip"), value, "text/html", () => text);
+      const meanwhile = await serveOnce(request("gzip"), value, "text/html", () => text);
+      expect(meanwhile.headers.get("content-encoding")).toBeNull();
+      vi.advanceTimersByTime(ABANDONED_MS);
+      compress.mockImplementation(function (format: ConstructorParameters<typeof CompressionStream>[0]) {
+        return new RealCompressionStream(format);
+      });
+      const later = await serveOnce(request("gzip"), value, "text/html", () => text);
+      expect(later.headers.get("content-encoding")).toBe("gzip");
+      const again = await serveOnce(request("gzip"), value, "text/html", () => text);
+      expect(again.headers.get("content-encoding")).toBe("gzip");
+      expect(compress).toHaveBeenCalledTimes(2);
+    } finally {
+      vi.useRealTimers();
+      compress.mockRestore();
+    }
+  });
+
+  it("gzips a small body too (sent plain, the edge would compress it per request), unless gzip is no smaller", async () => {
+    const compress = vi.spyOn(
+      globalThis as unknown as { CompressionStream: typeof CompressionStream },
+      "CompressionStream",
+    );
+    try {
+      const feed = '<?xml version="1.0"?><rss version="2.0"><channel><title>Conference</title></channel></rss>';
+      const small = await serveOnce(request("gzip"), {}, "application/rss+xml", () => feed.repeat(6));
+      expect(small.headers.get("content-encoding")).toBe("gzip");
+      const tiny = {};
+      for (let i = 0; i < 3; i++) {
+        const res = await serveOnce(request("gzip"), tiny, "application/json", () => "{}");
+        expect(res.headers.get("content-encoding")).toBeNull();
+        expect(await res.text()).toBe("{}");
+      }
+      // Once for each value: the tiny body's gzip, larger than it, is not tried again.
+      expect(compress).toHaveBeenCalledTimes(2);
+    } finally {
+      compress.mockRestore();
+    }
   });
 
   it("gzips a variant for a client that takes it, from the same plain body", async () => {
