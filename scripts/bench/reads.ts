@@ -65,7 +65,7 @@ function readWorkerdCpuSeconds(): number | null {
 }
 
 /** What `run` returned, with how busy workerd and this process (autocannon) were while it ran. */
-export async function measureBusy<T>(run: () => Promise<T>): Promise<T & Pick<Load, "workerdBusy" | "clientBusy">> {
+async function measureBusy<T>(run: () => Promise<T>): Promise<T & Pick<Load, "workerdBusy" | "clientBusy">> {
   const cpuBefore = readWorkerdCpuSeconds();
   const clientBefore = process.cpuUsage();
   const started = performance.now();
@@ -88,6 +88,23 @@ function takeNextPath(route: object, paths: string[]): string {
   return paths[next % paths.length]!;
 }
 
+/**
+ * One autocannon run as a Load; `unexpected` counts its errors and timeouts, plus what `countWrong` says (read
+ * when the run is over) of the answers.
+ */
+export async function runLoad(options: autocannon.Options, countWrong: () => number = () => 0): Promise<Load> {
+  return measureBusy(async () => {
+    const res = await autocannon(options);
+    return {
+      rps: res.duration > 0 ? res.requests.total / res.duration : 0,
+      p50: res.latency.p50,
+      p99: res.latency.p99,
+      unexpected: countWrong() + res.errors + res.timeouts,
+      bytesPerResponse: res.requests.average > 0 ? res.throughput.average / res.requests.average : 0,
+    };
+  });
+}
+
 /** Drives one route for `seconds`; `unexpected` counts errors, timeouts and answers other than `status`. */
 export async function measureRoute(
   base: string,
@@ -97,8 +114,8 @@ export async function measureRoute(
 ): Promise<Load> {
   let wrongStatus = 0;
   const { paths } = route;
-  return measureBusy(async () => {
-    const res = await autocannon({
+  return runLoad(
+    {
       ...(paths ? { requests: [{ setupRequest: (req) => ({ ...req, path: takeNextPath(route, paths) }) }] } : {}),
       url: `${base}${route.path}`,
       // As browsers and feed readers ask: large pages and JSON come gzipped (compressed once per published value).
@@ -109,15 +126,9 @@ export async function measureRoute(
         client.on("response", (status: number) => {
           if (status !== route.status) wrongStatus++;
         }),
-    });
-    return {
-      rps: res.duration > 0 ? res.requests.total / res.duration : 0,
-      p50: res.latency.p50,
-      p99: res.latency.p99,
-      unexpected: wrongStatus + res.errors + res.timeouts,
-      bytesPerResponse: res.requests.average > 0 ? res.throughput.average / res.requests.average : 0,
-    };
-  });
+    },
+    () => wrongStatus,
+  );
 }
 
 export const CONSTANT: ReadRoute = { name: "constant (/healthz)", path: "/healthz", status: 200 };
@@ -141,21 +152,25 @@ export function combineLoads(loads: Load[]): Load {
   };
 }
 
-/** `route` and the constant route in alternating one-second turns, `seconds` of each. */
-export async function measurePaired(
+/** `seconds` one-second turns of `turn`, each after one of the constant route at the same connection count. */
+export async function alternateWithConstant(
   base: string,
-  route: ReadRoute,
   connections: number,
   seconds: number,
+  turn: () => Promise<Load>,
 ): Promise<{ constant: Load; load: Load }> {
   const constants: Load[] = [];
   const loads: Load[] = [];
-  for (let turn = 0; turn < seconds; turn++) {
+  for (let i = 0; i < seconds; i++) {
     constants.push(await measureRoute(base, CONSTANT, connections, 1));
-    loads.push(await measureRoute(base, route, connections, 1));
+    loads.push(await turn());
   }
   return { constant: combineLoads(constants), load: combineLoads(loads) };
 }
+
+/** `route` and the constant route in alternating one-second turns, `seconds` of each. */
+export const measurePaired = (base: string, route: ReadRoute, connections: number, seconds: number) =>
+  alternateWithConstant(base, connections, seconds, () => measureRoute(base, route, connections, 1));
 
 /**
  * Each route paired with the constant route, at each connection count; first a row for the constant route

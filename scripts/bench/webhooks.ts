@@ -6,9 +6,9 @@
 // checked: 202 `queued` once per id, 200 `duplicate` otherwise, a stored receipt for every id answered 2xx, one
 // message queued per 202 and none per 200; anything else is counted as unexpected. What an ack costs comes from
 // the Worker's meter, per answer.
-import autocannon from "autocannon";
+import type autocannon from "autocannon";
 import { buildRandom } from "../soak/random.ts";
-import { CONSTANT, type Load, combineLoads, describeBusy, measureBusy, measureRoute } from "./reads.ts";
+import { CONSTANT, type Load, alternateWithConstant, combineLoads, describeBusy, runLoad } from "./reads.ts";
 import { type Row, formatCount, formatSize } from "./table.ts";
 import { type Tally, countMessages, sumBuckets } from "./tally.ts";
 import { buildNotesBody, buildWebhookHeaders, startMeteredWorker } from "./metered.ts";
@@ -95,33 +95,17 @@ async function driveAcks(
     },
   ];
   // One-second turns of acks, each after a turn of the constant route, as the reads are measured (reads.ts).
-  const turns: Load[] = [];
-  const constants: Load[] = [];
-  let errors = 0;
-  for (let turn = 0; turn < seconds; turn++) {
-    constants.push(await measureRoute(base, CONSTANT, CONNECTIONS, 1));
-    turns.push(
-      await measureBusy(async () => {
-        const result = await autocannon({ url: base, connections: CONNECTIONS, duration: 1, requests });
-        errors += result.errors + result.timeouts;
-        return {
-          rps: result.duration > 0 ? result.requests.total / result.duration : 0,
-          p50: result.latency.p50,
-          p99: result.latency.p99,
-          unexpected: 0,
-          bytesPerResponse: 0,
-        };
-      }),
-    );
-  }
+  const { load, constant } = await alternateWithConstant(base, CONNECTIONS, seconds, () =>
+    runLoad({ url: base, connections: CONNECTIONS, duration: 1, requests }),
+  );
   for (const [id, a] of answers) {
     if (a.queued > 1) unexpected.push(`${id}: answered 202 ${a.queued} times`);
     if (run.duplicateShare === 0 && a.duplicate > 0) unexpected.push(`${id}: a unique id answered as a duplicate`);
   }
-  if (errors) unexpected.push(`${errors} connection errors or timeouts`);
+  if (load.unexpected) unexpected.push(`${load.unexpected} connection errors or timeouts`);
   return {
-    load: combineLoads(turns),
-    constant: combineLoads(constants),
+    load,
+    constant,
     requests: [...answers.values()].reduce((n, a) => n + a.queued + a.duplicate, 0),
     duplicatesSent,
     bodyBytes,
