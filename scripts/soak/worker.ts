@@ -65,8 +65,11 @@ class InjectedFault extends Error {}
 
 type Injector = {
   config: FaultConfig;
-  /** Runs `op` unless a fault is drawn: refused (op never runs) or lost answer (op runs, then this throws). */
-  around<T>(kind: "queue" | "d1", what: string, op: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `op` unless a fault is drawn, one draw for each of its `parts`: refused (op never runs) or lost answer
+   * (op runs, then this throws).
+   */
+  around<T>(kind: "queue" | "d1", what: string, op: () => Promise<T>, parts?: number): Promise<T>;
   crashes(): boolean;
   draw(stream: string): number;
 };
@@ -92,9 +95,11 @@ function getInjector(raw: unknown): Injector {
   injector = {
     config,
     draw,
-    async around(kind, what, op) {
+    async around(kind, what, op, parts = 1) {
       const rate = kind === "queue" ? config.queueRate : config.d1Rate;
-      if (rate <= 0 || draw(kind) >= rate) return op();
+      let drawn = false;
+      for (let part = 0; part < parts && rate > 0 && !drawn; part++) drawn = draw(kind) < rate;
+      if (!drawn) return op();
       if (draw(`${kind}:when`) < 0.5) {
         counts[`${kind}.refused`]++;
         throw new InjectedFault(`soak: injected ${kind} fault, refused: ${what}`);
@@ -113,7 +118,14 @@ function wrapQueue<T>(queue: Queue<T>, name: string, faults: Injector): Queue<T>
     send: (body, options) => faults.around("queue", `${name}.send`, () => queue.send(body, options)),
     sendBatch: (messages, options) => {
       const list = [...messages];
-      return faults.around("queue", `${name}.sendBatch(${list.length})`, () => queue.sendBatch(list, options));
+      // A fault per message, as if each were sent alone: acks that share one sendBatch (src/pipeline/ingest.ts)
+      // meet as many faults as they would apart, so grouping them does not spare the senders' retries.
+      return faults.around(
+        "queue",
+        `${name}.sendBatch(${list.length})`,
+        () => queue.sendBatch(list, options),
+        list.length,
+      );
     },
     metrics: () => queue.metrics(),
   } as Queue<T>;
