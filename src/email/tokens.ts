@@ -6,7 +6,7 @@
 // leaked mail stops giving control over the address, while every new mail carries a fresh one; unsubscribe tokens
 // never expire (old mails must keep working, and leaving must always be possible).
 import { z } from "zod";
-import { decodeBase64Url, encodeBase64Url, encodeText, signHmacSha256, verifyEqual } from "../lib/crypto.ts";
+import { decodeBase64Url, encodeBase64Url, encodeText, signHmacSha256, verifySignature } from "../lib/crypto.ts";
 
 export type TokenPurpose = "confirm" | "unsubscribe" | "manage";
 export const CONFIRM_TOKEN_TTL_SECONDS = 7 * 86_400;
@@ -50,7 +50,7 @@ export async function verifyToken(
   if (!match) return null;
   const [, body, signature] = match as unknown as [string, string, string];
   const expected = await signHmacSha256(secret, body);
-  if (!(await verifyEqual(decodeBase64Url(signature), expected))) return null;
+  if (!verifySignature(decodeBase64Url(signature), expected)) return null;
   let payload: z.infer<typeof Payload>;
   try {
     payload = Payload.parse(JSON.parse(new TextDecoder().decode(decodeBase64Url(body))));

@@ -9,11 +9,35 @@ const encoder = new TextEncoder();
 export const encodeText = (text: string) => encoder.encode(text) as Bytes;
 const toBytes = (data: string | Bytes) => (typeof data === "string" ? encodeText(data) : data);
 
-/** HMAC-SHA256 of `message` (a string is UTF-8 encoded) under `key` (a string is its UTF-8 bytes). */
-export async function signHmacSha256(key: string | Bytes, message: string | Bytes): Promise<Bytes> {
-  const cryptoKey = await crypto.subtle.importKey("raw", toBytes(key), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
+/**
+ * An HMAC-SHA256 key, imported once per isolate under `name` (a secret from the configuration, or a name for it):
+ * importing costs about as much as signing a small message, and every webhook delivery and token check signs.
+ * Secrets are few and change only with the configuration; the bound guards against a caller naming many.
+ */
+export function importHmacKey(name: string, bytes: () => Bytes): Promise<CryptoKey> {
+  let key = hmacKeys.get(name);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", bytes(), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    if (hmacKeys.size >= MAX_HMAC_KEYS) hmacKeys.clear();
+    hmacKeys.set(name, key);
+    key.catch(() => hmacKeys.delete(name));
+  }
+  return key;
+}
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+const MAX_HMAC_KEYS = 32;
+
+/**
+ * HMAC-SHA256 of `message` (a string is UTF-8 encoded) under `key`: a string is its UTF-8 bytes (imported once, see
+ * `importHmacKey`), bytes are imported for this call.
+ */
+export async function signHmacSha256(key: string | Bytes | CryptoKey, message: string | Bytes): Promise<Bytes> {
+  const cryptoKey =
+    typeof key === "string"
+      ? await importHmacKey(`utf-8:${key}`, () => encodeText(key))
+      : key instanceof Uint8Array
+        ? await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"])
+        : key;
   return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, toBytes(message)));
 }
 
@@ -35,12 +59,23 @@ export async function hashText(text: string): Promise<string> {
  */
 export async function verifyEqual(a: string | Bytes, b: string | Bytes): Promise<boolean> {
   const [da, db] = await Promise.all([a, b].map((v) => crypto.subtle.digest("SHA-256", toBytes(v))));
-  // workerd's extension to SubtleCrypto; spelled out because scripts/ typecheck this file against the DOM lib.
-  return (crypto.subtle as SubtleCrypto & { timingSafeEqual(a: ArrayBuffer, b: ArrayBuffer): boolean }).timingSafeEqual(
-    da!,
-    db!,
-  );
+  return timingSafeEqual(da!, db!);
 }
+
+/**
+ * Constant-time equality of two signatures, whose length is the algorithm's and so no secret: compared as they
+ * are (different lengths are unequal at once), without the two digests `verifyEqual` spends to hide a length.
+ */
+export function verifySignature(offered: string | Bytes, expected: string | Bytes): boolean {
+  const [a, b] = [toBytes(offered), toBytes(expected)];
+  return a.byteLength === b.byteLength && timingSafeEqual(a, b);
+}
+
+// workerd's extension to SubtleCrypto; spelled out because scripts/ typecheck this file against the DOM lib.
+const timingSafeEqual = (a: ArrayBuffer | Bytes, b: ArrayBuffer | Bytes) =>
+  (
+    crypto.subtle as SubtleCrypto & { timingSafeEqual(a: ArrayBuffer | Bytes, b: ArrayBuffer | Bytes): boolean }
+  ).timingSafeEqual(a, b);
 
 export const encodeHex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 

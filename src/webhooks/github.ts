@@ -3,7 +3,7 @@
 // is the store's question; this module is pure.
 import { z } from "zod";
 import type { NotesEvent } from "../domain/changes.ts";
-import { type Bytes, encodeHex, signHmacSha256, verifyEqual } from "../lib/crypto.ts";
+import { type Bytes, encodeHex, signHmacSha256, verifySignature } from "../lib/crypto.ts";
 
 /**
  * A notes URL a delivery says was published, edited or removed. `version` names what the delivery carries (the
@@ -35,7 +35,7 @@ export type GithubMapping =
 export async function verifyGithubSignature(secret: string, header: string | null, body: Bytes): Promise<boolean> {
   if (!secret) throw new Error("No GitHub webhook secret is configured (GITHUB_WEBHOOK_SECRET).");
   if (!header) return false;
-  return verifyEqual(header, `sha256=${encodeHex(await signHmacSha256(secret, body))}`);
+  return verifySignature(header, `sha256=${encodeHex(await signHmacSha256(secret, body))}`);
 }
 
 /** Maps a delivery to the notes URLs it touched; events other than push and gollum (ping, …) are ignored. */

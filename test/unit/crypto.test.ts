@@ -8,8 +8,10 @@ import {
   encodeHex,
   encodeText,
   hashText,
+  importHmacKey,
   signHmacSha256,
   verifyEqual,
+  verifySignature,
 } from "../../src/lib/crypto.ts";
 
 // Published test vectors, so the shared primitives are checked against something other than themselves.
@@ -23,6 +25,28 @@ describe("crypto primitives", () => {
     const fromStrings = await signHmacSha256("schlüssel", "naïve ✓");
     expect(fromStrings).toEqual(await signHmacSha256(encodeText("schlüssel"), encodeText("naïve ✓")));
     expect(fromStrings).not.toEqual(await signHmacSha256("schlussel", "naïve ✓"));
+  });
+
+  it("imports a named key once and signs with it as with its bytes", async () => {
+    let decoded = 0;
+    const bytes = () => (decoded++, encodeText("Jefe"));
+    const key = importHmacKey("test:jefe", bytes);
+    expect(importHmacKey("test:jefe", bytes)).toBe(key);
+    expect(decoded).toBe(1);
+    const mac = await signHmacSha256(await key, "what do ya want for nothing?");
+    expect(mac).toEqual(await signHmacSha256(encodeText("Jefe"), "what do ya want for nothing?"));
+    expect(mac).toEqual(await signHmacSha256("Jefe", "what do ya want for nothing?"));
+  });
+
+  it("compares signatures of the same length byte by byte, and any other length as unequal", () => {
+    expect(verifySignature("c2lnbmF0dXJl", "c2lnbmF0dXJl")).toBe(true);
+    expect(verifySignature("c2lnbmF0dXJm", "c2lnbmF0dXJl")).toBe(false);
+    expect(verifySignature("c2lnbmF0dXJ", "c2lnbmF0dXJl")).toBe(false);
+    expect(verifySignature("", "c2lnbmF0dXJl")).toBe(false);
+    // Same number of characters, not of bytes.
+    expect(verifySignature("c2lnbmF0dXJé", "c2lnbmF0dXJl")).toBe(false);
+    expect(verifySignature(new Uint8Array([1, 2, 3]), new Uint8Array([1, 2, 3]))).toBe(true);
+    expect(verifySignature(new Uint8Array([1, 2, 3]), new Uint8Array([1, 2, 4]))).toBe(false);
   });
 
   it("hashes text to lowercase hex SHA-256 (FIPS 180-2 vectors)", async () => {
