@@ -102,7 +102,9 @@ export function readWranglerOptions(): V4WorkerOptionsShape {
 export async function startLocalWorker(options: V4WorkerOptionsShape, entry?: string): Promise<LocalWorker> {
   const work = mkdtempSync(join(tmpdir(), "sessionwire-local-"));
   const outdir = join(work, "dist");
-  const args = ["deploy", ...(entry ? [entry] : []), "-c", "wrangler.toml", "--dry-run", "--outdir", outdir];
+  // The flags the Worker runs with are the ones it is bundled for (wrangler.toml's, unless `options` names others).
+  const flags = (options.compatibilityFlags ?? []).flatMap((flag) => ["--compatibility-flags", flag]);
+  const args = ["deploy", ...(entry ? [entry] : []), "-c", "wrangler.toml", "--dry-run", "--outdir", outdir, ...flags];
   const build = spawnSync("wrangler", args, { env: WRANGLER_ENV, encoding: "utf8" });
   if (build.status !== 0) {
     rmSync(work, { recursive: true, force: true });

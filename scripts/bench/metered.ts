@@ -71,6 +71,8 @@ export async function startMeteredWorker({ consumers }: { consumers: boolean }):
     local = await startLocalWorker(
       {
         ...configured,
+        // AsyncLocalStorage, with which the metered Worker knows whose invocation a binding call belongs to.
+        compatibilityFlags: [...(configured.compatibilityFlags ?? []), "nodejs_als"],
         ...(consumers ? { queueConsumers } : {}),
         bindings: {
           ...(configVars as Record<string, string>),

@@ -22,8 +22,11 @@ export type ReadRoute = {
 
 export type Load = {
   rps: number;
+  /** Over every request of the load (of all its turns, see `combineLoads`). */
   p50: number;
   p99: number;
+  /** autocannon's unsummarised runs, whose latency histograms `combineLoads` merges. */
+  runs: RawRun[];
   unexpected: number;
   bytesPerResponse: number;
   /** The share of one core workerd used meanwhile (null where /proc is not there to read it). */
@@ -94,15 +97,34 @@ function takeNextPath(route: object, paths: string[]): string {
  */
 export async function runLoad(options: autocannon.Options, countWrong: () => number = () => 0): Promise<Load> {
   return measureBusy(async () => {
-    const res = await autocannon(options);
+    const run = (await autocannon({ ...options, skipAggregateResult: true })) as unknown as RawRun;
+    const done = run.totalCompletedRequests;
     return {
-      rps: res.duration > 0 ? res.requests.total / res.duration : 0,
-      p50: res.latency.p50,
-      p99: res.latency.p99,
-      unexpected: countWrong() + res.errors + res.timeouts,
-      bytesPerResponse: res.requests.average > 0 ? res.throughput.average / res.requests.average : 0,
+      rps: run.duration > 0 ? done / run.duration : 0,
+      ...readLatency([run]),
+      runs: [run],
+      unexpected: countWrong() + run.errors + run.timeouts,
+      bytesPerResponse: done > 0 ? run.totalBytes / done : 0,
     };
   });
+}
+
+/** What autocannon returns with `skipAggregateResult` (its latency histogram still encoded, mergeable). */
+type RawRun = {
+  totalCompletedRequests: number;
+  totalBytes: number;
+  duration: number;
+  errors: number;
+  timeouts: number;
+};
+const { aggregateResult } = autocannon as unknown as {
+  aggregateResult: (runs: RawRun[], options: { url: string }) => { latency: { p50: number; p99: number } };
+};
+
+/** p50 and p99 over every request of these runs, from their merged histograms. */
+function readLatency(runs: RawRun[]): { p50: number; p99: number } {
+  const { latency } = aggregateResult(runs, { url: "http://127.0.0.1" });
+  return { p50: latency.p50, p99: latency.p99 };
 }
 
 /** Drives one route for `seconds`; `unexpected` counts errors, timeouts and answers other than `status`. */
@@ -134,17 +156,17 @@ export async function measureRoute(
 export const CONSTANT: ReadRoute = { name: "constant (/healthz)", path: "/healthz", status: 200 };
 
 /**
- * Turns of the same length, as one measurement: rates and CPU averaged, the median turn's p50, and the worst
- * turn's p99 (a bound on the p99 of all their requests: no more than 1% of any turn's were slower).
+ * Turns of the same length, as one measurement: rates and CPU averaged, p50 and p99 over all their requests (the
+ * turns' latency histograms merged).
  */
 export function combineLoads(loads: Load[]): Load {
   const mean = (pick: (l: Load) => number) => loads.reduce((n, l) => n + pick(l), 0) / loads.length;
-  const median = (pick: (l: Load) => number) => loads.map(pick).sort((a, b) => a - b)[Math.floor(loads.length / 2)]!;
   const rps = mean((l) => l.rps);
+  const runs = loads.flatMap((l) => l.runs);
   return {
     rps,
-    p50: median((l) => l.p50),
-    p99: Math.max(...loads.map((l) => l.p99)),
+    ...readLatency(runs),
+    runs,
     unexpected: loads.reduce((n, l) => n + l.unexpected, 0),
     bytesPerResponse: rps > 0 ? mean((l) => l.rps * l.bytesPerResponse) / rps : 0,
     workerdBusy: loads.some((l) => l.workerdBusy === null) ? null : mean((l) => l.workerdBusy!),

@@ -6,6 +6,7 @@
 // total. D1 rows come from each result's meta (rows_read, rows_written), as the platform bills them. Under
 // /__bench/ (never counted) the harness reads and resets the tallies and seeds or inspects D1 from inside the
 // Worker: reading D1 through Miniflare's binding proxy while consumers run can deadlock (see scripts/soak/worker.ts).
+import { AsyncLocalStorage } from "node:async_hooks";
 import worker from "../../src/index.ts";
 import { type MeterReport, type Tally, addTally, buildTally } from "./tally.ts";
 import { mapRetries } from "../queue-batch.ts";
@@ -29,6 +30,15 @@ function buildMeter() {
   };
 }
 type Meter = ReturnType<typeof buildMeter>;
+
+/**
+ * The invocation whose meter counts what runs now. The Worker gets one wrapped env per real one, as the platform
+ * hands it the same env every time: a new env per invocation would defeat what the Worker keeps per env (its
+ * configuration, read once), and every request would pay for that here and not when deployed.
+ */
+const invocation = new AsyncLocalStorage<Meter>();
+const ambient = { add: (delta: Partial<Tally>) => (invocation.getStore()?.add ?? ((d) => addTally(total, d)))(delta) };
+type Counter = typeof ambient;
 
 const rowsOf = (meta: { rows_read?: number; rows_written?: number } | undefined) => ({
   rowsRead: meta?.rows_read ?? 0,
@@ -66,7 +76,7 @@ function answerReceiptsInMemory(statements: D1PreparedStatement[], received: Set
 
 function wrapStatement(
   statement: D1PreparedStatement,
-  meter: Meter,
+  meter: Counter,
   sql: string,
   values: unknown[] = [],
 ): D1PreparedStatement {
@@ -104,7 +114,7 @@ function wrapStatement(
   return wrapped;
 }
 
-function wrapDb(db: D1Database, meter: Meter): D1Database {
+function wrapDb(db: D1Database, meter: Counter): D1Database {
   return {
     prepare: (sql: string) => wrapStatement(db.prepare(sql), meter, sql),
     batch: async (statements: D1PreparedStatement[]) => {
@@ -143,7 +153,7 @@ const typeOf = (body: unknown) =>
 
 const QUEUE_SENT = { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } } as QueueSendResponse;
 
-function wrapQueue<T>(queue: Queue<T>, name: string, meter: Meter): Queue<T> {
+function wrapQueue<T>(queue: Queue<T>, name: string, meter: Counter): Queue<T> {
   return {
     send: async (body, options) => {
       const started = Date.now();
@@ -168,13 +178,19 @@ function wrapQueue<T>(queue: Queue<T>, name: string, meter: Meter): Queue<T> {
 
 type WorkerEnv = Parameters<typeof worker.queue>[1];
 
-function wrapEnv(env: WorkerEnv, meter: Meter): WorkerEnv {
-  return {
-    ...env,
-    DB: wrapDb(env.DB, meter),
-    CHANGES: wrapQueue(env.CHANGES, "CHANGES", meter),
-    NOTIFY: wrapQueue(env.NOTIFY, "NOTIFY", meter),
-  };
+const wrappedEnvs = new WeakMap<WorkerEnv, WorkerEnv>();
+function wrapEnv(env: WorkerEnv): WorkerEnv {
+  let wrapped = wrappedEnvs.get(env);
+  if (!wrapped) {
+    wrapped = {
+      ...env,
+      DB: wrapDb(env.DB, ambient),
+      CHANGES: wrapQueue(env.CHANGES, "CHANGES", ambient),
+      NOTIFY: wrapQueue(env.NOTIFY, "NOTIFY", ambient),
+    };
+    wrappedEnvs.set(env, wrapped);
+  }
+  return wrapped;
 }
 
 /** The batch as the consumer sees it, with its retries counted. */
@@ -190,7 +206,7 @@ async function metered<T>(bucket: (result: T | null) => string, run: (meter: Met
   const started = Date.now();
   let result: T | null = null;
   try {
-    result = await run(meter);
+    result = await invocation.run(meter, () => run(meter));
     return result;
   } finally {
     meter.add({ wallMs: Date.now() - started });
@@ -275,7 +291,7 @@ export default {
     if (url.pathname.startsWith("/__bench/")) return inspect(request, env.DB);
     return metered(
       (res) => `fetch ${request.method} ${url.pathname} ${res?.status ?? "threw"}`,
-      (meter) => Promise.resolve(worker.fetch(request, wrapEnv(env, meter), ctx)),
+      () => Promise.resolve(worker.fetch(request, wrapEnv(env), ctx)),
     );
   },
   async queue(batch, env) {
@@ -283,14 +299,14 @@ export default {
       () => `queue ${batch.queue}`,
       (meter) => {
         meter.add({ consumed: batch.messages.length });
-        return worker.queue(countRetries(batch, meter), wrapEnv(env, meter));
+        return worker.queue(countRetries(batch, meter), wrapEnv(env));
       },
     );
   },
   async scheduled(controller, env) {
     await metered(
       () => `scheduled ${controller.cron}`,
-      (meter) => worker.scheduled(controller, wrapEnv(env, meter)),
+      () => worker.scheduled(controller, wrapEnv(env)),
     );
   },
 } satisfies ExportedHandler<WorkerEnv, unknown>;
