@@ -50,37 +50,34 @@ const MAX_GROUP_BYTES = 4_000_000;
 /** How long a request waits for the group in flight before it stores its receipt alone. */
 const WAIT_MS = 10_000;
 /**
- * How long a group's leader may wait for as many receipts as the last group had, when fewer are waiting: under
- * steady load the senders a group answered send again at once, and catching them in this group instead of the
- * next cuts the D1 calls per ack (0.5 to about 0.2 at 10 senders in `npm run bench`). A lone sender (last group:
- * one) never waits.
+ * How long a group's leader holds the line for as many receipts as there were senders around the last group (its
+ * own and those that arrived while it was in flight), when fewer are waiting. Under steady load the senders a
+ * group answered send again at once; one group of all of them instead of two halves the D1 batches and queue sends
+ * per ack (0.17 to 0.10 at 10 senders in `npm run bench`), each of which costs more than the rows it carries. The
+ * arrival that completes the line stores it at once, so the wait is this long only when fewer senders come back
+ * (and then only for the receipts that came); it must cover the time the Worker takes to read ten requests on a
+ * slow machine. A lone sender (no one else around) never waits.
  */
-const GATHER_MS = 2;
+const GATHER_MS = 5;
 
 type Outcome = { result: IngestResult } | { error: unknown };
 type Waiter = { item: ReceiptItem; bytes: number; now: Date; outcome: Outcome | null };
 /**
  * One line per isolate (every request of a Worker has the same bindings): who waits, and the group in flight.
- * A request only ever awaits the group's promise, never one another request settles for it: workerd runs a
- * continuation in the context of the request whose promise it follows, so a waiter woken by the group resumes
- * as itself and may lead the next group. A waiter's outcome is plain data the group writes.
+ * A request only ever awaits the group's promise (or its own timers), never one another request settles for it:
+ * workerd runs a continuation in the context of the request whose promise it follows, so a waiter woken by the
+ * group resumes as itself and may lead the next group. A waiter's outcome is plain data the group writes.
  */
-const line: { waiting: Waiter[]; inFlight: Promise<void> | null; lastGroup: number } = {
-  waiting: [],
-  inFlight: null,
-  lastGroup: 0,
-};
-
-/**
- * Lets what has arrived be read (a timer turn each) until `size` receipts wait or GATHER_MS passed. The leader's
- * own timers: a request must not be woken by another's (see `line`).
- */
-async function gather(size: number): Promise<void> {
-  const until = Date.now() + GATHER_MS;
-  // workerd's clock moves only between events, so the turns are counted too.
-  for (let turn = 0; turn < 50 && line.waiting.length < size && Date.now() < until; turn++)
-    await new Promise((resolve) => setTimeout(resolve, 0));
-}
+const line: {
+  waiting: Waiter[];
+  inFlight: Promise<void> | null;
+  /** Receipts that joined the line while the group in flight was (to be counted in `senders` when it is done). */
+  arrivedInFlight: number;
+  /** The last group's senders and those that arrived while it was in flight: who is likely to send again. */
+  senders: number;
+  /** While a leader gathers: how many receipts complete the line. */
+  gathering: number | null;
+} = { waiting: [], inFlight: null, arrivedInFlight: 0, senders: 0, gathering: null };
 
 /**
  * `ingest`, committed together with whatever arrives while a group is in flight. `waitUntil` is the request's:
@@ -96,24 +93,14 @@ export async function ingestTogether(
 ): Promise<IngestResult> {
   const waiter: Waiter = { item, bytes: measurePayload(item), now, outcome: null };
   line.waiting.push(waiter);
+  if (line.inFlight) line.arrivedInFlight++;
+  // The arrival that completes a gathering line leads its group at once (see `gather`).
+  if (line.gathering !== null && line.waiting.length >= line.gathering) await lead(env, waitUntil);
   const deadline = Date.now() + WAIT_MS;
   while (!waiter.outcome) {
     if (!line.inFlight) {
-      if (line.lastGroup > line.waiting.length) {
-        // Those arriving meanwhile wait for this, as for a group in flight.
-        const gathering = gather(line.lastGroup);
-        line.inFlight = gathering;
-        waitUntil(gathering);
-        await gathering;
-        line.inFlight = null;
-      }
-      line.lastGroup = Math.min(line.waiting.length, MAX_GROUP);
-      const group = storeGroup(env, takeGroup(line.waiting)).finally(() => {
-        if (line.inFlight === group) line.inFlight = null;
-      });
-      line.inFlight = group;
-      waitUntil(group);
-      await group;
+      if (line.senders > line.waiting.length) await gather(env, line.senders, waitUntil);
+      else await lead(env, waitUntil);
     } else if (!(await waitFor(line.inFlight, deadline - Date.now()))) {
       const at = line.waiting.indexOf(waiter);
       if (at >= 0) line.waiting.splice(at, 1);
@@ -122,6 +109,37 @@ export async function ingestTogether(
   }
   if ("error" in waiter.outcome) throw waiter.outcome.error;
   return waiter.outcome.result;
+}
+
+/**
+ * Holds the line open for up to GATHER_MS until `size` receipts wait: the arrival that makes them `size` leads
+ * the group itself, and the gathering request, like those that arrived before it, goes on to wait for that
+ * group when its own timer fires (or leads what has come, if no one completed the line). No request wakes
+ * another: a promise one request resolves for another fails the other's I/O wherever workerd runs its
+ * continuation in the resolving request (as @cloudflare/vitest-plugin's runner does).
+ */
+async function gather(env: IngestEnv, size: number, waitUntil: (promise: Promise<unknown>) => void): Promise<void> {
+  // Those arriving meanwhile wait for this, as for a group in flight.
+  const gathering = new Promise<void>((resolve) => setTimeout(resolve, GATHER_MS));
+  line.inFlight = gathering;
+  line.gathering = size;
+  waitUntil(gathering);
+  await gathering;
+  if (line.inFlight === gathering) await lead(env, waitUntil);
+}
+
+/** Takes the head of the line as a group and stores it; resolves (never rejects) when it is done. */
+function lead(env: IngestEnv, waitUntil: (promise: Promise<unknown>) => void): Promise<void> {
+  const taken = takeGroup(line.waiting);
+  line.gathering = null;
+  line.arrivedInFlight = 0;
+  const group = storeGroup(env, taken).finally(() => {
+    line.senders = Math.min(taken.length + line.arrivedInFlight, MAX_GROUP);
+    if (line.inFlight === group) line.inFlight = null;
+  });
+  line.inFlight = group;
+  waitUntil(group);
+  return group;
 }
 
 /** Whether `promise` settled within `ms`. */

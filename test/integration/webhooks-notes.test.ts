@@ -9,6 +9,7 @@ import { describe, expect, it, vi } from "vitest";
 import { fetchWorker } from "../helpers/http.ts";
 import { MAX_WEBHOOK_BODY_BYTES as MAX_BODY_BYTES } from "../../src/domain/limits.ts";
 import { encodeText } from "../../src/lib/crypto.ts";
+import { type IngestResult, ingestTogether } from "../../src/pipeline/ingest.ts";
 import { putReceipt, putReceipts } from "../../src/store/receipts.ts";
 import { signStandardWebhook } from "../../src/webhooks/standard.ts";
 import {
@@ -134,6 +135,39 @@ describe("POST /webhooks/notes", () => {
       // Every delivery is one row of one insert (several rows an insert), a duplicate included.
       expect(prepared.mock.calls.reduce((n, [sql]) => n + countReceiptRows(sql), 0)).toBe(answers.length);
       expect(prepared.mock.calls.filter(([sql]) => countReceiptRows(sql) > 0).length).toBeLessThan(answers.length / 2);
+    });
+
+    it("holds the line for the senders of the last group; the arrival that completes it stores the group at once", async () => {
+      // Called directly, in this test's own context: what is asserted is the order of events, not their timing.
+      const item = (text: string) => ({
+        source: "notes",
+        externalId: `msg_${crypto.randomUUID()}`,
+        payload: { kind: "notes" as const, ...notes, text },
+      });
+      const ingestNow = (text: string) => ingestTogether(env, item(text), new Date(), () => {});
+      // One alone: whatever earlier tests left, one sender is around. Wave 1: the first is stored alone while nine
+      // arrive, so ten senders are around; the nine wait the gathering time for a tenth, then go as a group.
+      expect((await ingestNow("alone")).status).toBe("queued");
+      const first = await Promise.all(Array.from({ length: 10 }, (_, i) => ingestNow(`wave 1: ${i}`)));
+      expect(first.every((r) => r.status === "queued")).toBe(true);
+      // Wave 2: as many as the last group arrive one after another, with no timer turn between them. The first
+      // holds the line (alone, it would cost a D1 batch of its own); the ninth completes it and stores the nine in
+      // one batch, before any timer could have fired.
+      const batches = vi.spyOn(env.DB, "batch");
+      const prepared = vi.spyOn(env.DB, "prepare");
+      const second: Promise<IngestResult>[] = [];
+      // How many D1 batches had begun as each of the nine came in (read before anything can yield to a timer).
+      const begun: number[] = [];
+      for (let i = 0; i < 9; i++) {
+        second.push(ingestNow(`wave 2: ${i}`));
+        begun.push(batches.mock.calls.length);
+        await Promise.resolve();
+      }
+      // Settled first, so a failure here leaves nothing in the line for the next test.
+      const results = await Promise.all(second);
+      expect(begun).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1]);
+      expect(prepared.mock.calls.map(([sql]) => countReceiptRows(sql)).filter((rows) => rows > 0)).toEqual([9]);
+      expect(results.map((r) => r.status)).toEqual(Array(9).fill("queued"));
     });
 
     it("stores a group of 45 in three inserts, each (source, id) once: duplicates within an insert, across two, and stored before", async () => {
