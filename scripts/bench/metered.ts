@@ -42,6 +42,8 @@ const REQUEST_TIMEOUT_MS = 15_000;
 export type MeteredWorker = {
   url: string;
   event: Event;
+  /** D1 through Miniflare's binding proxy: for checks while no consumer runs (see scripts/bench/worker.ts). */
+  DB: D1Database;
   mailApi: MailApi;
   /** Error-level log lines of the Worker (a bench run should have none), with a few samples. */
   workerErrors: { count: number; samples: string[] };
@@ -53,8 +55,18 @@ export type MeteredWorker = {
   dispose: () => Promise<void>;
 };
 
-/** `consumers`: run wrangler.toml's queue consumers (off: messages are only queued, as the ack bench wants). */
-export async function startMeteredWorker({ consumers }: { consumers: boolean }): Promise<MeteredWorker> {
+/**
+ * `consumers`: run wrangler.toml's queue consumers (off: messages are only queued, as the ack bench wants).
+ * `metered: false` serves the Worker as deployed instead (no meter, no /__bench/ side door: `readMeter`,
+ * `resetMeter` and `inspect` fail), for throughput measured without the meter's own work.
+ */
+export async function startMeteredWorker({
+  consumers,
+  metered = true,
+}: {
+  consumers: boolean;
+  metered?: boolean;
+}): Promise<MeteredWorker> {
   const mailApi = await startMailApi({
     apiKey: MAIL_API_KEY,
     seed: 1,
@@ -72,7 +84,7 @@ export async function startMeteredWorker({ consumers }: { consumers: boolean }):
       {
         ...configured,
         // AsyncLocalStorage, with which the metered Worker knows whose invocation a binding call belongs to.
-        compatibilityFlags: [...(configured.compatibilityFlags ?? []), "nodejs_als"],
+        ...(metered ? { compatibilityFlags: [...(configured.compatibilityFlags ?? []), "nodejs_als"] } : {}),
         ...(consumers ? { queueConsumers } : {}),
         bindings: {
           ...(configVars as Record<string, string>),
@@ -87,7 +99,7 @@ export async function startMeteredWorker({ consumers }: { consumers: boolean }):
           if (workerErrors.count++ < 5) workerErrors.samples.push(message.replace(/\s+/g, " ").slice(0, 160));
         },
       },
-      "scripts/bench/worker.ts",
+      metered ? "scripts/bench/worker.ts" : undefined,
     );
   } catch (err) {
     await mailApi.close();
@@ -119,6 +131,7 @@ export async function startMeteredWorker({ consumers }: { consumers: boolean }):
     return {
       url: local.url,
       event,
+      DB: local.DB,
       mailApi,
       workerErrors,
       refusedOutbound,
