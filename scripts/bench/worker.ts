@@ -9,7 +9,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import worker from "../../src/index.ts";
 import { type MeterReport, type Tally, addTally, buildTally } from "./tally.ts";
-import { mapRetries } from "../queue-batch.ts";
+import { mapRetries, wrapOncePerEnv } from "../wrap-worker.ts";
 
 let total = buildTally();
 let buckets: Record<string, Tally> = {};
@@ -178,20 +178,12 @@ function wrapQueue<T>(queue: Queue<T>, name: string, meter: Counter): Queue<T> {
 
 type WorkerEnv = Parameters<typeof worker.queue>[1];
 
-const wrappedEnvs = new WeakMap<WorkerEnv, WorkerEnv>();
-function wrapEnv(env: WorkerEnv): WorkerEnv {
-  let wrapped = wrappedEnvs.get(env);
-  if (!wrapped) {
-    wrapped = {
-      ...env,
-      DB: wrapDb(env.DB, ambient),
-      CHANGES: wrapQueue(env.CHANGES, "CHANGES", ambient),
-      NOTIFY: wrapQueue(env.NOTIFY, "NOTIFY", ambient),
-    };
-    wrappedEnvs.set(env, wrapped);
-  }
-  return wrapped;
-}
+const wrapEnv = wrapOncePerEnv<WorkerEnv>((env) => ({
+  ...env,
+  DB: wrapDb(env.DB, ambient),
+  CHANGES: wrapQueue(env.CHANGES, "CHANGES", ambient),
+  NOTIFY: wrapQueue(env.NOTIFY, "NOTIFY", ambient),
+}));
 
 /** The batch as the consumer sees it, with its retries counted. */
 const countRetries = (batch: MessageBatch<unknown>, meter: Meter) =>

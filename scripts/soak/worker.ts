@@ -10,7 +10,7 @@
 // output: a deadlock.
 import worker from "../../src/index.ts";
 import { buildRandom } from "./random.ts";
-import { mapRetries } from "../queue-batch.ts";
+import { mapRetries, wrapOncePerEnv } from "../wrap-worker.ts";
 
 // The Worker's clock, which the harness can move forward (/__soak/advance) once all traffic is in: some
 // recovery waits on wall time the soak cannot spend, above all the 15-minute lease on a mail claim whose holder
@@ -164,22 +164,15 @@ function wrapDb(db: D1Database, faults: Injector): D1Database {
 }
 
 type WorkerEnv = Parameters<typeof worker.queue>[1] & { SOAK_FAULTS?: string };
-const wrappedEnvs = new WeakMap<object, WorkerEnv>();
-
-function wrapEnv(env: WorkerEnv): WorkerEnv {
-  let wrapped = wrappedEnvs.get(env);
-  if (!wrapped) {
-    const faults = getInjector(env.SOAK_FAULTS);
-    wrapped = {
-      ...env,
-      DB: wrapDb(env.DB, faults),
-      CHANGES: wrapQueue(env.CHANGES, "CHANGES", faults),
-      NOTIFY: wrapQueue(env.NOTIFY, "NOTIFY", faults),
-    };
-    wrappedEnvs.set(env, wrapped);
-  }
-  return wrapped;
-}
+const wrapEnv = wrapOncePerEnv<WorkerEnv>((env) => {
+  const faults = getInjector(env.SOAK_FAULTS);
+  return {
+    ...env,
+    DB: wrapDb(env.DB, faults),
+    CHANGES: wrapQueue(env.CHANGES, "CHANGES", faults),
+    NOTIFY: wrapQueue(env.NOTIFY, "NOTIFY", faults),
+  };
+});
 
 /** The batch as the consumer sees it, with every retry delay capped. */
 function capRetries(batch: MessageBatch<unknown>, capSeconds: number): MessageBatch<unknown> {
