@@ -1,9 +1,9 @@
 // The bench's metered Worker entry: the real Worker (src/index.ts) with its D1 database and queue producers
-// counted, not changed, bundled by `npm run bench` like the real one (the read benchmarks run the plain bundle).
-// Each invocation gets its own counting env, so what one webhook acknowledgement or one consumer batch cost is
-// known exactly however many run at once: its tally is added to a bucket named after it ("fetch POST
-// /webhooks/notes 202", "queue sessionwire-notify") when it returns, and every operation also goes into a running
-// total. D1 rows come from each result's meta (rows_read, rows_written), as the platform bills them. Under
+// counted, not changed, bundled by `npm run bench` like the real one (the read benchmarks and the acks' rates run
+// the plain bundle). Each invocation gets its own meter (found through AsyncLocalStorage), so what one webhook
+// acknowledgement or one consumer batch cost is known exactly however many run at once: its tally is added to a
+// bucket named after it ("fetch POST /webhooks/notes 202", "queue sessionwire-notify") when it returns, and every
+// operation also goes into a running total. D1 rows come from each result's meta (rows_read, rows_written), as the platform bills them. Under
 // /__bench/ (never counted) the harness reads and resets the tallies and seeds or inspects D1 from inside the
 // Worker: reading D1 through Miniflare's binding proxy while consumers run can deadlock (see scripts/soak/worker.ts).
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -31,11 +31,7 @@ function buildMeter() {
 }
 type Meter = ReturnType<typeof buildMeter>;
 
-/**
- * The invocation whose meter counts what runs now. The Worker gets one wrapped env per real one, as the platform
- * hands it the same env every time: a new env per invocation would defeat what the Worker keeps per env (its
- * configuration, read once), and every request would pay for that here and not when deployed.
- */
+/** The invocation whose meter counts what runs now: the wrapped env is one for all (see `wrapOncePerEnv`). */
 const invocation = new AsyncLocalStorage<Meter>();
 const ambient = { add: (delta: Partial<Tally>) => (invocation.getStore()?.add ?? ((d) => addTally(total, d)))(delta) };
 type Counter = typeof ambient;

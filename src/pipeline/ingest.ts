@@ -64,9 +64,10 @@ type Outcome = { result: IngestResult } | { error: unknown };
 type Waiter = { item: ReceiptItem; bytes: number; now: Date; outcome: Outcome | null };
 /**
  * One line per isolate (every request of a Worker has the same bindings): who waits, and the group in flight.
- * A request only ever awaits the group's promise (or its own timers), never one another request settles for it:
- * workerd runs a continuation in the context of the request whose promise it follows, so a waiter woken by the
- * group resumes as itself and may lead the next group. A waiter's outcome is plain data the group writes.
+ * A request only ever awaits promises that their maker's own I/O settles (a group's batch, a gathering leader's
+ * timer, its own timers), never one another request resolves for it: workerd runs a continuation in the context
+ * of the request whose promise it follows, so a waiter woken by the group resumes as itself and may lead the next
+ * group. A waiter's outcome is plain data the group writes.
  */
 const line: {
   waiting: Waiter[];
