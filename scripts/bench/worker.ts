@@ -3,9 +3,10 @@
 // the plain bundle). Each invocation gets its own meter (found through AsyncLocalStorage), so what one webhook
 // acknowledgement or one consumer batch cost is known exactly however many run at once: its tally is added to a
 // bucket named after it ("fetch POST /webhooks/notes 202", "queue sessionwire-notify") when it returns, and every
-// operation also goes into a running total. D1 rows come from each result's meta (rows_read, rows_written), as the platform bills them. Under
-// /__bench/ (never counted) the harness reads and resets the tallies and seeds or inspects D1 from inside the
-// Worker: reading D1 through Miniflare's binding proxy while consumers run can deadlock (see scripts/soak/worker.ts).
+// operation also goes into a running total. D1 rows come from each result's meta (rows_read, rows_written), as the
+// platform bills them. Under /__bench/ (never counted) the harness reads and resets the tallies and seeds or
+// inspects D1 from inside the Worker: reading D1 through Miniflare's binding proxy while consumers run can
+// deadlock (see scripts/soak/worker.ts).
 import { AsyncLocalStorage } from "node:async_hooks";
 import worker from "../../src/index.ts";
 import { type MeterReport, type Tally, addTally, buildTally } from "./tally.ts";
@@ -246,17 +247,6 @@ async function inspect(request: Request, db: D1Database): Promise<Response> {
         .bind(prefix)
         .run();
       return Response.json({ deleted: result.meta.changes });
-    }
-    case "POST /__bench/receipts": {
-      // How many of these external ids are stored receipts of `source`.
-      const { source, externalIds } = (await request.json()) as { source: string; externalIds: string[] };
-      const row = await db
-        .prepare(
-          "SELECT COUNT(*) AS n FROM receipts WHERE source = ? AND external_id IN (SELECT value FROM json_each(?))",
-        )
-        .bind(source, JSON.stringify(externalIds))
-        .first<{ n: number }>();
-      return Response.json({ stored: row?.n ?? 0 });
     }
     case "GET /__bench/ledger": {
       // The send ledger's rows for subscribers whose id starts with `prefix`, by status.

@@ -17,7 +17,7 @@ const toBytes = (data: string | Bytes) => (typeof data === "string" ? encodeText
 export function importHmacKey(name: string, bytes: () => Bytes): Promise<CryptoKey> {
   let key = hmacKeys.get(name);
   if (!key) {
-    key = crypto.subtle.importKey("raw", bytes(), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    key = importSigningKey(bytes());
     if (hmacKeys.size >= MAX_HMAC_KEYS) hmacKeys.clear();
     hmacKeys.set(name, key);
     key.catch(() => hmacKeys.delete(name));
@@ -26,6 +26,8 @@ export function importHmacKey(name: string, bytes: () => Bytes): Promise<CryptoK
 }
 const hmacKeys = new Map<string, Promise<CryptoKey>>();
 const MAX_HMAC_KEYS = 32;
+const importSigningKey = (bytes: Bytes) =>
+  crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
 
 /**
  * HMAC-SHA256 of `message` (a string is UTF-8 encoded) under `key`: a string is its UTF-8 bytes (imported once, see
@@ -36,7 +38,7 @@ export async function signHmacSha256(key: string | Bytes | CryptoKey, message: s
     typeof key === "string"
       ? await importHmacKey(`utf-8:${key}`, () => encodeText(key))
       : key instanceof Uint8Array
-        ? await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"])
+        ? await importSigningKey(key)
         : key;
   return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, toBytes(message)));
 }
