@@ -50,8 +50,8 @@ const MAX_GROUP_BYTES = 4_000_000;
 /** How long a request waits for the group in flight before it stores its receipt alone. */
 const WAIT_MS = 10_000;
 /**
- * How long a group's leader holds the line for as many receipts as there were senders around the last group (its
- * own and those that arrived while it was in flight), when fewer are waiting. Under steady load the senders a
+ * How long the line is held open for as many receipts as there were senders around the last group (its own and
+ * those that arrived while it was in flight), when fewer are waiting. Under steady load the senders a
  * group answered send again at once; one group of all of them instead of two halves the D1 batches and queue sends
  * per ack (0.17 to 0.10 at 10 senders in `npm run bench`), each of which costs more than the rows it carries. The
  * arrival that completes the line stores it at once, so the wait is this long only when fewer senders come back
@@ -59,15 +59,21 @@ const WAIT_MS = 10_000;
  * slow machine. A lone sender (no one else around) never waits.
  */
 const GATHER_MS = 5;
+/**
+ * How often a receipt in a held line looks again whether the line was taken or held too long. Those that had
+ * waited on the hold's whole time instead (one timer, the holder's) were answered 5 ms late whenever the line
+ * filled early: under load, every group.
+ */
+const LOOK_AGAIN_MS = 1;
 
 type Outcome = { result: IngestResult } | { error: unknown };
 type Waiter = { item: ReceiptItem; bytes: number; now: Date; outcome: Outcome | null };
 /**
  * One line per isolate (every request of a Worker has the same bindings): who waits, and the group in flight.
- * A request only ever awaits promises that their maker's own I/O settles (a group's batch, a gathering leader's
- * timer, its own timers), never one another request resolves for it: workerd runs a continuation in the context
- * of the request whose promise it follows, so a waiter woken by the group resumes as itself and may lead the next
- * group. A waiter's outcome is plain data the group writes.
+ * A request only ever awaits its own timers and the group in flight, whose batch settles it, never a promise
+ * another request resolves for it: workerd runs a continuation in the context of the request whose promise it
+ * follows, so a waiter woken by the group resumes as itself and may lead the next group. A waiter's outcome is
+ * plain data the group writes.
  */
 const line: {
   waiting: Waiter[];
@@ -76,15 +82,22 @@ const line: {
   arrivedInFlight: number;
   /** The last group's senders and those that arrived while it was in flight: who is likely to send again. */
   senders: number;
-  /** While a leader gathers: how many receipts complete the line. */
-  gathering: number | null;
-} = { waiting: [], inFlight: null, arrivedInFlight: 0, senders: 0, gathering: null };
+  /** While the line is held open: how many receipts complete it, and until when (Date.now()) it is held. */
+  held: { size: number; until: number } | null;
+} = { waiting: [], inFlight: null, arrivedInFlight: 0, senders: 0, held: null };
 
 /**
  * `ingest`, committed together with whatever arrives while a group is in flight. `waitUntil` is the request's:
  * a group a request leads outlives that request if its sender goes away, and a waiter that hears nothing for
  * WAIT_MS stores its receipt alone (an insert that conflicts with what a stalled group stored answers
  * "duplicate"; that receipt's queue message, if the group never sends it, comes from the cron sweep).
+ *
+ * With no group in flight and fewer receipts waiting than there were senders around the last group, the line is
+ * held open for up to GATHER_MS: the arrival that completes it leads the group at once, and those already waiting
+ * look again every LOOK_AGAIN_MS on a timer of their own (no request wakes another: a promise one request resolves
+ * for another fails the other's I/O wherever workerd runs its continuation in the resolving request, as
+ * @cloudflare/vitest-plugin's runner does). Whoever finds the hold over leads what has come, so a holder that
+ * goes away holds no one up.
  */
 export async function ingestTogether(
   env: IngestEnv,
@@ -95,44 +108,29 @@ export async function ingestTogether(
   const waiter: Waiter = { item, bytes: measurePayload(item), now, outcome: null };
   line.waiting.push(waiter);
   if (line.inFlight) line.arrivedInFlight++;
-  // The arrival that completes a gathering line leads its group at once (see `gather`).
-  if (line.gathering !== null && line.waiting.length >= line.gathering) await lead(env, waitUntil);
   const deadline = Date.now() + WAIT_MS;
   while (!waiter.outcome) {
-    if (!line.inFlight) {
-      if (line.senders > line.waiting.length) await gather(env, line.senders, waitUntil);
-      else await lead(env, waitUntil);
-    } else if (!(await waitFor(line.inFlight, deadline - Date.now()))) {
+    if (line.inFlight) {
+      if (await waitFor(line.inFlight, deadline - Date.now())) continue;
       const at = line.waiting.indexOf(waiter);
       if (at >= 0) line.waiting.splice(at, 1);
       return ingest(env, item, now);
     }
+    if (!line.held && line.senders > line.waiting.length)
+      line.held = { size: line.senders, until: Date.now() + GATHER_MS };
+    if (line.held && line.waiting.length < line.held.size && Date.now() < line.held.until) await sleep(LOOK_AGAIN_MS);
+    else await lead(env, waitUntil);
   }
   if ("error" in waiter.outcome) throw waiter.outcome.error;
   return waiter.outcome.result;
 }
 
-/**
- * Holds the line open for up to GATHER_MS until `size` receipts wait: the arrival that makes them `size` leads
- * the group itself, and the gathering request, like those that arrived before it, goes on to wait for that
- * group when its own timer fires (or leads what has come, if no one completed the line). No request wakes
- * another: a promise one request resolves for another fails the other's I/O wherever workerd runs its
- * continuation in the resolving request (as @cloudflare/vitest-plugin's runner does).
- */
-async function gather(env: IngestEnv, size: number, waitUntil: (promise: Promise<unknown>) => void): Promise<void> {
-  // Those arriving meanwhile wait for this, as for a group in flight.
-  const gathering = new Promise<void>((resolve) => setTimeout(resolve, GATHER_MS));
-  line.inFlight = gathering;
-  line.gathering = size;
-  waitUntil(gathering);
-  await gathering;
-  if (line.inFlight === gathering) await lead(env, waitUntil);
-}
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Takes the head of the line as a group and stores it; resolves (never rejects) when it is done. */
 function lead(env: IngestEnv, waitUntil: (promise: Promise<unknown>) => void): Promise<void> {
   const taken = takeGroup(line.waiting);
-  line.gathering = null;
+  line.held = null;
   line.arrivedInFlight = 0;
   const group = storeGroup(env, taken).finally(() => {
     line.senders = Math.min(taken.length + line.arrivedInFlight, MAX_GROUP);
