@@ -116,8 +116,12 @@ export async function ingestTogether(
       if (at >= 0) line.waiting.splice(at, 1);
       return ingest(env, item, now);
     }
-    if (!line.held && line.senders > line.waiting.length)
+    if (!line.held && line.senders > line.waiting.length) {
       line.held = { size: line.senders, until: Date.now() + GATHER_MS };
+      // The holder's request outlives its sender for the hold's time, so the line is led even if every sender
+      // waiting in it goes away (a request whose sender left may stop at its next await).
+      waitUntil(sleep(GATHER_MS + LOOK_AGAIN_MS));
+    }
     if (line.held && line.waiting.length < line.held.size && Date.now() < line.held.until) await sleep(LOOK_AGAIN_MS);
     else await lead(env, waitUntil);
   }

@@ -144,7 +144,9 @@ describe("POST /webhooks/notes", () => {
         externalId: `msg_${crypto.randomUUID()}`,
         payload: { kind: "notes" as const, ...notes, text },
       });
-      const ingestNow = (text: string) => ingestTogether(env, item(text), new Date(), () => {});
+      // What the requests hand to their waitUntil: whatever must run on if their senders go away.
+      const kept: Promise<unknown>[] = [];
+      const ingestNow = (text: string) => ingestTogether(env, item(text), new Date(), (p) => kept.push(p));
       // One alone: whatever earlier tests left, one sender is around. Wave 1: the first is stored alone while nine
       // arrive, so ten senders are around; the nine wait the gathering time for a tenth, then go as a group.
       expect((await ingestNow("alone")).status).toBe("queued");
@@ -153,6 +155,8 @@ describe("POST /webhooks/notes", () => {
       // Wave 2: as many as the last group arrive one after another, with no timer turn between them. The first
       // holds the line (alone, it would cost a D1 batch of its own); the ninth completes it and stores the nine in
       // one batch, before any timer could have fired.
+      kept.length = 0;
+      kept.length = 0;
       const batches = vi.spyOn(env.DB, "batch");
       const prepared = vi.spyOn(env.DB, "prepare");
       const second: Promise<IngestResult>[] = [];
@@ -166,6 +170,8 @@ describe("POST /webhooks/notes", () => {
       // Settled first, so a failure here leaves nothing in the line for the next test.
       const results = await Promise.all(second);
       expect(begun).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1]);
+      // The hold (so the line is led even if every sender in it goes away), then the group.
+      expect(kept).toHaveLength(2);
       expect(prepared.mock.calls.map(([sql]) => countReceiptRows(sql)).filter((rows) => rows > 0)).toEqual([9]);
       expect(results.map((r) => r.status)).toEqual(Array(9).fill("queued"));
     });
