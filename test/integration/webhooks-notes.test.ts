@@ -156,7 +156,6 @@ describe("POST /webhooks/notes", () => {
       // holds the line (alone, it would cost a D1 batch of its own); the ninth completes it and stores the nine in
       // one batch, before any timer could have fired.
       kept.length = 0;
-      kept.length = 0;
       const batches = vi.spyOn(env.DB, "batch");
       const prepared = vi.spyOn(env.DB, "prepare");
       const second: Promise<IngestResult>[] = [];
