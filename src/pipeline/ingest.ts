@@ -10,6 +10,7 @@
 import type { Bindings } from "../config.ts";
 import { buildReceiptMessage } from "../domain/messages.ts";
 import { measureUtf8 } from "../domain/text.ts";
+import { sleep } from "../lib/timers.ts";
 import { type ReceiptItem, putReceipt, putReceipts } from "../store/receipts.ts";
 
 export type IngestResult = { status: "queued"; receiptId: string } | { status: "duplicate" };
@@ -128,8 +129,6 @@ export async function ingestTogether(
   if ("error" in waiter.outcome) throw waiter.outcome.error;
   return waiter.outcome.result;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Takes the head of the line as a group and stores it; resolves (never rejects) when it is done. */
 function lead(env: IngestEnv, waitUntil: (promise: Promise<unknown>) => void): Promise<void> {

@@ -6,6 +6,7 @@ import type { Bindings, Config } from "../config.ts";
 import { type WatchedLink, listWatchedLinks, putPadFetchState } from "../store/pads.ts";
 import { fetchNotesText } from "../watch/fetch.ts";
 import { hashText } from "../lib/crypto.ts";
+import { sleep as sleepFor } from "../lib/timers.ts";
 import { buildFetchUrl } from "../watch/sources.ts";
 import { PayloadTooLargeError, ingest } from "./ingest.ts";
 
@@ -38,7 +39,7 @@ export async function pollWatchedLinks(
   opts: PollOptions = {},
 ): Promise<PollSummary> {
   const { spacingMs = 3000, concurrency = 6, timeoutMs = 15_000 } = opts;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = opts.sleep ?? sleepFor;
   const allowHosts = config.watchHosts;
   const summary: PollSummary = { checked: 0, modified: 0, unchanged: 0, notModified: 0, refused: 0, failed: 0 };
 
