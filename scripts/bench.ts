@@ -15,6 +15,7 @@ import { FEED_FORMATS } from "../src/feeds/model.ts";
 import { type BundleMeasure, measureBundle } from "./bench/bundle.ts";
 import { buildConference } from "./bench/conference.ts";
 import { FANOUT_TIERS, benchFanout } from "./bench/fanout.ts";
+import { benchByteFloor } from "./bench/floor.ts";
 import { benchOutbound } from "./bench/outbound.ts";
 import { benchChangeLatency } from "./bench/pipeline.ts";
 import { type ReadRoute, benchReads } from "./bench/reads.ts";
@@ -223,6 +224,12 @@ async function benchAllReads(): Promise<void> {
         },
       ];
       rows.push(...(await benchReads(url, "conference", conferenceRoutes, CONNECTIONS, seconds)));
+      // Beside the event JSON: what a body of its size costs workerd with no code of ours.
+      const json = await fetch(`${url}${apiPaths.event(conference.id)}`, { headers: { "accept-encoding": "gzip" } });
+      await json.arrayBuffer();
+      const jsonBytes = Number(json.headers.get("content-length"));
+      if (!(jsonBytes > 0)) throw new Error(`the conference's event JSON has no length (${json.status})`);
+      rows.push(...(await benchByteFloor("conference", jsonBytes, CONNECTIONS, seconds)));
     }
   } catch (err) {
     rows.push(buildFailedRow("reads", err));

@@ -222,7 +222,7 @@ export async function benchReads(
   return rows;
 }
 
-function buildReadRow(section: string, name: string, load: Load, constantRps: number, gated: boolean): Row {
+export function buildReadRow(section: string, name: string, load: Load, constantRps: number, gated: boolean): Row {
   const ratio = load.rps / constantRps;
   return {
     section,
