@@ -7,7 +7,7 @@ import type { EventList, EventPage, SessionPage } from "../store/site.ts";
 import { apiPaths, calendarPaths, feedPaths, pagePaths } from "../paths.ts";
 import { CalendarLinks, type CalendarLink, type FeedLink, Layout, SubscribeLinks } from "./layout.tsx";
 import { buildSlug } from "../domain/event.ts";
-import { SubscribeForm } from "./subscriptions.tsx";
+import { FollowBox, SubscribeForm } from "./subscriptions.tsx";
 import {
   type FilterOptions,
   NOTES_FILTERS,
@@ -158,6 +158,7 @@ function SessionCards({ eventId, sessions }: { eventId: string; sessions: Sessio
             <a href={pagePaths.session(eventId, s.id)}>{s.title}</a>
           </h3>
           <SessionStatus session={s} place={[s.room, s.track].filter(Boolean).join(" · ") || null} />
+          <FollowBox session={s} />
           <NoteLinks notes={s.notes} />
         </li>
       ))}
@@ -241,6 +242,7 @@ function ScheduledCards({
             <a href={pagePaths.session(eventId, s.id)}>{s.title}</a>
           </Heading>
           <SessionStatus session={s} place={grouping ? grouping.placeOf(s) : null} />
+          <FollowBox session={s} />
           <NoteLinks notes={s.notes} />
         </li>
       ))}
@@ -478,7 +480,7 @@ export function EventPageView({ event, find, baseUrl }: { event: EventPage; find
           <a href={apiPaths.changes(event.id)}>All {event.changeCount} changes (JSON)</a>
         </p>
       ) : null}
-      <SubscribeForm event={event.id} sessions={event.sessions} />
+      <SubscribeForm event={event.id} choose={true} />
     </Layout>
   );
 }

@@ -44,10 +44,7 @@ form.mail-subscribe legend,form.mail-subscribe fieldset label{white-space:nowrap
 form.mail-subscribe button{font:inherit;font-weight:600;padding:.4rem 1rem;border:0;border-radius:6px;
 background:var(--accent);color:var(--bg);cursor:pointer}
 form.mail-subscribe p{flex-basis:100%;margin:0;font-size:.85rem}
-form.mail-subscribe details{flex-basis:100%;font-size:.9rem}
-form.mail-subscribe details fieldset{display:block;margin:.5rem 0 0}
-form.mail-subscribe details legend{float:none;white-space:normal;margin-bottom:.25rem}
-form.mail-subscribe details label{display:block;white-space:normal;padding:.15rem 0}
+ul.cards label.follow{font-size:.85rem;color:var(--muted);margin-left:.5rem;white-space:nowrap}
 form.actions{display:flex;flex-wrap:wrap;gap:.5rem;margin:.5rem 0 0}
 form.actions button{font:inherit;font-size:.9rem;padding:.3rem .8rem;border:1px solid var(--accent);border-radius:6px;
 background:var(--card);color:var(--accent);cursor:pointer}

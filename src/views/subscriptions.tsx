@@ -24,21 +24,44 @@ const FIELD_LABELS: Record<string, string> = {
   mode: "How often",
 };
 
+/** The id of the subscribe form, which each session card's Follow box names as its form. */
+const SUBSCRIBE_FORM = "subscribe";
+
 /**
- * Works without JavaScript: a plain POST to /subscriptions. `session` absent: the whole event; on an event page,
- * `sessions` offers its sessions as checkboxes (a collapsed list), ticked ones asked for under one confirmation.
+ * A session's box in the event page's subscribe form, shown on the session's card (`form=`): the box sits with
+ * the title it follows, so a conference of 1,000 sessions does not list every title a second time in the form,
+ * and a search or filter of the page narrows what is offered.
+ */
+export function FollowBox({ session }: { session: { id: string; title: string } }) {
+  return (
+    <label class="follow">
+      <input
+        type="checkbox"
+        name="sessions"
+        value={session.id}
+        form={SUBSCRIBE_FORM}
+        aria-label={`Follow ${session.title}`}
+      />{" "}
+      Follow
+    </label>
+  );
+}
+
+/**
+ * Works without JavaScript: a plain POST to /subscriptions. `session` absent: the whole event; on an event page
+ * (`choose`), the Follow boxes ticked on its session cards are asked for under one confirmation.
  */
 export function SubscribeForm({
   event,
   session,
-  sessions = [],
+  choose = false,
 }: {
   event: string;
   session?: string;
-  sessions?: { id: string; title: string }[];
+  choose?: boolean;
 }) {
   return (
-    <form class="mail-subscribe" method="post" action={subscriptionPaths.subscribe()}>
+    <form id={SUBSCRIBE_FORM} class="mail-subscribe" method="post" action={subscriptionPaths.subscribe()}>
       <h2>Get an email when notes change</h2>
       <input type="hidden" name="event" value={event} />
       {session ? <input type="hidden" name="session" value={session} /> : null}
@@ -61,21 +84,11 @@ export function SubscribeForm({
           <input type="radio" name="mode" value="daily" /> Daily digest
         </label>
       </fieldset>
-      {sessions.length > 0 ? (
-        <details class="sessions">
-          <summary>Only some sessions? Choose them</summary>
-          <fieldset>
-            <legend>
-              Sessions to follow: up to {MAX_SESSIONS_PER_SUBSCRIBE}, one confirmation for all. With none ticked you
-              follow the whole event, sessions added later included.
-            </legend>
-            {sessions.map((s) => (
-              <label>
-                <input type="checkbox" name="sessions" value={s.id} /> {s.title}
-              </label>
-            ))}
-          </fieldset>
-        </details>
+      {choose ? (
+        <p class="count">
+          Only some sessions? Tick Follow on their cards above: up to {MAX_SESSIONS_PER_SUBSCRIBE}, one confirmation for
+          all. With none ticked you follow the whole event, sessions added later included.
+        </p>
       ) : null}
       <button type="submit">Subscribe</button>
       <p class="count">We send one confirmation mail first; nothing else until you confirm.</p>

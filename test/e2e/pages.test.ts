@@ -1,6 +1,7 @@
 // The pages in Chromium, as a reader on a phone or a desktop sees them, through the real `npm start`: every page
 // state in standards mode with zero axe violations at 390 px and 1280 px, light and dark; the first session on
-// the first screen of a phone; sessions found with the event page's form, without JavaScript.
+// the first screen of a phone; sessions found with the event page's form, and followed with the Follow boxes on
+// their cards, without JavaScript.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -93,14 +94,14 @@ async function getSessions(event: string): Promise<ApiSession[]> {
 
 type Sent = { messageId: string; subject: string; to: string[]; headers: Record<string, string>; text?: string };
 /** A mail `wrangler dev` kept (its local explorer API, as mail.test.ts reads them), once it is there. */
-async function waitForMail(subject: RegExp): Promise<Sent> {
+async function waitForMail(subject: RegExp, address = ADDRESS): Promise<Sent> {
   const api = `${server.url}/cdn-cgi/local/explorer/api/local/email/sending`;
   let found: Sent | undefined;
   await expect
     .poll(
       async () => {
         const list = ((await (await fetch(api)).json()) as { result: Sent[] }).result;
-        found = list.find((m) => subject.test(m.subject) && m.to.includes(ADDRESS));
+        found = list.find((m) => subject.test(m.subject) && m.to.includes(address));
         return found !== undefined;
       },
       { timeout: 60_000, interval: 500 },
@@ -301,6 +302,23 @@ describe.skipIf(skipWithoutChromium)("pages in a browser", () => {
     }
     await page.goto(`${server.url}/events/${WIKI_EVENT}`);
     expect(await page.getByRole("link", { name: ".ics file" }).count()).toBe(0);
+    await page.close();
+  });
+
+  it("follows the sessions ticked on their cards with the form at the foot of the event page, without JavaScript", async () => {
+    const follower = "follower@example.org";
+    const page = await newPage();
+    await page.goto(`${server.url}/events/${TIMED_EVENT}`);
+    await page.getByRole("checkbox", { name: "Follow Rust in the hypervisor" }).check();
+    await page.getByRole("checkbox", { name: "Follow Live patching" }).check();
+    await page.getByLabel("Email address").fill(follower);
+    const [answer] = await Promise.all([
+      page.waitForNavigation(),
+      page.getByRole("button", { name: "Subscribe" }).click(),
+    ]);
+    expect(answer!.status()).toBe(202);
+    const mail = await waitForMail(/^Confirm your subscription to 2 sessions of Pages Conf 2026$/, follower);
+    expect(mail.text).toContain("- Live patching\n- Rust in the hypervisor\n");
     await page.close();
   });
 

@@ -1,8 +1,8 @@
-// Several sessions of an event under one confirmation, through the Worker's real fetch and queue handlers: the
-// event page's form offers the sessions as checkboxes; one request makes pending rows, one confirmation message
-// and one mail listing them, whose link confirms exactly those; duplicates count once, confirmed ones are left as
-// they are, the cap and unknown sessions are refused with nothing stored; a later request does not change what
-// an earlier mail's link confirms; the daily cron forgets requests whose links expired.
+// Several sessions of an event under one confirmation, through the Worker's real fetch and queue handlers: the event
+// page offers the sessions as Follow boxes on their cards, in its subscribe form; one request makes pending rows, one
+// confirmation message and one mail listing them, whose link confirms exactly those; duplicates count once, confirmed
+// ones are left as they are, the cap and unknown sessions are refused with nothing stored; a later request does not
+// change what an earlier mail's link confirms; the daily cron forgets requests whose links expired.
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { putTestSubscription } from "../helpers/factories.ts";
@@ -54,21 +54,31 @@ const confirmWith = async (link: string) => {
 const countRows = async () => (await env.DB.prepare("SELECT COUNT(*) AS n FROM subscribers").first<number>("n"))!;
 
 describe("several sessions under one confirmation", () => {
-  it("are offered on the event page as checkboxes in the subscribe form, titled", async () => {
+  it("are offered on the event page as a Follow box on each session's card, belonging to the subscribe form", async () => {
     const html = await (await request(pagePaths.event(EVENT))).text();
-    const form = /<form class="mail-subscribe"[\s\S]*?<\/form>/.exec(html)![0];
-    const boxes = [
-      ...form.matchAll(/<label><input type="checkbox" name="sessions" value="([^"]+)"\/> ([^<]+)<\/label>/g),
-    ];
-    expect(boxes.map(([, id, title]) => [id, title])).toEqual([
-      [SESSION, "Xen Toolstacks"],
-      [RUST, "Rust and Xen"],
-      [RISCV, "Xen on RISC-V"],
-    ]);
-    expect(form).toMatch(/<details[^>]*>\s*<summary>[^<]+<\/summary>\s*<fieldset>\s*<legend>/);
-    // A session page's form stays as it was: one hidden session, no list.
+    expect(/<form[^>]*class="mail-subscribe"[^>]*>/.exec(html)![0]).toContain('id="subscribe"');
+    // Each card: the session's link, then its box, named after it for screen readers.
+    const cards = [...html.matchAll(/<li>(?:(?!<\/li>)[\s\S])*?<input type="checkbox"[^>]*\/>/g)].map(([card]) => ({
+      link: /<a href="[^"]*\/sessions\/([^"]+)">([^<]+)<\/a>/.exec(card)!.slice(1),
+      box: /<input type="checkbox" name="sessions" value="([^"]+)" form="subscribe" aria-label="Follow ([^"]+)"\/>/
+        .exec(card)!
+        .slice(1),
+    }));
+    expect(cards.map((c) => c.box).sort()).toEqual(
+      [
+        [SESSION, "Xen Toolstacks"],
+        [RUST, "Rust and Xen"],
+        [RISCV, "Xen on RISC-V"],
+      ].sort(),
+    );
+    for (const { link, box } of cards) expect(box).toEqual(link);
+    // The form says how; it no longer lists the sessions itself.
+    const form = /<form[^>]*class="mail-subscribe"[\s\S]*?<\/form>/.exec(html)![0];
+    expect(form).toContain("Tick Follow on their cards above");
+    expect(form).not.toContain('name="sessions"');
+    // A session page's form stays as it was: one hidden session, no boxes.
     const sessionPage = await (await request(pagePaths.session(EVENT, SESSION))).text();
-    expect(/<form class="mail-subscribe"[\s\S]*?<\/form>/.exec(sessionPage)![0]).not.toContain('name="sessions"');
+    expect(sessionPage).not.toContain('name="sessions"');
   });
 
   it("makes one pending row each, one confirmation message and one mail listing them; its link confirms them all", async () => {

@@ -239,7 +239,7 @@ describe("POST /subscriptions", () => {
 describe("the subscribe form", () => {
   it("is on the event page, for the whole event", async () => {
     const html = await (await request(pagePaths.event(EVENT))).text();
-    const form = /<form class="mail-subscribe"[\s\S]*?<\/form>/.exec(html)?.[0];
+    const form = /<form[^>]*class="mail-subscribe"[\s\S]*?<\/form>/.exec(html)?.[0];
     expect(form).toMatch(/method="post" action="\/subscriptions"/);
     expect(form).toContain(`name="event" value="${EVENT}"`);
     expect(form).not.toContain(`name="session"`);
@@ -251,7 +251,7 @@ describe("the subscribe form", () => {
 
   it("is on a session page, for that session, and subscribes to it", async () => {
     const html = await (await request(pagePaths.session(EVENT, SESSION))).text();
-    const form = /<form class="mail-subscribe"[\s\S]*?<\/form>/.exec(html)?.[0];
+    const form = /<form[^>]*class="mail-subscribe"[\s\S]*?<\/form>/.exec(html)?.[0];
     expect(form).toContain(`name="event" value="${EVENT}"`);
     expect(form).toContain(`name="session" value="${SESSION}"`);
     const res = await subscribeForm({ email: EMAIL, event: EVENT, session: SESSION, mode: "immediate" });
