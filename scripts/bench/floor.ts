@@ -40,9 +40,9 @@ export async function benchByteFloor(
     const route: ReadRoute = { name: "body", path: "/body", status: 200 };
     const rows: Row[] = [];
     for (const connections of connectionCounts) {
-      const { constant, load } = await measurePaired(url, route, connections, seconds);
+      const { constant, load, firstMs } = await measurePaired(url, route, connections, seconds);
       const name = `floor: a bare Worker answering ${formatSize(bytes)}, ${connections} conn`;
-      rows.push(buildReadRow(section, name, load, constant.rps, false));
+      rows.push(buildReadRow(section, name, load, constant.rps, false, firstMs));
     }
     return rows;
   } finally {
