@@ -4,6 +4,7 @@
 // every row after it). Target: every read at least 85% of the constant route's requests per second.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { request } from "node:http";
 import autocannon from "autocannon";
 import { type Row, formatCount, formatSize } from "./table.ts";
 
@@ -195,6 +196,14 @@ export async function alternateWithConstant(
   return { constant: combineLoads(constants), load: combineLoads(loads) };
 }
 
+/** One GET, its body read and dropped as sent (fetch would decode it, and a floor's body is not real gzip). */
+function getOnce(url: string, headers: Record<string, string>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers }, (res) => res.on("error", reject).on("end", resolve).resume());
+    req.on("error", reject).end();
+  });
+}
+
 /**
  * `route` and the constant route in alternating one-second turns, `seconds` of each, after one request of the
  * route alone (`firstMs`, its time): a page is rendered by the first request for it after a publish, in each
@@ -205,8 +214,7 @@ export async function measurePaired(base: string, route: ReadRoute, connections:
   let firstMs: number | null = null;
   if (!route.paths) {
     const started = performance.now();
-    const res = await fetch(`${base}${route.path}`, { headers: { "accept-encoding": "gzip", ...route.headers } });
-    await res.arrayBuffer();
+    await getOnce(`${base}${route.path}`, { "accept-encoding": "gzip", ...route.headers });
     firstMs = performance.now() - started;
   }
   const paired = await alternateWithConstant(base, connections, seconds, () =>
