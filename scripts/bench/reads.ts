@@ -196,10 +196,19 @@ export async function alternateWithConstant(
   return { constant: combineLoads(constants), load: combineLoads(loads) };
 }
 
-/** One GET, its body read and dropped as sent (fetch would decode it, and a floor's body is not real gzip). */
-function getOnce(url: string, headers: Record<string, string>): Promise<void> {
+/**
+ * One GET; resolves with the body's length as sent, the body itself dropped (fetch would decode a gzip body, and a
+ * floor's body is gzip in name only).
+ */
+export function getOnce(url: string, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { headers }, (res) => res.on("error", reject).on("end", resolve).resume());
+    const req = request(url, { headers }, (res) => {
+      let bytes = 0;
+      res
+        .on("data", (chunk: Buffer) => (bytes += chunk.length))
+        .on("error", reject)
+        .on("end", () => resolve(bytes));
+    });
     req.on("error", reject).end();
   });
 }
