@@ -1,7 +1,10 @@
-// What moving a large body costs workerd, apart from any code of ours: a bare Worker answering a constant body
-// of a given size (sent as our gzipped bodies are: `Content-Encoding: gzip`, `encodeBody: "manual"`), measured
-// against its own constant answer like a read. A read that large cannot do better than this on the same machine:
-// it is the floor the conference's event JSON is shown beside.
+// What the harness costs apart from any code of ours, measured on a bare Worker against its own constant answer
+// (`{"status":"ok"}` on any other GET, as /healthz answers):
+// - moving a large body: a constant body of a given size, sent as our gzipped bodies are (`Content-Encoding:
+//   gzip`, `encodeBody: "manual"`), measured like a read. A read that large cannot do better than this on the same
+//   machine: it is the floor the conference's event JSON is shown beside;
+// - taking a POST: any POST is answered 202 `{"status":"queued"}` without its body being read, the floor the
+//   webhook acks are shown beside (scripts/bench/webhooks.ts).
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { type ReadRoute, buildReadRow, measurePaired } from "./reads.ts";
 import { type Row, formatSize } from "./table.ts";
@@ -10,6 +13,7 @@ const SCRIPT = `
 let body;
 export default {
   fetch(request, env) {
+    if (request.method === "POST") return Response.json({ status: "queued", receipt: "floor" }, { status: 202 });
     if (new URL(request.url).pathname !== "/body") return Response.json({ status: "ok" });
     body ??= new Uint8Array(env.BYTES).map((_, i) => (i * 2654435761) >>> 24);
     return new Response(body, {
@@ -19,12 +23,8 @@ export default {
   },
 };`;
 
-export async function benchByteFloor(
-  section: string,
-  bytes: number,
-  connectionCounts: number[],
-  seconds: number,
-): Promise<Row[]> {
+/** Runs `use` against a bare Worker on 127.0.0.1 (its origin), whose /body is `bytes` long. */
+export async function withBareWorker<T>(bytes: number, use: (url: string) => Promise<T>): Promise<T> {
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       modules: true,
@@ -36,7 +36,19 @@ export async function benchByteFloor(
     }),
   );
   try {
-    const url = (await mf.ready).origin;
+    return await use((await mf.ready).origin);
+  } finally {
+    await mf.dispose();
+  }
+}
+
+export function benchByteFloor(
+  section: string,
+  bytes: number,
+  connectionCounts: number[],
+  seconds: number,
+): Promise<Row[]> {
+  return withBareWorker(bytes, async (url) => {
     const route: ReadRoute = { name: "body", path: "/body", status: 200 };
     const rows: Row[] = [];
     for (const connections of connectionCounts) {
@@ -45,7 +57,5 @@ export async function benchByteFloor(
       rows.push(buildReadRow(section, name, load, constant.rps, false, firstMs));
     }
     return rows;
-  } finally {
-    await mf.dispose();
-  }
+  });
 }

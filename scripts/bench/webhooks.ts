@@ -6,13 +6,16 @@
 // turns between the acks'. What an ack costs (D1 statements, queue sends) comes from a second second of the same
 // run on the metered Worker, per answer. Every answer is checked: 202 `queued` once per id, 200 `duplicate`
 // otherwise, a stored receipt for every id answered 2xx, and (metered) one message queued per 202 and none per
-// 200; anything else is counted as unexpected.
+// 200; anything else is counted as unexpected. Two rows put the ack's ratio in context, neither held to a target:
+// the Worker's own share (D1 and queue answered in memory) and the harness's floor (a bare Worker answering the same
+// POSTs unread).
 import type autocannon from "autocannon";
 import { buildRandom } from "../soak/random.ts";
 import { CONSTANT, type Load, alternateWithConstant, combineLoads, describeBusy, runLoad } from "./reads.ts";
 import { type Row, formatCount, formatSize } from "./table.ts";
 import { type Tally, countMessages, sumBuckets } from "./tally.ts";
 import { type MeteredWorker, buildNotesBody, buildWebhookHeaders, startMeteredWorker } from "./metered.ts";
+import { withBareWorker } from "./floor.ts";
 
 export const ACK_RATIO_TARGET = 0.5;
 export const ACK_P99_TARGET_MS = 50;
@@ -239,6 +242,23 @@ export async function benchWebhookAcks({ seconds }: { seconds: number }): Promis
     } finally {
       await worker.inspect("POST", "/__bench/in-memory", { on: false });
     }
+    // The harness alone: the same signed POSTs to a bare Worker that answers each 202 without reading it, against
+    // its own constant GET (scripts/bench/floor.ts). It measures what carrying the POST itself (its headers and
+    // body, through workerd and Miniflare's entry Worker) costs beside a GET: no ack here can do better.
+    const floor = await withBareWorker(0, (url) =>
+      driveAcks(url, target, { name: "floor", duplicateShare: 0 }, seconds),
+    );
+    rows.push({
+      section,
+      name: `floor: a bare Worker answering the same POSTs unread, ${CONNECTIONS} conn`,
+      value: `${formatCount(floor.load.rps)} req/s`,
+      ratio: floor.load.rps / floor.constant.rps,
+      note:
+        `no code of ours: 202 before the body is read, vs the bare Worker's constant GET ` +
+        `(${formatCount(floor.constant.rps)} req/s); p50 ${floor.load.p50} ms, p99 ${floor.load.p99} ms` +
+        describeBusy(floor.load) +
+        (floor.unexpected.length ? `; ${formatCount(floor.unexpected.length)} unexpected answers` : ""),
+    });
     // The constant route over every turn it had between the acks' (each row's ratio is to its own turns).
     const constant = combineLoads(constants);
     rows.unshift({
