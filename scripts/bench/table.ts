@@ -16,6 +16,10 @@ export type Row = {
   note?: string;
 };
 
+/** A row not held to a target still fails when it got answers it did not expect (errors, timeouts, another status). */
+export const requireExpectedAnswers = (unexpected: number): Pick<Row, "target" | "met"> =>
+  unexpected ? { target: "expected answers", met: false } : {};
+
 export const formatCount = (n: number) => Math.round(n).toLocaleString("en-US");
 export const formatSize = (bytes: number) =>
   bytes < 10 * 1024 ? `${formatCount(bytes)} B` : `${formatCount(bytes / 1024)} KiB`;
