@@ -137,14 +137,16 @@ describe("POST /webhooks/notes", () => {
       expect(prepared.mock.calls.filter(([sql]) => countReceiptRows(sql) > 0).length).toBeLessThan(answers.length / 2);
     });
 
-    it("holds the line for the senders of the last group; the arrival that completes it stores the group at once", async () => {
-      // Called directly, in this test's own context: what is asserted is the order of events, not their timing.
+    /**
+     * `ingestTogether` called directly, in the test's own context, after nine senders were around the last group.
+     * `kept` is what the requests handed to their waitUntil: whatever must run on if their senders go away.
+     */
+    async function gatherNineSenders() {
       const item = (text: string) => ({
         source: "notes",
         externalId: `msg_${crypto.randomUUID()}`,
         payload: { kind: "notes" as const, ...notes, text },
       });
-      // What the requests hand to their waitUntil: whatever must run on if their senders go away.
       const kept: Promise<unknown>[] = [];
       const ingestNow = (text: string) => ingestTogether(env, item(text), new Date(), (p) => kept.push(p));
       // One alone: whatever earlier tests left, one sender is around. Wave 1: the first is stored alone while nine
@@ -152,10 +154,16 @@ describe("POST /webhooks/notes", () => {
       expect((await ingestNow("alone")).status).toBe("queued");
       const first = await Promise.all(Array.from({ length: 10 }, (_, i) => ingestNow(`wave 1: ${i}`)));
       expect(first.every((r) => r.status === "queued")).toBe(true);
+      kept.length = 0;
+      return { kept, ingestNow };
+    }
+
+    it("holds the line for the senders of the last group; the arrival that completes it stores the group at once", async () => {
+      // What is asserted is the order of events, not their timing.
+      const { kept, ingestNow } = await gatherNineSenders();
       // Wave 2: as many as the last group arrive one after another, with no timer turn between them. The first
       // holds the line (alone, it would cost a D1 batch of its own); the ninth completes it and stores the nine in
       // one batch, before any timer could have fired.
-      kept.length = 0;
       const batches = vi.spyOn(env.DB, "batch");
       const prepared = vi.spyOn(env.DB, "prepare");
       const second: Promise<IngestResult>[] = [];
@@ -173,6 +181,34 @@ describe("POST /webhooks/notes", () => {
       expect(kept).toHaveLength(2);
       expect(prepared.mock.calls.map(([sql]) => countReceiptRows(sql)).filter((rows) => rows > 0)).toEqual([9]);
       expect(results.map((r) => r.status)).toEqual(Array(9).fill("queued"));
+    });
+
+    it("extends the hold from each arrival while receipts keep coming, to 20 ms from its start", async () => {
+      const { kept, ingestNow } = await gatherNineSenders();
+      // The hold reads the time from Date.now, moved here by hand; the waiting receipts look again on real timers.
+      let clock = Date.now();
+      vi.spyOn(Date, "now").mockImplementation(() => clock);
+      const batches = vi.spyOn(env.DB, "batch");
+      const prepared = vi.spyOn(env.DB, "prepare");
+      const lookAgain = () => new Promise((resolve) => setTimeout(resolve, 5));
+      // Five of the nine come, 4 ms apart (each within 5 ms of the one before): the line stays held, past 5 ms
+      // from its start.
+      const second: Promise<IngestResult>[] = [];
+      for (let i = 0; i < 5; i++) {
+        if (i) clock += 4;
+        second.push(ingestNow(`wave 2: ${i}`));
+        await lookAgain();
+      }
+      clock += 3;
+      await lookAgain();
+      expect(batches).not.toHaveBeenCalled();
+      // 20 ms after the hold began, it is over, whoever keeps coming: the five go as one group.
+      clock += 1;
+      const results = await Promise.all(second);
+      expect(prepared.mock.calls.map(([sql]) => countReceiptRows(sql)).filter((rows) => rows > 0)).toEqual([5]);
+      expect(results.map((r) => r.status)).toEqual(Array(5).fill("queued"));
+      // One timer covers the whole hold, the holder's, whoever extends it.
+      expect(kept).toHaveLength(2);
     });
 
     it("stores a group of 45 in three inserts, each (source, id) once: duplicates within an insert, across two, and stored before", async () => {
