@@ -153,6 +153,31 @@ async function checkStored(worker: MeteredWorker, acks: AckLoad): Promise<string
   ];
 }
 
+/**
+ * A row that puts the ack's ratio in context (in memory, floor): not held to a ratio, but failed by answers it did
+ * not expect (`unexpected`). `about` says what was measured, against which constant route.
+ */
+function buildContextRow(
+  section: string,
+  name: string,
+  load: Load,
+  constant: Load,
+  unexpected: number,
+  about: string,
+): Row {
+  return {
+    section,
+    name,
+    value: `${formatCount(load.rps)} req/s`,
+    ratio: load.rps / constant.rps,
+    ...requireExpectedAnswers(unexpected),
+    note:
+      `${about}; p50 ${load.p50} ms, p99 ${load.p99} ms` +
+      describeBusy(load) +
+      (unexpected ? `; ${formatCount(unexpected)} unexpected answers` : ""),
+  };
+}
+
 export async function benchWebhookAcks({ seconds }: { seconds: number }): Promise<Row[]> {
   const section = "webhook ack";
   const rows: Row[] = [];
@@ -225,21 +250,18 @@ export async function benchWebhookAcks({ seconds }: { seconds: number }): Promis
     await worker.inspect("POST", "/__bench/in-memory", { on: true });
     try {
       const acks = await driveAcks(worker.url, target, { name: "in memory", duplicateShare: 0 }, seconds);
-      const alone = acks.load;
-      const wrong = acks.unexpected.length + [...acks.answers.values()].filter((a) => a.queued !== 1).length;
-      rows.push({
-        section,
-        name: `unique ids, ${CONNECTIONS} conn, D1 and queue in memory`,
-        value: `${formatCount(alone.rps)} req/s`,
-        ratio: alone.rps / acks.constant.rps,
-        ...requireExpectedAnswers(wrong),
-        note:
+      rows.push(
+        buildContextRow(
+          section,
+          `unique ids, ${CONNECTIONS} conn, D1 and queue in memory`,
+          acks.load,
+          acks.constant,
+          acks.unexpected.length + [...acks.answers.values()].filter((a) => a.queued !== 1).length,
           `the Worker's own share of an ack, on the metered Worker (vs its /healthz, ${formatCount(acks.constant.rps)} ` +
-          `req/s): receipts and sends answered in the Worker's memory instead of by Miniflare's D1 and queue (which ` +
-          `share workerd's thread); p50 ${alone.p50} ms, p99 ${alone.p99} ms` +
-          describeBusy(alone) +
-          (wrong ? `; ${formatCount(wrong)} unexpected answers` : ""),
-      });
+            `req/s): receipts and sends answered in the Worker's memory instead of by Miniflare's D1 and queue (which ` +
+            `share workerd's thread)`,
+        ),
+      );
     } finally {
       await worker.inspect("POST", "/__bench/in-memory", { on: false });
     }
@@ -249,18 +271,17 @@ export async function benchWebhookAcks({ seconds }: { seconds: number }): Promis
     const floor = await withBareWorker(0, (url) =>
       driveAcks(url, target, { name: "floor", duplicateShare: 0 }, seconds),
     );
-    rows.push({
-      section,
-      name: `floor: a bare Worker answering the same POSTs unread, ${CONNECTIONS} conn`,
-      value: `${formatCount(floor.load.rps)} req/s`,
-      ratio: floor.load.rps / floor.constant.rps,
-      ...requireExpectedAnswers(floor.unexpected.length),
-      note:
+    rows.push(
+      buildContextRow(
+        section,
+        `floor: a bare Worker answering the same POSTs unread, ${CONNECTIONS} conn`,
+        floor.load,
+        floor.constant,
+        floor.unexpected.length,
         `no code of ours: 202 before the body is read, vs the bare Worker's constant GET ` +
-        `(${formatCount(floor.constant.rps)} req/s); p50 ${floor.load.p50} ms, p99 ${floor.load.p99} ms` +
-        describeBusy(floor.load) +
-        (floor.unexpected.length ? `; ${formatCount(floor.unexpected.length)} unexpected answers` : ""),
-    });
+          `(${formatCount(floor.constant.rps)} req/s)`,
+      ),
+    );
     // The constant route over every turn it had between the acks' (each row's ratio is to its own turns).
     const constant = combineLoads(constants);
     rows.unshift({
